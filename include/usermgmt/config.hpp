@@ -1,0 +1,70 @@
+#pragma once
+/// @file config.hpp
+/// Every setting of the core, with its default. docs/configuration.md lists them too.
+
+#include "usermgmt/types.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace usermgmt {
+
+/// Argon2id cost. Defaults are the OWASP minimum (19 MiB, 2 passes, 1 lane).
+struct Argon2Params {
+    std::uint64_t ops_limit = 2;
+    std::size_t mem_limit_bytes = 19u * 1024u * 1024u;
+
+    /// The cheapest parameters libsodium accepts (1 pass, 8 KiB): for tests and seeding only.
+    [[nodiscard]] static Argon2Params cheapest_for_tests() { return {1, 8192}; }
+};
+
+/// The password rules, modelled on Django's four default validators.
+struct PasswordPolicy {
+    std::size_t min_length = 8;
+    /// Bounds the hashing cost of a single request.
+    std::size_t max_length = 4096;
+    /// Refuse passwords whose similarity (Python's SequenceMatcher.quick_ratio) to the
+    /// username, names or email reaches this value; 0 disables the check.
+    double max_similarity = 0.7;
+    bool reject_common = true;
+    bool reject_numeric = true;
+    /// A file of lowercased common passwords, one a line; empty uses the built-in list.
+    std::string common_passwords_file;
+};
+
+/// The service's settings. Fixed once the service is built.
+struct Config {
+    /// HMAC key of the JWTs: at least 32 bytes, secret, the same on every node.
+    std::string jwt_secret;
+    std::chrono::seconds access_token_lifetime{300};
+    std::chrono::seconds refresh_token_lifetime{86400};
+    /// When on, `refresh` also returns a new refresh token.
+    bool rotate_refresh_tokens = false;
+
+    std::chrono::seconds activation_token_lifetime{3 * 86400};
+    std::chrono::seconds password_reset_token_lifetime{3600};
+    std::chrono::seconds username_reset_token_lifetime{3600};
+
+    /// New accounts start inactive and get an activation message.
+    bool require_activation = true;
+    /// Send a confirmation message after activation / after a password change.
+    bool send_activation_confirmation = false;
+    bool send_password_changed_confirmation = false;
+
+    /// What `login` matches the identifier against.
+    LoginField login_field = LoginField::username;
+    /// Non-staff users see only themselves in lists and lookups.
+    bool hide_users = true;
+    /// Largest page `list_users` returns.
+    std::int64_t max_page_size = 1000;
+
+    /// Largest avatar image `set_avatar` accepts.
+    std::size_t max_avatar_bytes = 5u * 1024u * 1024u;
+
+    Argon2Params argon2;
+    PasswordPolicy password_policy;
+};
+
+}  // namespace usermgmt

@@ -1,0 +1,87 @@
+#pragma once
+/// @file mailer.hpp
+/// The shipped notifier: a template mailer that builds messages and hands them to a transport.
+
+#include "usermgmt/notifier.hpp"
+#include "usermgmt/result.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace usermgmt {
+
+/// One plain-text e-mail.
+struct MailMessage {
+    std::string from;
+    std::string to;
+    std::string subject;
+    std::string body;
+};
+
+/// Sends a message somewhere. Implementations are thread-safe.
+class MailTransport {
+public:
+    virtual ~MailTransport() = default;
+    [[nodiscard]] virtual Result<void> send(const MailMessage& message) = 0;
+};
+
+/// Writes each message, as RFC 5322 text, to a stream (stdout by default): for development.
+class ConsoleTransport final : public MailTransport {
+public:
+    ConsoleTransport();
+    explicit ConsoleTransport(std::ostream& out);
+    [[nodiscard]] Result<void> send(const MailMessage& message) override;
+
+private:
+    std::ostream* out_;
+    std::mutex mutex_;
+};
+
+/// Writes each message as one `.eml` file (RFC 5322, CRLF line ends) into a directory,
+/// created if missing. File names sort in sending order.
+class OutboxTransport final : public MailTransport {
+public:
+    explicit OutboxTransport(std::filesystem::path directory);
+    [[nodiscard]] Result<void> send(const MailMessage& message) override;
+    [[nodiscard]] const std::filesystem::path& directory() const noexcept { return directory_; }
+
+private:
+    std::filesystem::path directory_;
+};
+
+/// Renders a message as RFC 5322 text with CRLF line ends (headers folded and encoded).
+[[nodiscard]] std::string to_rfc5322(const MailMessage& message, TimePoint date);
+
+/// What the messages say and where their links point. `{uid}` and `{token}` in the URL
+/// templates are replaced; the result is appended to `site_url`.
+struct MailTemplates {
+    std::string site_url = "http://127.0.0.1:8000/";
+    std::string site_name = "usermgmt";
+    std::string from = "webmaster@localhost";
+    std::string activation_url = "#/activate/{uid}/{token}";
+    std::string password_reset_url = "#/password/reset/confirm/{uid}/{token}";
+    std::string username_reset_url = "#/username/reset/confirm/{uid}/{token}";
+};
+
+/// A `Notifier` that builds each message from `MailTemplates` and sends it through a
+/// transport. A failed send is reported to `on_error` (default: one line on stderr without the
+/// token) and never to the caller.
+class TemplateMailer final : public Notifier {
+public:
+    using ErrorSink = std::function<void(const std::string& line)>;
+    TemplateMailer(MailTemplates templates, std::unique_ptr<MailTransport> transport, ErrorSink on_error = {});
+    void notify(const Notification& notification) override;
+    /// The message a notification becomes (exposed for tests and previews).
+    [[nodiscard]] MailMessage render(const Notification& notification) const;
+
+private:
+    MailTemplates templates_;
+    std::unique_ptr<MailTransport> transport_;
+    ErrorSink on_error_;
+};
+
+}  // namespace usermgmt

@@ -1,0 +1,77 @@
+#pragma once
+/// @file notifier.hpp
+/// The notification port: how the core hands activation and reset tokens to the outside.
+
+#include "usermgmt/types.hpp"
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace usermgmt {
+
+enum class NotificationKind {
+    activation,             ///< carries uid + token
+    password_reset,         ///< carries uid + token
+    username_reset,         ///< carries uid + token
+    activation_confirmed,   ///< no token
+    password_changed,       ///< no token
+};
+
+/// The name of a kind: "activation", "password_reset", ...
+[[nodiscard]] std::string_view to_string(NotificationKind kind) noexcept;
+
+/// One message to deliver. `token` is the raw one-time token: treat it as a secret.
+struct Notification {
+    NotificationKind kind = NotificationKind::activation;
+    User user;
+    /// base64url of the user id, as the /auth style's links carry it.
+    std::string uid;
+    std::string token;
+    TimePoint expires_at{};
+};
+
+/// Delivers notifications. Called from the request's thread; implementations must be
+/// thread-safe and must not throw. Delivery failures are the notifier's to report (log,
+/// retry): the service's answer never depends on them, so it reveals nothing.
+class Notifier {
+public:
+    virtual ~Notifier() = default;
+    virtual void notify(const Notification& notification) = 0;
+};
+
+/// Drops every notification.
+class NullNotifier final : public Notifier {
+public:
+    void notify(const Notification&) override {}
+};
+
+/// Keeps every notification in memory, for tests and tools. Thread-safe.
+class RecordingNotifier final : public Notifier {
+public:
+    void notify(const Notification& n) override
+    {
+        std::lock_guard lock(mutex_);
+        sent_.push_back(n);
+    }
+    [[nodiscard]] std::vector<Notification> sent() const
+    {
+        std::lock_guard lock(mutex_);
+        return sent_;
+    }
+    /// The newest notification of `kind` for `email`, if any.
+    [[nodiscard]] std::optional<Notification> last(NotificationKind kind, std::string_view email) const
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = sent_.rbegin(); it != sent_.rend(); ++it)
+            if (it->kind == kind && it->user.email == email) return *it;
+        return std::nullopt;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<Notification> sent_;
+};
+
+}  // namespace usermgmt

@@ -1,0 +1,30 @@
+#pragma once
+/// @file password_hasher.hpp
+/// The password hashing port and its Argon2id implementation.
+
+#include "usermgmt/config.hpp"
+#include "usermgmt/result.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace usermgmt {
+
+/// Hashes and verifies passwords. Implementations are thread-safe.
+class PasswordHasher {
+public:
+    virtual ~PasswordHasher() = default;
+    /// A self-describing hash string; `crypto_failure` when hashing failed (out of memory).
+    [[nodiscard]] virtual Result<std::string> hash(std::string_view password) const = 0;
+    /// True when `password` matches `hash`; false for a wrong password or an unreadable hash.
+    [[nodiscard]] virtual bool verify(std::string_view hash, std::string_view password) const = 0;
+    /// True when `hash` was made with other parameters than the current ones.
+    [[nodiscard]] virtual bool needs_rehash(std::string_view hash) const = 0;
+};
+
+/// Argon2id through libsodium's `crypto_pwhash_str_alg`. `bad_config` when the parameters
+/// are outside libsodium's limits.
+[[nodiscard]] Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params);
+
+}  // namespace usermgmt

@@ -1,0 +1,167 @@
+#pragma once
+/// @file user_service.hpp
+/// `UserService`: the one façade both HTTP route styles and embedding applications call.
+
+#include "usermgmt/clock.hpp"
+#include "usermgmt/config.hpp"
+#include "usermgmt/media_store.hpp"
+#include "usermgmt/notifier.hpp"
+#include "usermgmt/password_hasher.hpp"
+#include "usermgmt/result.hpp"
+#include "usermgmt/types.hpp"
+#include "usermgmt/user_store.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace usermgmt {
+
+/// The parts a service is built from. Ownership passes to the service.
+struct Ports {
+    /// Required.
+    std::unique_ptr<UserStore> store;
+    /// Null: Argon2id with `Config::argon2`.
+    std::unique_ptr<PasswordHasher> hasher;
+    /// Null: notifications are dropped (`NullNotifier`).
+    std::unique_ptr<Notifier> notifier;
+    /// Null: avatar uploads are refused with `invalid_argument`.
+    std::unique_ptr<MediaStore> media;
+    /// Null: the system clock.
+    std::unique_ptr<Clock> clock;
+};
+
+/// Input of `set_password`.
+struct PasswordChange {
+    std::string current_password;
+    std::string new_password;
+    /// When set, must equal `new_password` (the /auth style's `re_new_password`).
+    std::optional<std::string> new_password_retype;
+};
+
+/// Every use case of user management.
+///
+/// Thread-safe once constructed: all operations are `const` and may run concurrently.
+/// Calls that act for someone take the `Principal` from `authenticate`; the service decides
+/// what the principal may do (itself, or anyone when staff). Field errors use these names:
+/// `username, email, password, first_name, last_name, birthdate, avatar, groups, is_active,
+/// is_staff, current_password, new_password, new_username, uid, token, non_field_errors`;
+/// messages are those of Django/Djoser where they have one.
+class UserService {
+public:
+    /// Builds a service. `bad_config` when the secret is shorter than 32 bytes, a lifetime is
+    /// not positive, the store is missing or the common password list cannot be read.
+    [[nodiscard]] static Result<std::unique_ptr<UserService>> create(Config config, Ports ports);
+    ~UserService();
+    UserService(const UserService&) = delete;
+    UserService& operator=(const UserService&) = delete;
+
+    [[nodiscard]] const Config& config() const noexcept;
+
+    // ---- accounts ------------------------------------------------------------------------
+
+    /// Registers an account: active at once, or inactive with an activation notification when
+    /// `Config::require_activation`. Groups need a staff `actor`.
+    /// Errors: `invalid_argument` (fields), `forbidden` (groups without staff).
+    [[nodiscard]] Result<Registration> register_user(const NewUser& input,
+                                                     const Principal* actor = nullptr) const;
+    /// Creates an active staff superuser (policy checks apply).
+    [[nodiscard]] Result<User> create_superuser(std::string_view username, std::string_view email,
+                                                std::string_view password) const;
+    /// Activates an inactive account. Errors: `invalid_argument` on `uid`/`token`,
+    /// `stale_token` when already active.
+    [[nodiscard]] Result<void> activate(const OneTimeCode& code) const;
+    /// Sends a new activation message to an inactive account. Unknown and active emails succeed
+    /// silently. Errors: `invalid_argument` (email syntax).
+    [[nodiscard]] Result<void> resend_activation(std::string_view email) const;
+
+    // ---- tokens --------------------------------------------------------------------------
+
+    /// Logs in with `Config::login_field` and opens a session.
+    /// Errors: `invalid_argument` (missing fields), `invalid_credentials` (unknown, wrong password,
+    /// inactive: alike, and equally slow).
+    [[nodiscard]] Result<TokenPair> login(std::string_view login, std::string_view password,
+                                          const TokenOptions& options = {}) const;
+    /// As `login`, matching `login` with `field` (`username_or_email` tries the username first).
+    [[nodiscard]] Result<TokenPair> login_with(LoginField field, std::string_view login, std::string_view password,
+                                               const TokenOptions& options = {}) const;
+    /// A new access token for a refresh token (and a new refresh token when rotating).
+    /// Errors: `token_invalid`, `token_expired`, `token_wrong_type`.
+    [[nodiscard]] Result<TokenPair> refresh(std::string_view refresh_token) const;
+    /// Checks a token of either type, including its session and its user.
+    [[nodiscard]] Result<TokenClaims> verify_token(std::string_view token) const;
+    /// The caller of an access token. Errors: `token_invalid`, `token_expired`,
+    /// `token_wrong_type`, `not_found` (user deleted), `inactive_account`.
+    [[nodiscard]] Result<Principal> authenticate(std::string_view access_token) const;
+    /// Ends the caller's session: its access and refresh tokens stop working at once.
+    [[nodiscard]] Result<void> logout(const Principal& who) const;
+
+    // ---- users ---------------------------------------------------------------------------
+
+    [[nodiscard]] Result<User> me(const Principal& who) const;
+    /// Self, or anyone for staff. For someone else, non-staff get `not_found` when
+    /// `hide_users` is on (the user is hidden, as Djoser does) and `forbidden` when it is off.
+    [[nodiscard]] Result<User> get_user(const Principal& who, UserId id) const;
+    /// Self, or anyone for staff (others: as `get_user`). Errors: `not_found`, `forbidden`,
+    /// `invalid_argument`, `already_exists` (email).
+    [[nodiscard]] Result<User> update_user(const Principal& who, UserId id, const UserPatch& patch) const;
+    /// Stores an uploaded image as the user's avatar, removing the previous file.
+    /// Errors: `invalid_argument` (`avatar`: not a PNG/JPEG/GIF/WebP image), `not_found`, `forbidden`.
+    [[nodiscard]] Result<User> set_avatar(const Principal& who, UserId id, std::string_view image_bytes) const;
+    /// Deletes a user (self, or anyone for staff), its sessions, tokens and avatar file.
+    /// `current_password` is the caller's own password: nullopt means the route style does not
+    /// ask for one; engaged, it must be present and right (`invalid_argument` on
+    /// `current_password`). Errors: `forbidden` (someone else, not staff), `not_found`.
+    [[nodiscard]] Result<void> delete_user(const Principal& who, UserId id,
+                                           const std::optional<std::string>& current_password) const;
+    /// A page of users ordered by id. Non-staff see only themselves when `hide_users` is on.
+    [[nodiscard]] Result<UserPage> list_users(const Principal& who, ListQuery query) const;
+
+    // ---- credentials ---------------------------------------------------------------------
+
+    /// Changes the caller's password; ends the caller's other sessions and pending reset tokens.
+    [[nodiscard]] Result<void> set_password(const Principal& who, const PasswordChange& change) const;
+    /// Changes the caller's username; needs the current password.
+    [[nodiscard]] Result<void> set_username(const Principal& who, std::string_view new_username,
+                                            std::string_view current_password) const;
+    /// Sends a reset message to an active account with this email; succeeds alike for unknown
+    /// and inactive ones. Errors: `invalid_argument` (email syntax).
+    [[nodiscard]] Result<void> request_password_reset(std::string_view email) const;
+    /// Checks a reset token without using it. Errors: `invalid_argument` on `uid` / `token`.
+    [[nodiscard]] Result<void> check_password_reset(const OneTimeCode& code) const;
+    /// Sets a new password with a reset token; ends every session of the user.
+    [[nodiscard]] Result<void> confirm_password_reset(const OneTimeCode& code, std::string_view new_password,
+                                                      const std::optional<std::string>& retype) const;
+    /// As `request_password_reset`, for the username.
+    [[nodiscard]] Result<void> request_username_reset(std::string_view email) const;
+    /// Sets a new username with a username-reset token.
+    [[nodiscard]] Result<void> confirm_username_reset(const OneTimeCode& code, std::string_view new_username) const;
+
+    // ---- groups (staff only) -------------------------------------------------------------
+
+    [[nodiscard]] Result<void> create_group(const Principal& who, std::string_view name) const;
+    [[nodiscard]] Result<void> delete_group(const Principal& who, std::string_view name) const;
+    [[nodiscard]] Result<std::vector<std::string>> list_groups(const Principal& who) const;
+
+    // ---- housekeeping --------------------------------------------------------------------
+
+    /// Deletes expired sessions and one-time tokens.
+    [[nodiscard]] Result<void> purge_expired() const;
+    /// Succeeds when the store answers.
+    [[nodiscard]] Result<void> health() const;
+
+    /// The /auth style's uid of a user id (base64url of its decimal digits, unpadded).
+    [[nodiscard]] static std::string encode_uid(UserId id);
+    /// The user id of a uid, or nullopt when it is not one.
+    [[nodiscard]] static std::optional<UserId> decode_uid(std::string_view uid);
+
+    struct Impl;
+
+private:
+    explicit UserService(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace usermgmt

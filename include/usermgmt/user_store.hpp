@@ -1,0 +1,102 @@
+#pragma once
+/// @file user_store.hpp
+/// The storage port. It holds no policy: expiry, hashing, permissions and validation live in
+/// `UserService`. Every backend must pass tests/storage/user_store_contract.hpp.
+
+#include "usermgmt/result.hpp"
+#include "usermgmt/types.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace usermgmt {
+
+/// A user row with its password hash. Never leaves the core.
+struct StoredUser {
+    User user;
+    std::string password_hash;
+};
+
+/// What a one-time token is for.
+enum class TokenPurpose { activation = 1, password_reset = 2, username_reset = 3 };
+
+/// A one-time token as stored: only the SHA-256 digest of the raw token.
+struct TokenRecord {
+    TokenPurpose purpose = TokenPurpose::activation;
+    UserId user_id = 0;
+    std::string digest;  ///< 32 raw bytes
+    TimePoint created_at{};
+    TimePoint expires_at{};
+    bool used = false;
+};
+
+/// One login: both tokens of it carry `id` in their `sid` claim.
+struct SessionRecord {
+    std::string id;
+    UserId user_id = 0;
+    TimePoint created_at{};
+    TimePoint expires_at{};
+    std::optional<TimePoint> ended_at;
+};
+
+/// Persistent storage of users, groups, one-time tokens and sessions.
+///
+/// Errors: `not_found` for a missing row; `already_exists` with the field (`username`, `email`,
+/// `name`) on a unique clash, which the database itself enforces case-insensitively;
+/// `storage_failure` for everything else. A successful write is committed (or, inside
+/// `in_transaction`, committed when the transaction is).
+/// Thread-safety: implementations are safe to call from many threads at once.
+class UserStore {
+public:
+    virtual ~UserStore() = default;
+
+    /// Inserts `record.user` (its id is ignored and assigned) with its groups.
+    [[nodiscard]] virtual Result<StoredUser> insert_user(const StoredUser& record) = 0;
+    [[nodiscard]] virtual Result<StoredUser> find_user(UserId id) = 0;
+    /// Case-insensitive exact match.
+    [[nodiscard]] virtual Result<StoredUser> find_user_by_username(std::string_view username) = 0;
+    /// Case-insensitive exact match.
+    [[nodiscard]] virtual Result<StoredUser> find_user_by_email(std::string_view email) = 0;
+    /// Writes every column of the row `record.user.id`, groups included.
+    [[nodiscard]] virtual Result<void> update_user(const StoredUser& record) = 0;
+    /// Deletes the user and, with it, its tokens, sessions and memberships.
+    [[nodiscard]] virtual Result<void> erase_user(UserId id) = 0;
+    /// Users ordered by id, filtered by case-insensitive prefixes, and the matching count.
+    [[nodiscard]] virtual Result<UserPage> list_users(const ListQuery& query) = 0;
+
+    /// Creates a group; `already_exists` when the name is taken (case-insensitively).
+    [[nodiscard]] virtual Result<void> create_group(std::string_view name) = 0;
+    [[nodiscard]] virtual Result<void> erase_group(std::string_view name) = 0;
+    /// All group names, sorted.
+    [[nodiscard]] virtual Result<std::vector<std::string>> list_groups() = 0;
+
+    [[nodiscard]] virtual Result<void> put_token(const TokenRecord& token) = 0;
+    /// The token with this purpose and digest, used or not; `not_found` otherwise.
+    [[nodiscard]] virtual Result<TokenRecord> find_token(TokenPurpose purpose, std::string_view digest) = 0;
+    /// Marks an unused token used and returns it; `not_found` if missing or already used, so
+    /// of two concurrent consumers exactly one succeeds.
+    [[nodiscard]] virtual Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest) = 0;
+    /// Deletes every token of `user` with `purpose`.
+    [[nodiscard]] virtual Result<void> erase_tokens(UserId user, TokenPurpose purpose) = 0;
+
+    [[nodiscard]] virtual Result<void> create_session(const SessionRecord& session) = 0;
+    [[nodiscard]] virtual Result<SessionRecord> find_session(std::string_view id) = 0;
+    /// Ends one session (no-op when already ended).
+    [[nodiscard]] virtual Result<void> end_session(std::string_view id, TimePoint at) = 0;
+    /// Ends every open session of `user` except `keep` (empty keeps none).
+    [[nodiscard]] virtual Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) = 0;
+    /// Deletes sessions and tokens that expired before `before`.
+    [[nodiscard]] virtual Result<void> purge_expired(TimePoint before) = 0;
+
+    /// Runs `work` in one transaction on a store bound to it: committed when `work` succeeds,
+    /// rolled back when it fails. Nested calls join the outer transaction.
+    [[nodiscard]] virtual Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) = 0;
+
+    /// Succeeds when the storage answers (for health checks).
+    [[nodiscard]] virtual Result<void> ping() = 0;
+};
+
+}  // namespace usermgmt

@@ -1,0 +1,16 @@
+#pragma once
+/// @file usermgmt.hpp
+/// Umbrella header of the usermgmt core.
+
+#include "usermgmt/clock.hpp"
+#include "usermgmt/config.hpp"
+#include "usermgmt/error.hpp"
+#include "usermgmt/mailer.hpp"
+#include "usermgmt/media_store.hpp"
+#include "usermgmt/notifier.hpp"
+#include "usermgmt/password_hasher.hpp"
+#include "usermgmt/result.hpp"
+#include "usermgmt/sqlite_store.hpp"
+#include "usermgmt/types.hpp"
+#include "usermgmt/user_service.hpp"
+#include "usermgmt/user_store.hpp"

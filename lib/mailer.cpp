@@ -1,0 +1,221 @@
+#include "usermgmt/mailer.hpp"
+
+#include "crypto.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace usermgmt {
+namespace {
+
+// Header values never carry CR or LF: a name or address cannot inject headers.
+std::string header_safe(std::string_view value)
+{
+    std::string out;
+    for (char c : value) out += (c == '\r' || c == '\n') ? ' ' : c;
+    return out;
+}
+
+bool is_ascii(std::string_view s)
+{
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+}
+
+// RFC 2047 encoded-word for a non-ASCII subject.
+std::string encode_subject(std::string_view subject)
+{
+    if (is_ascii(subject)) return std::string(subject);
+    std::string b64;
+    static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::size_t i = 0;
+    for (; i + 2 < subject.size(); i += 3) {
+        const unsigned n = (static_cast<unsigned char>(subject[i]) << 16) | (static_cast<unsigned char>(subject[i + 1]) << 8) |
+                           static_cast<unsigned char>(subject[i + 2]);
+        b64 += alphabet[(n >> 18) & 63];
+        b64 += alphabet[(n >> 12) & 63];
+        b64 += alphabet[(n >> 6) & 63];
+        b64 += alphabet[n & 63];
+    }
+    if (i < subject.size()) {
+        unsigned n = static_cast<unsigned char>(subject[i]) << 16;
+        if (i + 1 < subject.size()) n |= static_cast<unsigned char>(subject[i + 1]) << 8;
+        b64 += alphabet[(n >> 18) & 63];
+        b64 += alphabet[(n >> 12) & 63];
+        b64 += i + 1 < subject.size() ? alphabet[(n >> 6) & 63] : '=';
+        b64 += '=';
+    }
+    return "=?UTF-8?B?" + b64 + "?=";
+}
+
+std::string rfc5322_date(TimePoint t)
+{
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+                  months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+std::string domain_of(std::string_view address)
+{
+    const auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string("localhost") : header_safe(address.substr(at + 1));
+}
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to)
+{
+    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+        text.replace(pos, from.size(), to);
+    return text;
+}
+
+}  // namespace
+
+std::string to_rfc5322(const MailMessage& message, TimePoint date)
+{
+    std::string out;
+    out += "From: " + header_safe(message.from) + "\r\n";
+    out += "To: " + header_safe(message.to) + "\r\n";
+    out += "Subject: " + encode_subject(header_safe(message.subject)) + "\r\n";
+    out += "Date: " + rfc5322_date(date) + "\r\n";
+    out += "Message-ID: <" + detail::to_hex(detail::random_bytes(16)) + "@" + domain_of(message.from) + ">\r\n";
+    out += "MIME-Version: 1.0\r\n";
+    out += "Content-Type: text/plain; charset=utf-8\r\n";
+    out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
+    // Bodies use CRLF line ends, as RFC 5322 requires.
+    for (char c : message.body) {
+        if (c == '\n') out += "\r\n";
+        else if (c != '\r') out += c;
+    }
+    if (message.body.empty() || message.body.back() != '\n') out += "\r\n";
+    return out;
+}
+
+ConsoleTransport::ConsoleTransport() : out_(&std::cout) {}
+ConsoleTransport::ConsoleTransport(std::ostream& out) : out_(&out) {}
+
+Result<void> ConsoleTransport::send(const MailMessage& message)
+{
+    std::string text = to_rfc5322(message, std::chrono::system_clock::now());
+    text.erase(std::remove(text.begin(), text.end(), '\r'), text.end());
+    std::lock_guard lock(mutex_);
+    *out_ << "----- mail -----\n" << text << "----- end of mail -----\n" << std::flush;
+    if (!*out_) return fail(Errc::internal, "console mail transport: write failed");
+    return {};
+}
+
+OutboxTransport::OutboxTransport(std::filesystem::path directory) : directory_(std::move(directory)) {}
+
+Result<void> OutboxTransport::send(const MailMessage& message)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(directory_, ec);
+    if (ec) return fail(Errc::internal, "outbox: cannot create " + directory_.string() + ": " + ec.message());
+    // Time first so names sort in sending order; a counter and random bytes keep them unique.
+    static std::atomic<unsigned> counter{0};
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    char name[96];
+    std::snprintf(name, sizeof name, "%020lld-%06u-%s.eml", static_cast<long long>(micros), counter++ % 1000000u,
+                  detail::to_hex(detail::random_bytes(4)).c_str());
+    const auto final_path = directory_ / name;
+    const auto temp_path = directory_ / (std::string(".") + name + ".tmp");
+    {
+        std::ofstream out(temp_path, std::ios::binary);
+        out << to_rfc5322(message, std::chrono::system_clock::now());
+        if (!out.flush()) return fail(Errc::internal, "outbox: cannot write " + temp_path.string());
+    }
+    // A reader never sees a half-written message.
+    std::filesystem::rename(temp_path, final_path, ec);
+    if (ec) return fail(Errc::internal, "outbox: cannot rename into " + final_path.string() + ": " + ec.message());
+    return {};
+}
+
+TemplateMailer::TemplateMailer(MailTemplates templates, std::unique_ptr<MailTransport> transport, ErrorSink on_error)
+    : templates_(std::move(templates)), transport_(std::move(transport)), on_error_(std::move(on_error))
+{
+    if (!on_error_) on_error_ = [](const std::string& line) { std::cerr << line << '\n'; };
+}
+
+MailMessage TemplateMailer::render(const Notification& n) const
+{
+    const auto link = [&](const std::string& url_template) {
+        std::string path = replace_all(replace_all(url_template, "{uid}", n.uid), "{token}", n.token);
+        return templates_.site_url + path;
+    };
+    const std::string& site = templates_.site_name;
+    MailMessage m;
+    m.from = templates_.from;
+    m.to = n.user.email;
+    std::ostringstream body;
+    switch (n.kind) {
+    case NotificationKind::activation:
+        m.subject = "Account activation on " + site;
+        body << "You're receiving this email because you need to finish the activation process on " << site
+             << ".\n\nPlease go to the following page to activate your account:\n" << link(templates_.activation_url)
+             << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
+        break;
+    case NotificationKind::password_reset:
+        m.subject = "Password reset on " + site;
+        body << "You're receiving this email because you requested a password reset for your user account at " << site
+             << ".\n\nPlease go to the following page and choose a new password:\n"
+             << link(templates_.password_reset_url) << "\n\nYour username, in case you've forgotten: "
+             << n.user.username << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
+        break;
+    case NotificationKind::username_reset:
+        m.subject = "Username reset on " + site;
+        body << "You're receiving this email because you requested a username reset for your user account at " << site
+             << ".\n\nYour current username is: " << n.user.username
+             << "\n\nPlease go to the following page and choose a new username:\n"
+             << link(templates_.username_reset_url) << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
+        break;
+    case NotificationKind::activation_confirmed:
+        m.subject = site + " - Your account has been successfully created and activated!";
+        body << "Your account has been created and is ready to use!\n\nThanks for using our site!\n\nThe " << site
+             << " team\n";
+        break;
+    case NotificationKind::password_changed:
+        m.subject = site + " - Your password has been successfully changed!";
+        body << "Your account's password has been changed.\n\nIf you did not change it, reset it at once.\n\nThe "
+             << site << " team\n";
+        break;
+    }
+    m.body = body.str();
+    return m;
+}
+
+void TemplateMailer::notify(const Notification& notification)
+{
+    auto sent = transport_->send(render(notification));
+    // The line names the kind and the user id, never the token or the link.
+    if (!sent)
+        on_error_("usermgmt: could not send " + std::string(to_string(notification.kind)) + " mail to user " +
+                  std::to_string(notification.user.id) + ": " + sent.error().message);
+}
+
+std::string_view to_string(NotificationKind kind) noexcept
+{
+    switch (kind) {
+    case NotificationKind::activation: return "activation";
+    case NotificationKind::password_reset: return "password_reset";
+    case NotificationKind::username_reset: return "username_reset";
+    case NotificationKind::activation_confirmed: return "activation_confirmed";
+    case NotificationKind::password_changed: return "password_changed";
+    }
+    return "unknown";
+}
+
+}  // namespace usermgmt

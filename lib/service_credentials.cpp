@@ -1,0 +1,197 @@
+// UserService: changing and resetting passwords and usernames.
+#include "service_impl.hpp"
+
+namespace usermgmt {
+namespace {
+
+Error mismatch()
+{
+    return field_error("non_field_errors", "The two password fields didn't match.");
+}
+
+}  // namespace
+
+Result<void> UserService::set_password(const Principal& who, const PasswordChange& change) const
+{
+    const Impl& m = *impl_;
+    // Djoser's order: blank fields, then the current password, then the rules, then the retype.
+    FieldErrors errors;
+    if (change.current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
+    if (change.new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
+    if (change.new_password_retype && change.new_password_retype->empty())
+        errors.add("re_new_password", std::string(detail::blank_message));
+    if (!errors.empty()) return fail(Errc::invalid_argument, "blank fields", std::move(errors));
+
+    auto stored = m.load(who.user_id);
+    if (!stored) return std::move(stored).error();
+    if (!m.check_password(&*stored, change.current_password)) return field_error("current_password", "Invalid password.");
+    const User& u = stored->user;
+    const detail::PasswordContext context{u.username, u.first_name, u.last_name, u.email};
+    m.check_new_password("new_password", change.new_password, &context, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
+    if (change.new_password_retype && *change.new_password_retype != change.new_password) return mismatch();
+
+    auto hash = m.hash_password(change.new_password);
+    if (!hash) return std::move(hash).error();
+    auto written = m.modify_user(
+        who.user_id,
+        [&](StoredUser& row) -> Result<void> {
+            row.password_hash = *hash;
+            row.user.updated_at = m.now();
+            return {};
+        },
+        // The session that changed the password keeps working; every other one ends.
+        [&](UserStore& s, const StoredUser& row) { return Impl::after_password_change(s, row.user.id, who.session_id, m.now()); });
+    if (!written) return std::move(written).error();
+    if (m.config.send_password_changed_confirmation) m.notify(NotificationKind::password_changed, written->user);
+    return {};
+}
+
+Result<void> UserService::set_username(const Principal& who, std::string_view new_username,
+                                       std::string_view current_password) const
+{
+    const Impl& m = *impl_;
+    auto stored = m.load(who.user_id);
+    if (!stored) return std::move(stored).error();
+    // DRF validates both fields before it reports: their errors come together.
+    FieldErrors errors;
+    const std::string username(new_username);
+    detail::check_username("new_username", username, errors);
+    if (!errors.find("new_username")) {
+        FieldErrors taken;
+        if (auto ok = m.check_unique(&username, nullptr, who.user_id, taken); !ok) return ok;
+        if (taken.find("username")) errors.add("new_username", "A user with that username already exists.");
+    }
+    if (current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
+    else if (!m.check_password(&*stored, current_password)) errors.add("current_password", "Invalid password.");
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username change", std::move(errors));
+
+    auto written = m.modify_user(who.user_id, [&](StoredUser& row) -> Result<void> {
+        row.user.username = username;
+        row.user.updated_at = m.now();
+        return {};
+    });
+    if (!written) {
+        Error e = std::move(written).error();
+        if (e.fields.find("username")) e.fields.rename("username", "new_username");
+        return e;
+    }
+    return {};
+}
+
+Result<void> UserService::request_password_reset(std::string_view email) const
+{
+    const Impl& m = *impl_;
+    FieldErrors errors;
+    detail::check_email("email", email, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
+    auto found = m.store->find_user_by_email(email);
+    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
+    // Inactive accounts get no mail, and the same answer (Djoser, GoTrue).
+    if (!found->user.is_active) return {};
+    return m.send_one_time(found->user, TokenPurpose::password_reset, NotificationKind::password_reset,
+                           m.config.password_reset_token_lifetime);
+}
+
+Result<void> UserService::check_password_reset(const OneTimeCode& code) const
+{
+    auto found = impl_->resolve(code, TokenPurpose::password_reset, false);
+    if (!found) return std::move(found).error();
+    return {};
+}
+
+Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::string_view new_password,
+                                                 const std::optional<std::string>& retype) const
+{
+    const Impl& m = *impl_;
+    // Djoser checks the new password (without the user's attributes) before uid and token.
+    FieldErrors errors;
+    m.check_new_password("new_password", new_password, nullptr, errors);
+    if (retype && retype->empty()) errors.add("re_new_password", std::string(detail::blank_message));
+    if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
+    if (retype && *retype != new_password) return mismatch();
+
+    auto found = m.resolve(code, TokenPurpose::password_reset, false);
+    if (!found) return std::move(found).error();
+    const TokenRecord token = found->first;
+    auto hash = m.hash_password(new_password);
+    if (!hash) return std::move(hash).error();
+
+    bool consumed = false;
+    auto written = m.modify_user(
+        token.user_id,
+        [&](StoredUser& row) -> Result<void> {
+            row.password_hash = *hash;
+            row.user.updated_at = m.now();
+            return {};
+        },
+        [&](UserStore& s, const StoredUser& row) -> Result<void> {
+            // Single use even under a race: the UPDATE of consume_token lets one caller through.
+            auto used = s.consume_token(TokenPurpose::password_reset, token.digest);
+            if (!used) {
+                if (used.error().code != Errc::not_found) return std::move(used).error();
+                return field_error("token", "Invalid token for given user.");
+            }
+            consumed = true;
+            // Every session ends, and every other reset token of the user dies with the old password.
+            return Impl::after_password_change(s, row.user.id, "", m.now());
+        });
+    if (!written) return std::move(written).error();
+    if (consumed && m.config.send_password_changed_confirmation)
+        m.notify(NotificationKind::password_changed, written->user);
+    return {};
+}
+
+Result<void> UserService::request_username_reset(std::string_view email) const
+{
+    const Impl& m = *impl_;
+    FieldErrors errors;
+    detail::check_email("email", email, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
+    auto found = m.store->find_user_by_email(email);
+    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
+    if (!found->user.is_active) return {};
+    return m.send_one_time(found->user, TokenPurpose::username_reset, NotificationKind::username_reset,
+                           m.config.username_reset_token_lifetime);
+}
+
+Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::string_view new_username) const
+{
+    const Impl& m = *impl_;
+    // The new username is checked first; uid and token after it (Djoser's order).
+    const std::string username(new_username);
+    FieldErrors errors;
+    detail::check_username("new_username", username, errors);
+    if (errors.empty()) {
+        FieldErrors taken;
+        if (auto ok = m.check_unique(&username, nullptr, 0, taken); !ok) return ok;
+        if (taken.find("username")) errors.add("new_username", "A user with that username already exists.");
+    }
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username", std::move(errors));
+
+    auto found = m.resolve(code, TokenPurpose::username_reset, false);
+    if (!found) return std::move(found).error();
+    const TokenRecord token = found->first;
+    auto written = m.modify_user(
+        token.user_id,
+        [&](StoredUser& row) -> Result<void> {
+            row.user.username = username;
+            row.user.updated_at = m.now();
+            return {};
+        },
+        [&](UserStore& s, const StoredUser&) -> Result<void> {
+            auto used = s.consume_token(TokenPurpose::username_reset, token.digest);
+            if (!used)
+                return used.error().code == Errc::not_found ? field_error("token", "Invalid token for given user.")
+                                                            : std::move(used).error();
+            return {};
+        });
+    if (!written) {
+        Error e = std::move(written).error();
+        e.fields.rename("username", "new_username");
+        return e;
+    }
+    return {};
+}
+
+}  // namespace usermgmt

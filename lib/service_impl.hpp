@@ -1,0 +1,84 @@
+#pragma once
+// The private state of UserService and the helpers its use cases share.
+
+#include "usermgmt/user_service.hpp"
+
+#include "validation.hpp"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace usermgmt {
+
+struct UserService::Impl {
+    Config config;
+    std::unique_ptr<UserStore> store;
+    std::unique_ptr<PasswordHasher> hasher;
+    std::unique_ptr<Notifier> notifier;
+    std::unique_ptr<MediaStore> media;
+    std::unique_ptr<Clock> clock;
+    std::shared_ptr<const detail::PasswordValidator> passwords;
+
+    // A hash of a random password, verified against when the account does not exist, so that a
+    // login for an unknown name costs the same time as one for a known name.
+    mutable std::once_flag dummy_once;
+    mutable std::string dummy_hash;
+
+    TimePoint now() const { return clock->now(); }
+    std::int64_t now_seconds() const;
+
+    // ---- users -----------------------------------------------------------------------------
+    Result<StoredUser> load(UserId id) const;
+    /// Re-reads a user inside a write transaction, applies `change` and writes it back, so a
+    /// concurrent update of other fields is never lost. Returns the row as written.
+    Result<StoredUser> modify_user(UserId id, const std::function<Result<void>(StoredUser&)>& change,
+                                   const std::function<Result<void>(UserStore&, const StoredUser&)>& also = {}) const;
+    /// Verifies a password against a stored hash; spends a dummy hash when `user` is null.
+    bool check_password(const StoredUser* user, std::string_view password) const;
+    /// Field errors of a password for `user`'s attributes (null: no similarity rule).
+    void check_new_password(std::string_view field, std::string_view password, const detail::PasswordContext* context,
+                            FieldErrors& errors) const;
+    /// Field errors of the profile members of a patch or new user.
+    void check_profile(const std::string* email, const std::string* first_name, const std::string* last_name,
+                       const std::optional<Date>* birthdate, const std::string* avatar,
+                       const std::vector<std::string>* groups, FieldErrors& errors) const;
+    /// Adds "already exists" field errors for a username / email taken by someone other than `self`.
+    Result<void> check_unique(const std::string* username, const std::string* email, UserId self,
+                              FieldErrors& errors) const;
+    /// The store's already_exists, with Djoser's message for the field.
+    static Error unique_violation(Error error);
+    /// Whether `who` may act on `target` (self or staff; staff not on a superuser unless superuser).
+    static bool may_manage(const Principal& who, const User& target);
+    /// The error for a user `who` may not see or change: hidden (not_found) or forbidden.
+    Error not_visible() const;
+
+    // ---- sessions and tokens ---------------------------------------------------------------
+    /// Opens a session for `user` and signs its two tokens.
+    Result<TokenPair> open_session(const User& user, const TokenOptions& options) const;
+    std::string sign(TokenType type, UserId user, const std::string& session, std::int64_t issued_at,
+                     std::int64_t expires_at) const;
+    /// Signature, expiry, type, user (exists, active) and session (open) of a token.
+    Result<std::pair<TokenClaims, StoredUser>> check_token(std::string_view token,
+                                                           std::optional<TokenType> expected) const;
+
+    // ---- one-time tokens -------------------------------------------------------------------
+    /// Stores a new one-time token for `user` and sends its notification.
+    Result<void> send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
+                               std::chrono::seconds lifetime) const;
+    /// Resolves a received code to its token and user. `allow_used` lets activation tell a
+    /// reused link (stale) from a forged one. Errors on the `uid` / `token` fields.
+    Result<std::pair<TokenRecord, StoredUser>> resolve(const OneTimeCode& code, TokenPurpose purpose,
+                                                       bool allow_used) const;
+    void notify(NotificationKind kind, const User& user) const;
+
+    /// Hashes a new password, with the crypto error mapped.
+    Result<std::string> hash_password(std::string_view password) const;
+    /// Ends the sessions and reset tokens a new password invalidates (all but `keep`).
+    static Result<void> after_password_change(UserStore& store, UserId user, std::string_view keep, TimePoint at);
+    /// Removes a media file the user no longer references (best effort: a leftover file is harmless).
+    void drop_media(const User& before, const User& after) const;
+};
+
+}  // namespace usermgmt

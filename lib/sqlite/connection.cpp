@@ -1,0 +1,141 @@
+#include "connection.hpp"
+
+namespace usermgmt::detail::sqlite {
+
+Error to_error(sqlite3* db, int rc, std::string_view what)
+{
+    const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        // "UNIQUE constraint failed: users.email" -> field "email"
+        std::string field = "non_field_errors";
+        const auto dot = detail.rfind('.');
+        if (dot != std::string::npos) field = detail.substr(dot + 1);
+        FieldErrors fields;
+        fields.add(field, "already exists");
+        return fail(Errc::already_exists, std::string(what) + ": " + detail, std::move(fields));
+    }
+    return fail(Errc::storage_failure, std::string(what) + ": " + detail + " (" + sqlite3_errstr(rc) + ")");
+}
+
+Statement& Statement::bind(int index, std::int64_t value)
+{
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text)
+{
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::nullopt_t)
+{
+    sqlite3_bind_null(stmt_, index);
+    return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value)
+{
+    return value ? bind(index, *value) : bind(index, std::nullopt);
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes)
+{
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
+Result<void> Statement::run(std::string_view what)
+{
+    int rc = SQLITE_ROW;
+    while (rc == SQLITE_ROW) rc = step();
+    if (rc != SQLITE_DONE) return to_error(db_, rc, what);
+    return {};
+}
+
+std::string Statement::text(int column) const
+{
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+}
+
+std::string Statement::blob(int column) const
+{
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, std::chrono::milliseconds busy_timeout)
+{
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    DbHandle db(raw);
+    if (rc != SQLITE_OK) return to_error(raw, rc, "open " + path);
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, static_cast<int>(busy_timeout.count()));
+    std::unique_ptr<Connection> connection(new Connection(std::move(db)));
+    // WAL lets readers run beside the writer; FULL sync makes a commit survive power loss, so a
+    // success the service reported is on disk; foreign keys are off by default in SQLite.
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        if (auto ok = connection->exec(pragma); !ok) return std::move(ok).error();
+    }
+    return connection;
+}
+
+Result<std::unique_ptr<Statement>> Connection::prepare(const std::string& sql)
+{
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+        sqlite3_stmt* raw = nullptr;
+        const int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+        if (rc != SQLITE_OK) return to_error(db_.get(), rc, "prepare");
+        it = cache_.emplace(sql, StatementHandle(raw)).first;
+    }
+    return std::make_unique<Statement>(db_.get(), it->second.get());
+}
+
+Result<void> Connection::exec(const std::string& sql)
+{
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK) return to_error(db_.get(), rc, "exec");
+    return {};
+}
+
+Result<void> WriteTransaction::begin()
+{
+    if (connection_.transaction_depth == 0) {
+        // IMMEDIATE takes the write lock now, so two writers queue on busy_timeout instead of
+        // deadlocking when both try to upgrade a read transaction.
+        if (auto ok = connection_.exec("BEGIN IMMEDIATE"); !ok) return ok;
+        owner_ = true;
+    }
+    ++connection_.transaction_depth;
+    open_ = true;
+    return {};
+}
+
+Result<void> WriteTransaction::commit()
+{
+    if (!open_) return fail(Errc::internal, "commit without begin");
+    if (owner_) {
+        if (auto ok = connection_.exec("COMMIT"); !ok) return ok;
+    }
+    --connection_.transaction_depth;
+    open_ = false;
+    return {};
+}
+
+WriteTransaction::~WriteTransaction()
+{
+    if (!open_) return;
+    --connection_.transaction_depth;
+    // Never throws: a failed rollback leaves SQLite to roll back when the connection closes.
+    if (owner_) (void)connection_.exec("ROLLBACK");
+}
+
+}  // namespace usermgmt::detail::sqlite

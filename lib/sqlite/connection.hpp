@@ -1,0 +1,106 @@
+#pragma once
+// One SQLite connection: RAII handles, a prepared-statement cache and the single place where
+// SQLite return codes become `Error`s. A Connection is used by one thread at a time.
+
+#include "usermgmt/result.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace usermgmt::detail::sqlite {
+
+struct CloseDb {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct FinalizeStatement {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+using StatementHandle = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
+
+/// Turns a SQLite result code into an Error: unique violations become `already_exists` with
+/// the column as field, everything else `storage_failure`.
+Error to_error(sqlite3* db, int rc, std::string_view what);
+
+/// A cached statement in use; reset and unbound when it goes out of scope.
+class Statement {
+public:
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement()
+    {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, std::nullopt_t);
+    Statement& bind_blob(int index, std::string_view bytes);
+    Statement& bind(int index, const std::optional<std::int64_t>& value);
+
+    /// SQLITE_ROW: a row is ready; SQLITE_DONE: finished; anything else is an error code.
+    int step() { return sqlite3_step(stmt_); }
+    /// Steps to completion; the error when a step fails.
+    Result<void> run(std::string_view what);
+
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    std::string text(int column) const;
+    std::string blob(int column) const;
+    sqlite3* db() const noexcept { return db_; }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_;
+};
+
+class Connection {
+public:
+    /// Opens `path` (created if missing) with WAL, foreign keys, full sync and a busy timeout.
+    static Result<std::unique_ptr<Connection>> open(const std::string& path, std::chrono::milliseconds busy_timeout);
+
+    /// A prepared statement for `sql`, compiled once per connection.
+    Result<std::unique_ptr<Statement>> prepare(const std::string& sql);
+    /// Runs SQL without parameters (transaction control, pragmas, migrations).
+    Result<void> exec(const std::string& sql);
+    sqlite3* db() const noexcept { return db_.get(); }
+    int changes() const noexcept { return sqlite3_changes(db_.get()); }
+    std::int64_t last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
+
+    /// Transaction nesting depth on this connection (0 outside any transaction).
+    int transaction_depth = 0;
+
+private:
+    explicit Connection(DbHandle db) : db_(std::move(db)) {}
+    DbHandle db_;
+    std::unordered_map<std::string, StatementHandle> cache_;
+};
+
+/// Starts a write transaction (BEGIN IMMEDIATE) unless one is open; commits in `commit()`,
+/// rolls back in the destructor otherwise. Nested guards join the outer transaction.
+class WriteTransaction {
+public:
+    explicit WriteTransaction(Connection& connection) : connection_(connection) {}
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    ~WriteTransaction();
+
+    Result<void> begin();
+    Result<void> commit();
+
+private:
+    Connection& connection_;
+    bool owner_ = false;
+    bool open_ = false;
+};
+
+}  // namespace usermgmt::detail::sqlite

@@ -1,0 +1,111 @@
+#include "schema.hpp"
+
+#include "usermgmt/sqlite_store.hpp"
+
+#include <array>
+
+namespace usermgmt::detail::sqlite {
+namespace {
+
+// Migration N brings the schema from version N-1 to N. Never edit a released migration: add one.
+// Times are microseconds since the Unix epoch (UTC). Usernames, emails and group names compare
+// case-insensitively (ASCII, NOCASE), so the UNIQUE constraints catch "Bob" vs "bob".
+constexpr std::array<const char*, 1> migrations = {
+    R"sql(
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    birthdate TEXT,
+    avatar TEXT NOT NULL DEFAULT '',
+    avatar_is_media INTEGER NOT NULL DEFAULT 0,
+    is_active INTEGER NOT NULL,
+    is_staff INTEGER NOT NULL DEFAULT 0,
+    is_superuser INTEGER NOT NULL DEFAULT 0,
+    date_joined INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_login INTEGER
+);
+CREATE TABLE groups (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE user_groups (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX user_groups_by_group ON user_groups(group_id);
+CREATE TABLE one_time_tokens (
+    digest BLOB PRIMARY KEY,
+    purpose INTEGER NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX one_time_tokens_by_user ON one_time_tokens(user_id, purpose);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ended_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+-- The user count, kept by triggers, so an unfiltered list does not count the table.
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters VALUES ('users', 0);
+CREATE TRIGGER users_count_insert AFTER INSERT ON users
+    BEGIN UPDATE counters SET value = value + 1 WHERE name = 'users'; END;
+CREATE TRIGGER users_count_delete AFTER DELETE ON users
+    BEGIN UPDATE counters SET value = value - 1 WHERE name = 'users'; END;
+)sql",
+};
+
+Result<int> current_version(Connection& connection)
+{
+    auto stmt = connection.prepare("PRAGMA user_version");
+    if (!stmt) return std::move(stmt).error();
+    if ((*stmt)->step() != SQLITE_ROW) return to_error(connection.db(), SQLITE_ERROR, "read user_version");
+    return static_cast<int>((*stmt)->integer(0));
+}
+
+}  // namespace
+
+int latest_schema_version() noexcept
+{
+    return static_cast<int>(migrations.size());
+}
+
+Result<void> migrate(Connection& connection)
+{
+    while (true) {
+        WriteTransaction tx(connection);
+        if (auto ok = tx.begin(); !ok) return ok;
+        // Read the version inside the write lock: two processes opening a new file at once
+        // must not both apply migration 1.
+        auto version = current_version(connection);
+        if (!version) return std::move(version).error();
+        if (*version > latest_schema_version())
+            return fail(Errc::storage_failure, "the database has schema version " + std::to_string(*version) +
+                                                   ", newer than the " + std::to_string(latest_schema_version()) +
+                                                   " this version of usermgmt knows; upgrade usermgmt to open it");
+        if (*version == latest_schema_version()) return tx.commit();
+        if (auto ok = connection.exec(migrations[static_cast<std::size_t>(*version)]); !ok) return ok;
+        if (auto ok = connection.exec("PRAGMA user_version = " + std::to_string(*version + 1)); !ok) return ok;
+        if (auto ok = tx.commit(); !ok) return ok;
+    }
+}
+
+}  // namespace usermgmt::detail::sqlite
+
+namespace usermgmt {
+int sqlite_schema_version() noexcept
+{
+    return detail::sqlite::latest_schema_version();
+}
+}  // namespace usermgmt

@@ -1,0 +1,477 @@
+#include "usermgmt/sqlite_store.hpp"
+
+#include "connection.hpp"
+#include "schema.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+namespace usermgmt {
+namespace {
+
+using detail::sqlite::Connection;
+using detail::sqlite::Statement;
+using detail::sqlite::to_error;
+using detail::sqlite::WriteTransaction;
+
+std::int64_t to_micros(TimePoint t)
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint from_micros(std::int64_t us)
+{
+    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(us)));
+}
+
+// Escapes LIKE's wildcards so a prefix filter matches literally.
+std::string like_prefix(std::string_view prefix)
+{
+    std::string out;
+    for (char c : prefix) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + '%';
+}
+
+constexpr char group_separator = '\x1f';
+
+const std::string user_columns =
+    "SELECT id, username, email, password_hash, first_name, last_name, birthdate, avatar, avatar_is_media, "
+    "is_active, is_staff, is_superuser, date_joined, updated_at, last_login, "
+    "(SELECT group_concat(name, char(31)) FROM (SELECT g.name AS name FROM user_groups ug "
+    "JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = users.id ORDER BY g.name)) FROM users ";
+
+StoredUser read_user(const Statement& s)
+{
+    StoredUser r;
+    User& u = r.user;
+    u.id = s.integer(0);
+    u.username = s.text(1);
+    u.email = s.text(2);
+    r.password_hash = s.text(3);
+    u.first_name = s.text(4);
+    u.last_name = s.text(5);
+    if (!s.is_null(6)) u.birthdate = Date::parse_iso(s.text(6));
+    u.avatar = s.text(7);
+    u.avatar_is_media = s.integer(8) != 0;
+    u.is_active = s.integer(9) != 0;
+    u.is_staff = s.integer(10) != 0;
+    u.is_superuser = s.integer(11) != 0;
+    u.date_joined = from_micros(s.integer(12));
+    u.updated_at = from_micros(s.integer(13));
+    if (!s.is_null(14)) u.last_login = from_micros(s.integer(14));
+    const std::string groups = s.text(15);
+    for (std::size_t start = 0; start < groups.size();) {
+        auto end = groups.find(group_separator, start);
+        if (end == std::string::npos) end = groups.size();
+        u.groups.push_back(groups.substr(start, end - start));
+        start = end + 1;
+    }
+    return r;
+}
+
+std::optional<std::string> birthdate_text(const User& u)
+{
+    return u.birthdate ? std::optional(u.birthdate->to_iso()) : std::nullopt;
+}
+
+// A UserStore working on one connection; the pool hands one out per call or transaction.
+class ConnectionStore final : public UserStore {
+public:
+    explicit ConnectionStore(Connection& connection) : c_(connection) {}
+
+    Result<StoredUser> insert_user(const StoredUser& record) override
+    {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return std::move(ok).error();
+        auto s = c_.prepare(
+            "INSERT INTO users (username, email, password_hash, first_name, last_name, birthdate, avatar, "
+            "avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, last_login) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+        if (!s) return std::move(s).error();
+        if (auto ok = bind_user(**s, record).run("insert user"); !ok) return std::move(ok).error();
+        const UserId id = c_.last_insert_id();
+        if (auto ok = write_groups(id, record.user.groups); !ok) return std::move(ok).error();
+        auto stored = find_user(id);
+        if (!stored) return stored;
+        if (auto ok = tx.commit(); !ok) return std::move(ok).error();
+        return stored;
+    }
+
+    Result<StoredUser> find_user(UserId id) override
+    {
+        return find_one(user_columns + "WHERE id = ?1", [&](Statement& s) { s.bind(1, id); });
+    }
+
+    Result<StoredUser> find_user_by_username(std::string_view username) override
+    {
+        return find_one(user_columns + "WHERE username = ?1", [&](Statement& s) { s.bind(1, username); });
+    }
+
+    Result<StoredUser> find_user_by_email(std::string_view email) override
+    {
+        return find_one(user_columns + "WHERE email = ?1", [&](Statement& s) { s.bind(1, email); });
+    }
+
+    Result<void> update_user(const StoredUser& record) override
+    {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return ok;
+        auto s = c_.prepare(
+            "UPDATE users SET username = ?1, email = ?2, password_hash = ?3, first_name = ?4, last_name = ?5, "
+            "birthdate = ?6, avatar = ?7, avatar_is_media = ?8, is_active = ?9, is_staff = ?10, "
+            "is_superuser = ?11, date_joined = ?12, updated_at = ?13, last_login = ?14 WHERE id = ?15");
+        if (!s) return std::move(s).error();
+        bind_user(**s, record).bind(15, record.user.id);
+        if (auto ok = (*s)->run("update user"); !ok) return ok;
+        if (c_.changes() == 0) return fail(Errc::not_found, "no such user");
+        if (auto ok = write_groups(record.user.id, record.user.groups); !ok) return ok;
+        return tx.commit();
+    }
+
+    Result<void> erase_user(UserId id) override
+    {
+        return write_one("DELETE FROM users WHERE id = ?1", [&](Statement& s) { s.bind(1, id); }, "delete user",
+                         true);
+    }
+
+    Result<UserPage> list_users(const ListQuery& q) override
+    {
+        std::string where;
+        if (!q.email_prefix.empty()) where += " AND email LIKE ?3 ESCAPE '\\'";
+        if (!q.username_prefix.empty()) where += " AND username LIKE ?4 ESCAPE '\\'";
+        const auto bind_filters = [&](Statement& s) {
+            if (!q.email_prefix.empty()) s.bind(3, like_prefix(q.email_prefix));
+            if (!q.username_prefix.empty()) s.bind(4, like_prefix(q.username_prefix));
+        };
+        UserPage page;
+        auto s = c_.prepare(user_columns + "WHERE 1" + where + " ORDER BY id LIMIT ?1 OFFSET ?2");
+        if (!s) return std::move(s).error();
+        (*s)->bind(1, q.limit).bind(2, q.offset);
+        bind_filters(**s);
+        int rc = SQLITE_ROW;
+        while ((rc = (*s)->step()) == SQLITE_ROW) page.users.push_back(read_user(**s).user);
+        if (rc != SQLITE_DONE) return to_error(c_.db(), rc, "list users");
+
+        // Without filters the trigger-kept counter answers without scanning the table.
+        auto count = c_.prepare(where.empty() ? "SELECT value FROM counters WHERE name = 'users'"
+                                              : "SELECT count(*) FROM users WHERE 1" + where);
+        if (!count) return std::move(count).error();
+        bind_filters(**count);
+        rc = (*count)->step();
+        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "count users");
+        page.total = (*count)->integer(0);
+        return page;
+    }
+
+    Result<void> create_group(std::string_view name) override
+    {
+        return write_one("INSERT INTO groups (name) VALUES (?1)", [&](Statement& s) { s.bind(1, name); },
+                         "create group", false);
+    }
+
+    Result<void> erase_group(std::string_view name) override
+    {
+        return write_one("DELETE FROM groups WHERE name = ?1", [&](Statement& s) { s.bind(1, name); }, "delete group",
+                         true);
+    }
+
+    Result<std::vector<std::string>> list_groups() override
+    {
+        auto s = c_.prepare("SELECT name FROM groups ORDER BY name");
+        if (!s) return std::move(s).error();
+        std::vector<std::string> names;
+        int rc = SQLITE_ROW;
+        while ((rc = (*s)->step()) == SQLITE_ROW) names.push_back((*s)->text(0));
+        if (rc != SQLITE_DONE) return to_error(c_.db(), rc, "list groups");
+        return names;
+    }
+
+    Result<void> put_token(const TokenRecord& t) override
+    {
+        return write_one(
+            "INSERT INTO one_time_tokens (digest, purpose, user_id, created_at, expires_at, used_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            [&](Statement& s) {
+                s.bind_blob(1, t.digest)
+                    .bind(2, static_cast<std::int64_t>(t.purpose))
+                    .bind(3, t.user_id)
+                    .bind(4, to_micros(t.created_at))
+                    .bind(5, to_micros(t.expires_at));
+                if (t.used) s.bind(6, to_micros(t.created_at));
+            },
+            "put token", false);
+    }
+
+    Result<TokenRecord> find_token(TokenPurpose purpose, std::string_view digest) override
+    {
+        return token_query("SELECT user_id, created_at, expires_at, used_at IS NOT NULL FROM one_time_tokens "
+                           "WHERE digest = ?1 AND purpose = ?2",
+                           purpose, digest, 0);
+    }
+
+    Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest) override
+    {
+        // One UPDATE decides: of two concurrent consumers, only one sees the row unused.
+        return token_query("UPDATE one_time_tokens SET used_at = ?3 WHERE digest = ?1 AND purpose = ?2 "
+                           "AND used_at IS NULL RETURNING user_id, created_at, expires_at, 1",
+                           purpose, digest, to_micros(std::chrono::system_clock::now()));
+    }
+
+    Result<void> erase_tokens(UserId user, TokenPurpose purpose) override
+    {
+        return write_one("DELETE FROM one_time_tokens WHERE user_id = ?1 AND purpose = ?2",
+                         [&](Statement& s) { s.bind(1, user).bind(2, static_cast<std::int64_t>(purpose)); },
+                         "erase tokens", false);
+    }
+
+    Result<void> create_session(const SessionRecord& r) override
+    {
+        return write_one("INSERT INTO sessions (id, user_id, created_at, expires_at, ended_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                         [&](Statement& s) {
+                             s.bind(1, r.id).bind(2, r.user_id).bind(3, to_micros(r.created_at)).bind(4, to_micros(r.expires_at));
+                             if (r.ended_at) s.bind(5, to_micros(*r.ended_at));
+                         },
+                         "create session", false);
+    }
+
+    Result<SessionRecord> find_session(std::string_view id) override
+    {
+        auto s = c_.prepare("SELECT user_id, created_at, expires_at, ended_at FROM sessions WHERE id = ?1");
+        if (!s) return std::move(s).error();
+        (*s)->bind(1, id);
+        const int rc = (*s)->step();
+        if (rc == SQLITE_DONE) return fail(Errc::not_found, "no such session");
+        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "find session");
+        SessionRecord r;
+        r.id = std::string(id);
+        r.user_id = (*s)->integer(0);
+        r.created_at = from_micros((*s)->integer(1));
+        r.expires_at = from_micros((*s)->integer(2));
+        if (!(*s)->is_null(3)) r.ended_at = from_micros((*s)->integer(3));
+        return r;
+    }
+
+    Result<void> end_session(std::string_view id, TimePoint at) override
+    {
+        return write_one("UPDATE sessions SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+                         [&](Statement& s) { s.bind(1, id).bind(2, to_micros(at)); }, "end session", false);
+    }
+
+    Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) override
+    {
+        return write_one("UPDATE sessions SET ended_at = ?3 WHERE user_id = ?1 AND id <> ?2 AND ended_at IS NULL",
+                         [&](Statement& s) { s.bind(1, user).bind(2, keep).bind(3, to_micros(at)); },
+                         "end sessions", false);
+    }
+
+    Result<void> purge_expired(TimePoint before) override
+    {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return ok;
+        for (const char* sql : {"DELETE FROM sessions WHERE expires_at < ?1", "DELETE FROM one_time_tokens WHERE expires_at < ?1"}) {
+            if (auto ok = write_one(sql, [&](Statement& s) { s.bind(1, to_micros(before)); }, "purge", false); !ok)
+                return ok;
+        }
+        return tx.commit();
+    }
+
+    Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override
+    {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return ok;
+        if (auto ok = work(*this); !ok) return ok;
+        return tx.commit();
+    }
+
+    Result<void> ping() override
+    {
+        auto s = c_.prepare("SELECT value FROM counters WHERE name = 'users'");
+        if (!s) return std::move(s).error();
+        const int rc = (*s)->step();
+        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "ping");
+        return {};
+    }
+
+private:
+    static Statement& bind_user(Statement& s, const StoredUser& r)
+    {
+        const User& u = r.user;
+        s.bind(1, u.username).bind(2, u.email).bind(3, r.password_hash).bind(4, u.first_name).bind(5, u.last_name);
+        if (auto b = birthdate_text(u)) s.bind(6, *b);
+        s.bind(7, u.avatar)
+            .bind(8, std::int64_t{u.avatar_is_media})
+            .bind(9, std::int64_t{u.is_active})
+            .bind(10, std::int64_t{u.is_staff})
+            .bind(11, std::int64_t{u.is_superuser})
+            .bind(12, to_micros(u.date_joined))
+            .bind(13, to_micros(u.updated_at));
+        if (u.last_login) s.bind(14, to_micros(*u.last_login));
+        return s;
+    }
+
+    // Replaces the memberships of `id`; groups named for the first time are created.
+    Result<void> write_groups(UserId id, const std::vector<std::string>& groups)
+    {
+        if (auto ok = write_one("DELETE FROM user_groups WHERE user_id = ?1", [&](Statement& s) { s.bind(1, id); },
+                                "clear memberships", false);
+            !ok)
+            return ok;
+        for (const auto& name : groups) {
+            if (auto ok = write_one("INSERT OR IGNORE INTO groups (name) VALUES (?1)",
+                                    [&](Statement& s) { s.bind(1, name); }, "create group", false);
+                !ok)
+                return ok;
+            if (auto ok = write_one("INSERT OR IGNORE INTO user_groups (user_id, group_id) "
+                                    "SELECT ?1, id FROM groups WHERE name = ?2",
+                                    [&](Statement& s) { s.bind(1, id).bind(2, name); }, "add membership", false);
+                !ok)
+                return ok;
+        }
+        return {};
+    }
+
+    template <class Binder>
+    Result<StoredUser> find_one(const std::string& sql, Binder bind)
+    {
+        auto s = c_.prepare(sql);
+        if (!s) return std::move(s).error();
+        bind(**s);
+        const int rc = (*s)->step();
+        if (rc == SQLITE_DONE) return fail(Errc::not_found, "no such user");
+        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "find user");
+        return read_user(**s);
+    }
+
+    template <class Binder>
+    Result<void> write_one(const std::string& sql, Binder bind, std::string_view what, bool must_change)
+    {
+        auto s = c_.prepare(sql);
+        if (!s) return std::move(s).error();
+        bind(**s);
+        if (auto ok = (*s)->run(what); !ok) return ok;
+        if (must_change && c_.changes() == 0) return fail(Errc::not_found, std::string(what) + ": no such row");
+        return {};
+    }
+
+    Result<TokenRecord> token_query(const std::string& sql, TokenPurpose purpose, std::string_view digest,
+                                    std::int64_t now)
+    {
+        auto s = c_.prepare(sql);
+        if (!s) return std::move(s).error();
+        (*s)->bind_blob(1, digest).bind(2, static_cast<std::int64_t>(purpose));
+        if (now != 0) (*s)->bind(3, now);
+        const int rc = (*s)->step();
+        if (rc == SQLITE_DONE) return fail(Errc::not_found, "no such token");
+        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "token");
+        TokenRecord t;
+        t.purpose = purpose;
+        t.digest = std::string(digest);
+        t.user_id = (*s)->integer(0);
+        t.created_at = from_micros((*s)->integer(1));
+        t.expires_at = from_micros((*s)->integer(2));
+        t.used = (*s)->integer(3) != 0;
+        // RETURNING rows are produced before the statement ends: finish it so the change lands.
+        if (auto ok = (*s)->run("token"); !ok) return std::move(ok).error();
+        return t;
+    }
+
+    Connection& c_;
+};
+
+// The thread-safe store: each call borrows a connection from the pool for its duration.
+class PooledStore final : public UserStore {
+public:
+    PooledStore(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options) {}
+
+    Result<void> start()
+    {
+        auto first = Connection::open(path_, options_.busy_timeout);
+        if (!first) return std::move(first).error();
+        if (auto ok = detail::sqlite::migrate(**first); !ok) return ok;
+        idle_.push_back(std::move(*first));
+        open_count_ = 1;
+        return {};
+    }
+
+    Result<StoredUser> insert_user(const StoredUser& r) override { return with([&](UserStore& s) { return s.insert_user(r); }); }
+    Result<StoredUser> find_user(UserId id) override { return with([&](UserStore& s) { return s.find_user(id); }); }
+    Result<StoredUser> find_user_by_username(std::string_view n) override { return with([&](UserStore& s) { return s.find_user_by_username(n); }); }
+    Result<StoredUser> find_user_by_email(std::string_view e) override { return with([&](UserStore& s) { return s.find_user_by_email(e); }); }
+    Result<void> update_user(const StoredUser& r) override { return with([&](UserStore& s) { return s.update_user(r); }); }
+    Result<void> erase_user(UserId id) override { return with([&](UserStore& s) { return s.erase_user(id); }); }
+    Result<UserPage> list_users(const ListQuery& q) override { return with([&](UserStore& s) { return s.list_users(q); }); }
+    Result<void> create_group(std::string_view n) override { return with([&](UserStore& s) { return s.create_group(n); }); }
+    Result<void> erase_group(std::string_view n) override { return with([&](UserStore& s) { return s.erase_group(n); }); }
+    Result<std::vector<std::string>> list_groups() override { return with([&](UserStore& s) { return s.list_groups(); }); }
+    Result<void> put_token(const TokenRecord& t) override { return with([&](UserStore& s) { return s.put_token(t); }); }
+    Result<TokenRecord> find_token(TokenPurpose p, std::string_view d) override { return with([&](UserStore& s) { return s.find_token(p, d); }); }
+    Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d) override { return with([&](UserStore& s) { return s.consume_token(p, d); }); }
+    Result<void> erase_tokens(UserId u, TokenPurpose p) override { return with([&](UserStore& s) { return s.erase_tokens(u, p); }); }
+    Result<void> create_session(const SessionRecord& r) override { return with([&](UserStore& s) { return s.create_session(r); }); }
+    Result<SessionRecord> find_session(std::string_view id) override { return with([&](UserStore& s) { return s.find_session(id); }); }
+    Result<void> end_session(std::string_view id, TimePoint at) override { return with([&](UserStore& s) { return s.end_session(id, at); }); }
+    Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return with([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }
+    Result<void> purge_expired(TimePoint before) override { return with([&](UserStore& s) { return s.purge_expired(before); }); }
+    Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override { return with([&](UserStore& s) { return s.in_transaction(work); }); }
+    Result<void> ping() override { return with([&](UserStore& s) { return s.ping(); }); }
+
+private:
+    // Borrows an idle connection (opening one while under the limit, else waiting), runs `call`
+    // on a store bound to it, and returns the connection to the pool.
+    template <class Call>
+    auto with(Call call) -> decltype(call(std::declval<UserStore&>()))
+    {
+        std::unique_ptr<Connection> connection;
+        {
+            std::unique_lock lock(mutex_);
+            available_.wait(lock, [&] { return !idle_.empty() || open_count_ < options_.max_connections; });
+            if (!idle_.empty()) {
+                connection = std::move(idle_.back());
+                idle_.pop_back();
+            } else {
+                ++open_count_;
+            }
+        }
+        if (!connection) {
+            auto opened = Connection::open(path_, options_.busy_timeout);
+            if (!opened) {
+                std::lock_guard lock(mutex_);
+                --open_count_;
+                available_.notify_one();
+                return std::move(opened).error();
+            }
+            connection = std::move(*opened);
+        }
+        ConnectionStore store(*connection);
+        auto result = call(store);
+        {
+            std::lock_guard lock(mutex_);
+            idle_.push_back(std::move(connection));
+        }
+        available_.notify_one();
+        return result;
+    }
+
+    std::string path_;
+    SqliteOptions options_;
+    std::mutex mutex_;
+    std::condition_variable available_;
+    std::vector<std::unique_ptr<Connection>> idle_;
+    std::size_t open_count_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<UserStore>> open_sqlite_store(const std::filesystem::path& path, SqliteOptions options)
+{
+    if (options.max_connections == 0) options.max_connections = 1;
+    auto store = std::make_unique<PooledStore>(path.string(), options);
+    if (auto ok = store->start(); !ok) return std::move(ok).error();
+    return std::unique_ptr<UserStore>(std::move(store));
+}
+
+}  // namespace usermgmt

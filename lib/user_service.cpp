@@ -1,0 +1,294 @@
+// UserService: construction, accounts (register, activate) and tokens (login, refresh, verify).
+#include "service_impl.hpp"
+
+#include "crypto.hpp"
+
+#include <charconv>
+
+namespace usermgmt {
+
+UserService::UserService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UserService::~UserService() = default;
+
+const Config& UserService::config() const noexcept
+{
+    return impl_->config;
+}
+
+Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports ports)
+{
+    if (!detail::sodium_ready()) return fail(Errc::crypto_failure, "libsodium could not be initialised");
+    if (config.jwt_secret.size() < 32) return fail(Errc::bad_config, "jwt_secret must be at least 32 bytes");
+    if (config.access_token_lifetime.count() <= 0 || config.refresh_token_lifetime.count() <= 0 ||
+        config.activation_token_lifetime.count() <= 0 || config.password_reset_token_lifetime.count() <= 0 ||
+        config.username_reset_token_lifetime.count() <= 0)
+        return fail(Errc::bad_config, "token lifetimes must be positive");
+    if (config.max_page_size < 1) return fail(Errc::bad_config, "max_page_size must be at least 1");
+    if (!ports.store) return fail(Errc::bad_config, "a UserStore is required");
+
+    auto impl = std::make_unique<Impl>();
+    if (!ports.hasher) {
+        auto hasher = make_argon2id_hasher(config.argon2);
+        if (!hasher) return std::move(hasher).error();
+        ports.hasher = std::move(*hasher);
+    }
+    auto validator = detail::PasswordValidator::create(config.password_policy);
+    if (!validator) return std::move(validator).error();
+    impl->passwords = std::move(*validator);
+    impl->store = std::move(ports.store);
+    impl->hasher = std::move(ports.hasher);
+    impl->notifier = ports.notifier ? std::move(ports.notifier) : std::make_unique<NullNotifier>();
+    impl->media = std::move(ports.media);
+    impl->clock = ports.clock ? std::move(ports.clock) : std::make_unique<SystemClock>();
+    impl->config = std::move(config);
+    return std::unique_ptr<UserService>(new UserService(std::move(impl)));
+}
+
+std::string UserService::encode_uid(UserId id)
+{
+    return detail::base64url_encode(std::to_string(id));
+}
+
+std::optional<UserId> UserService::decode_uid(std::string_view uid)
+{
+    std::string digits;
+    if (uid.empty() || uid.size() > 32 || !detail::base64url_decode(uid, digits)) return std::nullopt;
+    UserId id = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size() || id <= 0) return std::nullopt;
+    return id;
+}
+
+// ---- accounts -----------------------------------------------------------------------------
+
+namespace {
+
+struct AccountFlags {
+    bool superuser = false;
+};
+
+// Registration and superuser creation: one set of rules, one insert.
+Result<Registration> create_account(const UserService::Impl& m, const NewUser& in, const Principal* actor,
+                                    AccountFlags flags)
+{
+    if (!in.groups.empty() && !(actor && actor->is_staff))
+        return fail(Errc::forbidden, "only staff may assign groups");
+
+    // Field rules first, all reported together (as DRF does), then the password, then the retype.
+    FieldErrors errors;
+    detail::check_username("username", in.username, errors);
+    m.check_profile(&in.email, &in.first_name, &in.last_name, &in.birthdate, &in.avatar, &in.groups, errors);
+    if (in.password.empty()) errors.add("password", std::string(detail::blank_message));
+    if (in.password_retype && in.password_retype->empty()) errors.add("re_password", std::string(detail::blank_message));
+    const std::string email = detail::normalize_email(in.email);
+    if (auto ok = m.check_unique(&in.username, &email, 0, errors); !ok) return std::move(ok).error();
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid registration", std::move(errors));
+
+    const detail::PasswordContext context{in.username, in.first_name, in.last_name, email};
+    m.check_new_password("password", in.password, &context, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
+    if (in.password_retype && *in.password_retype != in.password)
+        return field_error("non_field_errors", "The two password fields didn't match.");
+
+    const bool activate_now = flags.superuser || !in.require_activation.value_or(m.config.require_activation);
+    auto hash = m.hash_password(in.password);
+    if (!hash) return std::move(hash).error();
+
+    StoredUser record;
+    User& u = record.user;
+    u.username = in.username;
+    u.email = email;
+    u.first_name = in.first_name;
+    u.last_name = in.last_name;
+    u.birthdate = in.birthdate;
+    u.avatar = in.avatar;
+    u.is_active = activate_now;
+    u.is_staff = u.is_superuser = flags.superuser;
+    u.groups = in.groups;
+    u.date_joined = u.updated_at = m.now();
+    record.password_hash = std::move(*hash);
+    auto stored = m.store->insert_user(record);
+    if (!stored) return UserService::Impl::unique_violation(std::move(stored).error());
+
+    Registration out{stored->user, std::nullopt};
+    if (!activate_now) {
+        if (auto ok = m.send_one_time(out.user, TokenPurpose::activation, NotificationKind::activation,
+                                      m.config.activation_token_lifetime);
+            !ok)
+            return std::move(ok).error();
+    } else if (in.issue_tokens) {
+        auto tokens = m.open_session(out.user, TokenOptions{in.access_token_lifetime});
+        if (!tokens) return std::move(tokens).error();
+        out.tokens = std::move(*tokens);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<Registration> UserService::register_user(const NewUser& input, const Principal* actor) const
+{
+    return create_account(*impl_, input, actor, AccountFlags{});
+}
+
+Result<User> UserService::create_superuser(std::string_view username, std::string_view email,
+                                           std::string_view password) const
+{
+    NewUser in;
+    in.username = username;
+    in.email = email;
+    in.password = password;
+    auto made = create_account(*impl_, in, nullptr, AccountFlags{true});
+    if (!made) return std::move(made).error();
+    return std::move(made->user);
+}
+
+Result<void> UserService::activate(const OneTimeCode& code) const
+{
+    const Impl& m = *impl_;
+    // A used activation link of an active account is "stale" (403), as in Djoser.
+    auto found = m.resolve(code, TokenPurpose::activation, true);
+    if (!found) return std::move(found).error();
+    auto& [token, stored] = *found;
+    if (stored.user.is_active) return fail(Errc::stale_token, "account already active");
+    if (token.used) return field_error("token", "Invalid token for given user.");
+
+    auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
+        // Consuming first makes the token single-use even when two requests race.
+        if (auto consumed = s.consume_token(TokenPurpose::activation, token.digest); !consumed)
+            return consumed.error().code == Errc::not_found ? field_error("token", "Invalid token for given user.")
+                                                            : std::move(consumed).error();
+        auto row = s.find_user(stored.user.id);
+        if (!row) return std::move(row).error();
+        row->user.is_active = true;
+        row->user.updated_at = m.now();
+        if (auto ok = s.update_user(*row); !ok) return ok;
+        // The used token stays (marked used), so that a second click is answered "stale".
+        stored = std::move(*row);
+        return {};
+    });
+    if (!done) return done;
+    if (m.config.send_activation_confirmation) m.notify(NotificationKind::activation_confirmed, stored.user);
+    return {};
+}
+
+Result<void> UserService::resend_activation(std::string_view email) const
+{
+    const Impl& m = *impl_;
+    FieldErrors errors;
+    detail::check_email("email", email, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
+    auto found = m.store->find_user_by_email(email);
+    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
+    // Active accounts get nothing, and the answer is the same: it reveals nothing.
+    if (found->user.is_active) return {};
+    return m.send_one_time(found->user, TokenPurpose::activation, NotificationKind::activation,
+                           m.config.activation_token_lifetime);
+}
+
+// ---- tokens -------------------------------------------------------------------------------
+
+Result<TokenPair> UserService::login(std::string_view login, std::string_view password,
+                                     const TokenOptions& options) const
+{
+    return login_with(impl_->config.login_field, login, password, options);
+}
+
+Result<TokenPair> UserService::login_with(LoginField field, std::string_view login, std::string_view password,
+                                          const TokenOptions& options) const
+{
+    const Impl& m = *impl_;
+    FieldErrors errors;
+    const char* login_name = field == LoginField::email ? "email" : "username";
+    if (login.empty()) errors.add(login_name, std::string(detail::blank_message));
+    if (password.empty()) errors.add("password", std::string(detail::blank_message));
+    if (!errors.empty()) return fail(Errc::invalid_argument, "missing credentials", std::move(errors));
+
+    Result<StoredUser> found = fail(Errc::not_found);
+    // An oversized identifier or password cannot match an account; skip the lookup, not the hash.
+    const bool plausible = login.size() <= detail::max_email_length && detail::utf8_length(password) <=
+                                                                           m.config.password_policy.max_length;
+    if (plausible && field != LoginField::email) found = m.store->find_user_by_username(login);
+    if (plausible && field != LoginField::username && !found && found.error().code == Errc::not_found)
+        found = m.store->find_user_by_email(login);
+    if (!found && found.error().code != Errc::not_found) return std::move(found).error();
+
+    const StoredUser* user = found ? &*found : nullptr;
+    const bool password_ok = m.check_password(user, plausible ? password : std::string_view("x"));
+    // Unknown, wrong and inactive are one answer, after the same hashing work.
+    if (!user || !password_ok || !user->user.is_active) return fail(Errc::invalid_credentials, "invalid credentials");
+
+    std::optional<std::string> rehashed;
+    if (m.hasher->needs_rehash(user->password_hash)) {
+        // Parameters changed since this hash was made: upgrade it while the password is at hand.
+        if (auto fresh = m.hash_password(password)) rehashed = std::move(*fresh);
+    }
+    const std::string verified_hash = user->password_hash;
+    auto updated = m.modify_user(user->user.id, [&](StoredUser& row) -> Result<void> {
+        row.user.last_login = m.now();
+        // Only if nobody changed the password meanwhile.
+        if (rehashed && row.password_hash == verified_hash) row.password_hash = *rehashed;
+        return {};
+    });
+    if (!updated) return std::move(updated).error();
+    return m.open_session(updated->user, options);
+}
+
+Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
+{
+    const Impl& m = *impl_;
+    auto checked = m.check_token(refresh_token, TokenType::refresh);
+    if (!checked) {
+        // A gone or inactive user's refresh token is simply invalid here (simplejwt has no
+        // "user" errors on this endpoint).
+        const Errc code = checked.error().code;
+        if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
+        return std::move(checked).error();
+    }
+    const auto& claims = checked->first;
+    const std::int64_t now = m.now_seconds();
+    TokenPair pair;
+    // As simplejwt does, the new access token keeps the login's iat.
+    pair.access = m.sign(TokenType::access, claims.user_id, claims.session_id, claims.issued_at,
+                         now + m.config.access_token_lifetime.count());
+    if (m.config.rotate_refresh_tokens)
+        pair.refresh = m.sign(TokenType::refresh, claims.user_id, claims.session_id, now,
+                              now + m.config.refresh_token_lifetime.count());
+    return pair;
+}
+
+Result<TokenClaims> UserService::verify_token(std::string_view token) const
+{
+    auto checked = impl_->check_token(token, std::nullopt);
+    if (!checked) {
+        const Errc code = checked.error().code;
+        if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
+        return std::move(checked).error();
+    }
+    return std::move(checked->first);
+}
+
+Result<Principal> UserService::authenticate(std::string_view access_token) const
+{
+    auto checked = impl_->check_token(access_token, TokenType::access);
+    if (!checked) return std::move(checked).error();
+    const User& u = checked->second.user;
+    return Principal{u.id, checked->first.session_id, u.is_staff, u.is_superuser};
+}
+
+Result<void> UserService::logout(const Principal& who) const
+{
+    return impl_->store->end_session(who.session_id, impl_->now());
+}
+
+Result<void> UserService::purge_expired() const
+{
+    return impl_->store->purge_expired(impl_->now());
+}
+
+Result<void> UserService::health() const
+{
+    return impl_->store->ping();
+}
+
+}  // namespace usermgmt

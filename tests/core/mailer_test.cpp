@@ -1,0 +1,105 @@
+#include "usermgmt/mailer.hpp"
+
+#include "../support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+using namespace usermgmt;
+
+namespace {
+
+Notification activation_for(const std::string& email)
+{
+    Notification n;
+    n.kind = NotificationKind::activation;
+    n.user.id = 2;
+    n.user.username = "alice";
+    n.user.email = email;
+    n.uid = "Mg";
+    n.token = std::string(64, 'a');
+    return n;
+}
+
+class FailingTransport final : public MailTransport {
+public:
+    Result<void> send(const MailMessage&) override { return fail(Errc::internal, "smtp down"); }
+};
+
+}  // namespace
+
+TEST_CASE("Templates build the links of the /auth style", "[mail]")
+{
+    MailTemplates t;
+    t.site_url = "https://app.example/";
+    t.site_name = "Example";
+    TemplateMailer mailer(t, std::make_unique<FailingTransport>(), [](const std::string&) {});
+    auto m = mailer.render(activation_for("alice@example.com"));
+    CHECK(m.subject == "Account activation on Example");
+    CHECK(m.to == "alice@example.com");
+    CHECK(m.from == "webmaster@localhost");
+    CHECK(m.body.find("https://app.example/#/activate/Mg/" + std::string(64, 'a')) != std::string::npos);
+
+    auto reset = activation_for("alice@example.com");
+    reset.kind = NotificationKind::password_reset;
+    CHECK(mailer.render(reset).body.find("#/password/reset/confirm/Mg/") != std::string::npos);
+    reset.kind = NotificationKind::username_reset;
+    auto username_mail = mailer.render(reset);
+    CHECK(username_mail.subject == "Username reset on Example");
+    CHECK(username_mail.body.find("#/username/reset/confirm/Mg/") != std::string::npos);
+    CHECK(username_mail.body.find("alice") != std::string::npos);  // states the current username
+}
+
+TEST_CASE("The outbox writes one RFC 5322 file per message", "[mail]")
+{
+    test::TempDir dir;
+    TemplateMailer mailer(MailTemplates{}, std::make_unique<OutboxTransport>(dir / "outbox"));
+    mailer.notify(activation_for("a@example.com"));
+    mailer.notify(activation_for("b@example.com"));
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "outbox")) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    REQUIRE(files.size() == 2);
+    CHECK(files[0].extension() == ".eml");
+    std::ifstream in(files[0], std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto eml = text.str();
+    CHECK(eml.find("To: a@example.com\r\n") != std::string::npos);  // sending order
+    CHECK(eml.find("Subject: Account activation on usermgmt\r\n") != std::string::npos);
+    CHECK(eml.find("MIME-Version: 1.0\r\n") != std::string::npos);
+    CHECK(eml.find("\r\n\r\n") != std::string::npos);
+    CHECK(eml.find("\n") == eml.find("\r\n") + 1);  // CRLF line ends
+}
+
+TEST_CASE("Header injection through names and addresses is neutralised", "[mail]")
+{
+    MailMessage m{"from@example.com", "victim@example.com\r\nBcc: evil@example.com", "Hi\nX-Evil: 1", "body"};
+    const auto text = to_rfc5322(m, std::chrono::system_clock::now());
+    CHECK(text.find("\r\nBcc:") == std::string::npos);
+    CHECK(text.find("\r\nX-Evil:") == std::string::npos);
+    MailMessage utf{"f@example.com", "t@example.com", "Grüße", "x"};
+    CHECK(to_rfc5322(utf, std::chrono::system_clock::now()).find("Subject: =?UTF-8?B?R3LDvMOfZQ==?=") != std::string::npos);
+}
+
+TEST_CASE("A failing transport is reported without the token", "[mail]")
+{
+    std::string logged;
+    TemplateMailer mailer(MailTemplates{}, std::make_unique<FailingTransport>(),
+                          [&](const std::string& line) { logged += line; });
+    mailer.notify(activation_for("a@example.com"));
+    CHECK(logged.find("activation") != std::string::npos);
+    CHECK(logged.find(std::string(64, 'a')) == std::string::npos);
+}
+
+TEST_CASE("The console transport prints the message", "[mail]")
+{
+    std::ostringstream out;
+    TemplateMailer mailer(MailTemplates{}, std::make_unique<ConsoleTransport>(out));
+    mailer.notify(activation_for("a@example.com"));
+    CHECK(out.str().find("#/activate/Mg/") != std::string::npos);
+    CHECK(out.str().find('\r') == std::string::npos);
+}

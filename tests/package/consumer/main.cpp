@@ -1,0 +1,28 @@
+// Includes only the public umbrella header: it must compile without Boost, sqlite3.h or sodium.h.
+#include <usermgmt/usermgmt.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) return 2;
+    usermgmt::Config config;
+    config.jwt_secret = "consumer-secret-consumer-secret-0123";
+    config.argon2 = usermgmt::Argon2Params::cheapest_for_tests();
+    config.require_activation = false;
+    auto store = usermgmt::open_sqlite_store(std::string(argv[1]) + "/consumer.db");
+    if (!store) return 1;
+    usermgmt::Ports ports;
+    ports.store = std::move(*store);
+    auto service = usermgmt::UserService::create(config, std::move(ports));
+    if (!service) return 1;
+    usermgmt::NewUser user;
+    user.username = "consumer";
+    user.email = "consumer@example.com";
+    user.password = "Consumer-Passphrase-1";
+    if (!(*service)->register_user(user)) return 1;
+    auto tokens = (*service)->login("consumer", "Consumer-Passphrase-1");
+    if (!tokens || !(*service)->authenticate(tokens->access)) return 1;
+    std::cout << "consumer ok\n";
+    return 0;
+}

@@ -1,0 +1,234 @@
+#include "usermgmt/user_service.hpp"
+
+#include "../support/service_fixture.hpp"
+
+using namespace usermgmt;
+using namespace usermgmt::test;
+
+namespace {
+
+NewUser alice()
+{
+    NewUser in;
+    in.username = "alice";
+    in.email = "alice@example.com";
+    in.password = good_password;
+    in.password_retype = good_password;
+    return in;
+}
+
+}  // namespace
+
+TEST_CASE("Building a service checks its configuration", "[service][config]")
+{
+    TempDir dir;
+    Config config;
+    config.jwt_secret = "too-short";
+    Ports ports;
+    ports.store = std::move(*open_sqlite_store(dir / "u.db"));
+    CHECK(UserService::create(config, std::move(ports)).error().code == Errc::bad_config);
+
+    config.jwt_secret = test_secret;
+    CHECK(UserService::create(config, Ports{}).error().code == Errc::bad_config);  // no store
+
+    Ports again;
+    again.store = std::move(*open_sqlite_store(dir / "u.db"));
+    config.access_token_lifetime = std::chrono::seconds(0);
+    CHECK(UserService::create(config, std::move(again)).error().code == Errc::bad_config);
+}
+
+TEST_CASE("uid is base64url of the decimal id - as Django encodes it", "[service]")
+{
+    CHECK(UserService::encode_uid(2) == "Mg");
+    CHECK(UserService::encode_uid(1234) == "MTIzNA");
+    CHECK(UserService::decode_uid("Mg") == 2);
+    for (const char* bad : {"", "M", "!!", "LTE", "MA", "YWJj", "Mg==", "MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM"})
+        CHECK_FALSE(UserService::decode_uid(bad));
+}
+
+TEST_CASE("Registration with activation creates an inactive account and sends a token", "[service][register]")
+{
+    ServiceFixture f;
+    auto made = f.service->register_user(alice());
+    REQUIRE(made);
+    CHECK(made->user.id > 0);
+    CHECK(made->user.username == "alice");
+    CHECK_FALSE(made->user.is_active);
+    CHECK_FALSE(made->tokens);
+    auto n = f.notifier->last(NotificationKind::activation, "alice@example.com");
+    REQUIRE(n);
+    CHECK(n->uid == UserService::encode_uid(made->user.id));
+    CHECK(n->token.size() == 64);
+    CHECK(n->expires_at == f.clock->now() + std::chrono::hours(72));
+    // Not active yet: login is refused like a wrong password.
+    CHECK(f.service->login("alice", good_password).error().code == Errc::invalid_credentials);
+}
+
+TEST_CASE("Registration without activation gives an active account and - on request - tokens", "[service][register]")
+{
+    ServiceFixture f([](Config& c) { c.require_activation = false; });
+    NewUser in = alice();
+    in.issue_tokens = true;
+    in.first_name = "Alice";
+    in.birthdate = Date{1990, 5, 17};
+    in.avatar = "a free avatar string";
+    auto made = f.service->register_user(in);
+    REQUIRE(made);
+    CHECK(made->user.is_active);
+    REQUIRE(made->tokens);
+    CHECK(f.service->authenticate(made->tokens->access));
+    CHECK(made->user.birthdate == Date{1990, 5, 17});
+    CHECK(made->user.avatar == "a free avatar string");
+    CHECK_FALSE(made->user.avatar_is_media);
+    CHECK(f.notifier->sent().empty());
+}
+
+TEST_CASE("Registration reports every field error together - with Django's messages", "[service][register]")
+{
+    ServiceFixture f;
+    auto blank = f.service->register_user(NewUser{});
+    REQUIRE_FALSE(blank);
+    CHECK(blank.error().code == Errc::invalid_argument);
+    CHECK(messages(blank.error(), "username") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(messages(blank.error(), "email") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(messages(blank.error(), "password") == std::vector<std::string>{"This field may not be blank."});
+
+    NewUser bad = alice();
+    bad.username = "no spaces!";
+    bad.email = "not-an-email";
+    bad.first_name = std::string(151, 'x');
+    bad.birthdate = Date{2999, 1, 1};
+    auto e = f.service->register_user(bad);
+    REQUIRE_FALSE(e);
+    CHECK(messages(e.error(), "username").front().rfind("Enter a valid username.", 0) == 0);
+    CHECK(messages(e.error(), "email") == std::vector<std::string>{"Enter a valid email address."});
+    CHECK(messages(e.error(), "first_name") ==
+          std::vector<std::string>{"Ensure this field has no more than 150 characters."});
+    CHECK(messages(e.error(), "birthdate") == std::vector<std::string>{"Birthdate cannot be in the future."});
+    CHECK(messages(e.error(), "password").empty());  // the password is judged only after the fields
+}
+
+TEST_CASE("Registration refuses taken names and emails - case-insensitively", "[service][register]")
+{
+    ServiceFixture f;
+    REQUIRE(f.service->register_user(alice()));
+    NewUser again = alice();
+    again.username = "ALICE";
+    again.email = "Alice@EXAMPLE.com";
+    auto e = f.service->register_user(again);
+    REQUIRE_FALSE(e);
+    CHECK(messages(e.error(), "username") == std::vector<std::string>{"A user with that username already exists."});
+    CHECK(messages(e.error(), "email") == std::vector<std::string>{"user with this email already exists."});
+}
+
+TEST_CASE("Password rules run after the fields and before the retype", "[service][register]")
+{
+    ServiceFixture f;
+    NewUser weak = alice();
+    weak.password = "123";
+    weak.password_retype = "456";
+    auto e = f.service->register_user(weak);
+    REQUIRE_FALSE(e);
+    CHECK(messages(e.error(), "password") ==
+          std::vector<std::string>{"This password is too short. It must contain at least 8 characters.",
+                                   "This password is too common.", "This password is entirely numeric."});
+    CHECK(messages(e.error(), "non_field_errors").empty());
+
+    NewUser similar = alice();
+    similar.password = "alice1234";
+    similar.password_retype = "alice1234";
+    CHECK(messages(f.service->register_user(similar).error(), "password").front() ==
+          "The password is too similar to the username.");
+
+    NewUser mismatch = alice();
+    mismatch.password_retype = "another-Good-pass-7";
+    CHECK(messages(f.service->register_user(mismatch).error(), "non_field_errors") ==
+          std::vector<std::string>{"The two password fields didn't match."});
+    CHECK(f.service->login("alice", good_password).error().code == Errc::invalid_credentials);
+}
+
+TEST_CASE("Only staff may give groups at registration", "[service][register][groups]")
+{
+    ServiceFixture f;
+    NewUser in = alice();
+    in.groups = {"editors"};
+    CHECK(f.service->register_user(in).error().code == Errc::forbidden);
+    f.make_user("boss", true);
+    const Principal boss = f.principal_of("boss");
+    auto made = f.service->register_user(in, &boss);
+    REQUIRE(made);
+    CHECK(made->user.groups == std::vector<std::string>{"editors"});
+}
+
+TEST_CASE("Activation activates once - reuse is stale - forgery is invalid", "[service][activate]")
+{
+    ServiceFixture f;
+    auto made = f.service->register_user(alice());
+    REQUIRE(made);
+    const auto code = f.last_code(NotificationKind::activation, "alice@example.com");
+
+    CHECK(messages(f.service->activate(OneTimeCode{"", code.token}).error(), "uid") ==
+          std::vector<std::string>{"This field may not be blank."});
+    CHECK(messages(f.service->activate(OneTimeCode{"Zm9v", code.token}).error(), "uid") ==
+          std::vector<std::string>{"Invalid user id or user doesn't exist."});
+    CHECK(messages(f.service->activate(OneTimeCode{UserService::encode_uid(999), code.token}).error(), "uid") ==
+          std::vector<std::string>{"Invalid user id or user doesn't exist."});
+    CHECK(messages(f.service->activate(OneTimeCode{code.uid, std::string(64, '0')}).error(), "token") ==
+          std::vector<std::string>{"Invalid token for given user."});
+    CHECK(messages(f.service->activate(OneTimeCode{code.uid, "short"}).error(), "token") ==
+          std::vector<std::string>{"Invalid token for given user."});
+
+    REQUIRE(f.service->activate(code));
+    CHECK(f.service->login("alice", good_password));
+    CHECK(f.service->activate(code).error().code == Errc::stale_token);
+}
+
+TEST_CASE("An activation token is bound to its user and expires", "[service][activate]")
+{
+    ServiceFixture f;
+    REQUIRE(f.service->register_user(alice()));
+    NewUser bob = alice();
+    bob.username = "bob";
+    bob.email = "bob@example.com";
+    auto b = f.service->register_user(bob);
+    REQUIRE(b);
+    auto alice_code = f.last_code(NotificationKind::activation, "alice@example.com");
+    // Alice's token with Bob's uid.
+    CHECK(messages(f.service->activate(OneTimeCode{UserService::encode_uid(b->user.id), alice_code.token}).error(),
+                   "token")
+              .size() == 1);
+    f.clock->advance(std::chrono::hours(72) + std::chrono::seconds(1));
+    CHECK(messages(f.service->activate(alice_code).error(), "token") ==
+          std::vector<std::string>{"Invalid token for given user."});
+}
+
+TEST_CASE("Resend activation answers alike for every email - and mails only inactive accounts", "[service][activate]")
+{
+    ServiceFixture f;
+    REQUIRE(f.service->register_user(alice()));
+    const auto before = f.notifier->sent().size();
+    REQUIRE(f.service->resend_activation("alice@example.com"));
+    CHECK(f.notifier->sent().size() == before + 1);
+    REQUIRE(f.service->resend_activation("nobody@example.com"));
+    CHECK(f.notifier->sent().size() == before + 1);
+    // The newest link works (the older one too, until it is used).
+    REQUIRE(f.service->activate(f.last_code(NotificationKind::activation, "alice@example.com")));
+    REQUIRE(f.service->resend_activation("alice@example.com"));
+    CHECK(f.notifier->sent().size() == before + 1);  // active: nothing sent
+    CHECK(messages(f.service->resend_activation("bad").error(), "email") ==
+          std::vector<std::string>{"Enter a valid email address."});
+    CHECK(messages(f.service->resend_activation("").error(), "email") ==
+          std::vector<std::string>{"This field may not be blank."});
+}
+
+TEST_CASE("create_superuser makes an active staff superuser", "[service]")
+{
+    ServiceFixture f;
+    auto root = f.service->create_superuser("root", "root@example.com", good_password);
+    REQUIRE(root);
+    CHECK(root->is_active);
+    CHECK(root->is_staff);
+    CHECK(root->is_superuser);
+    CHECK(f.service->create_superuser("root2", "bad", good_password).error().code == Errc::invalid_argument);
+    CHECK(f.service->create_superuser("root3", "r3@example.com", "password").error().code == Errc::invalid_argument);
+}

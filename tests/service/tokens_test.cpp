@@ -1,0 +1,207 @@
+#include "usermgmt/user_service.hpp"
+
+#include "../support/service_fixture.hpp"
+
+#include <sqlite3.h>
+
+using namespace usermgmt;
+using namespace usermgmt::test;
+
+TEST_CASE("Login by username gives an access and a refresh token of one session", "[service][login]")
+{
+    ServiceFixture f;
+    f.make_user("carol");
+    auto tokens = f.service->login("carol", good_password);
+    REQUIRE(tokens);
+    auto access = f.service->verify_token(tokens->access);
+    auto refresh = f.service->verify_token(tokens->refresh);
+    REQUIRE(access);
+    REQUIRE(refresh);
+    CHECK(access->type == TokenType::access);
+    CHECK(refresh->type == TokenType::refresh);
+    CHECK(access->session_id == refresh->session_id);
+    CHECK(access->expires_at - access->issued_at == 300);
+    CHECK(refresh->expires_at - refresh->issued_at == 86400);
+    CHECK(access->jti.size() == 32);
+    CHECK(access->jti != refresh->jti);
+    CHECK(f.service->me(*f.service->authenticate(tokens->access))->last_login);
+}
+
+TEST_CASE("Login failures are one answer: unknown - wrong password - inactive", "[service][login]")
+{
+    ServiceFixture f;
+    f.make_user("dave");
+    NewUser pending;
+    pending.username = "pending";
+    pending.email = "pending@example.com";
+    pending.password = good_password;
+    REQUIRE(f.service->register_user(pending));
+    for (auto [login, password] : {std::pair{"dave", "wrong-password-1"}, std::pair{"nobody", good_password.c_str()},
+                                   std::pair{"pending", good_password.c_str()}, std::pair{"DAVE", "x"}}) {
+        auto e = f.service->login(login, password);
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == Errc::invalid_credentials);
+        CHECK(e.error().message.find(password) == std::string::npos);
+    }
+    CHECK(f.service->login("Dave", good_password));  // case-insensitive username
+    auto blank = f.service->login("", "");
+    CHECK(messages(blank.error(), "username") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(messages(blank.error(), "password") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(f.service->login("dave", std::string(100000, 'p')).error().code == Errc::invalid_credentials);
+}
+
+TEST_CASE("Login by email - by setting or by the call that takes either", "[service][login]")
+{
+    ServiceFixture f([](Config& c) { c.login_field = LoginField::email; });
+    f.make_user("erin");
+    CHECK(f.service->login("erin@example.com", good_password));
+    CHECK(f.service->login("ERIN@example.com", good_password));
+    CHECK(f.service->login("erin", good_password).error().code == Errc::invalid_credentials);
+    CHECK(f.service->login_with(LoginField::username_or_email, "erin", good_password));
+    CHECK(f.service->login_with(LoginField::username_or_email, "erin@example.com", good_password));
+    CHECK(messages(f.service->login("", "x").error(), "email").size() == 1);
+}
+
+TEST_CASE("A per-call access lifetime overrides the setting", "[service][login]")
+{
+    ServiceFixture f;
+    f.make_user("fay");
+    auto tokens = f.service->login("fay", good_password, TokenOptions{std::chrono::hours(24)});
+    REQUIRE(tokens);
+    auto claims = f.service->verify_token(tokens->access);
+    CHECK(claims->expires_at - claims->issued_at == 86400);
+}
+
+TEST_CASE("Login rehashes a password made with older parameters", "[service][login]")
+{
+    TempDir dir;
+    const auto open = [&](Argon2Params params) {
+        Config c;
+        c.jwt_secret = test_secret;
+        c.argon2 = params;
+        c.require_activation = false;
+        Ports p;
+        p.store = std::move(*open_sqlite_store(dir / "u.db"));
+        return std::move(*UserService::create(c, std::move(p)));
+    };
+    const auto stored_hash = [&] {
+        sqlite3* db = nullptr;
+        sqlite3_open((dir / "u.db").c_str(), &db);
+        sqlite3_stmt* s = nullptr;
+        sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE username = 'gus'", -1, &s, nullptr);
+        REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+        std::string h = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        return h;
+    };
+    {
+        auto old = open(Argon2Params::cheapest_for_tests());
+        NewUser in;
+        in.username = "gus";
+        in.email = "gus@example.com";
+        in.password = good_password;
+        REQUIRE(old->register_user(in));
+    }
+    CHECK(stored_hash().find("m=8,t=1") != std::string::npos);
+    auto upgraded = open(Argon2Params{2, 16384});
+    REQUIRE(upgraded->login("gus", good_password));
+    CHECK(stored_hash().find("m=16,t=2") != std::string::npos);
+    CHECK(upgraded->login("gus", good_password));
+}
+
+TEST_CASE("Refresh gives a new access token of the same session", "[service][refresh]")
+{
+    ServiceFixture f;
+    f.make_user("hal");
+    auto tokens = f.service->login("hal", good_password);
+    REQUIRE(tokens);
+    f.clock->advance(std::chrono::seconds(100));
+    auto renewed = f.service->refresh(tokens->refresh);
+    REQUIRE(renewed);
+    CHECK(renewed->refresh.empty());  // no rotation by default
+    auto claims = f.service->verify_token(renewed->access);
+    REQUIRE(claims);
+    CHECK(claims->type == TokenType::access);
+    CHECK(claims->session_id == f.service->verify_token(tokens->access)->session_id);
+    // As simplejwt: iat is the login's, exp counts from now.
+    CHECK(claims->issued_at == f.service->verify_token(tokens->refresh)->issued_at);
+    CHECK(claims->expires_at == claims->issued_at + 100 + 300);
+
+    CHECK(f.service->refresh(tokens->access).error().code == Errc::token_wrong_type);
+    CHECK(f.service->refresh("garbage").error().code == Errc::token_invalid);
+    f.clock->advance(std::chrono::hours(24));
+    CHECK(f.service->refresh(tokens->refresh).error().code == Errc::token_expired);
+}
+
+TEST_CASE("Refresh rotation - when on - also gives a new refresh token", "[service][refresh]")
+{
+    ServiceFixture f([](Config& c) { c.rotate_refresh_tokens = true; });
+    f.make_user("ida");
+    auto tokens = f.service->login("ida", good_password);
+    auto renewed = f.service->refresh(tokens->refresh);
+    REQUIRE(renewed);
+    REQUIRE_FALSE(renewed->refresh.empty());
+    CHECK(f.service->verify_token(renewed->refresh)->type == TokenType::refresh);
+}
+
+TEST_CASE("Authenticate accepts only live access tokens of active users", "[service][authenticate]")
+{
+    ServiceFixture f;
+    f.make_user("jon");
+    auto tokens = f.service->login("jon", good_password);
+    auto who = f.service->authenticate(tokens->access);
+    REQUIRE(who);
+    CHECK_FALSE(who->is_staff);
+    CHECK(f.service->authenticate(tokens->refresh).error().code == Errc::token_wrong_type);
+    CHECK(f.service->authenticate("").error().code == Errc::token_invalid);
+
+    // Another service with another secret does not accept our tokens.
+    ServiceFixture other([](Config& c) { c.jwt_secret = std::string(40, 'k'); });
+    CHECK(other.service->authenticate(tokens->access).error().code == Errc::token_invalid);
+
+    f.clock->advance(std::chrono::seconds(300));
+    CHECK(f.service->authenticate(tokens->access).error().code == Errc::token_expired);
+}
+
+TEST_CASE("Logout ends the presented session only", "[service][logout]")
+{
+    ServiceFixture f;
+    f.make_user("kim");
+    auto first = f.service->login("kim", good_password);
+    auto second = f.service->login("kim", good_password);
+    auto who = f.service->authenticate(first->access);
+    REQUIRE(who);
+    REQUIRE(f.service->logout(*who));
+    CHECK(f.service->authenticate(first->access).error().code == Errc::token_invalid);
+    CHECK(f.service->refresh(first->refresh).error().code == Errc::token_invalid);
+    CHECK(f.service->verify_token(first->refresh).error().code == Errc::token_invalid);
+    CHECK(f.service->authenticate(second->access));
+}
+
+TEST_CASE("Tokens of deleted and deactivated users are refused everywhere", "[service][authenticate]")
+{
+    ServiceFixture f;
+    auto user = f.make_user("lee");
+    f.make_user("boss", true);
+    auto tokens = f.service->login("lee", good_password);
+    const Principal boss = f.principal_of("boss");
+
+    UserPatch off;
+    off.is_active = false;
+    REQUIRE(f.service->update_user(boss, user.id, off));
+    CHECK(f.service->authenticate(tokens->access).error().code == Errc::inactive_account);
+    CHECK(f.service->verify_token(tokens->access).error().code == Errc::token_invalid);
+    CHECK(f.service->refresh(tokens->refresh).error().code == Errc::token_invalid);
+    // Re-activated: the sessions ended with the deactivation stay ended.
+    UserPatch on;
+    on.is_active = true;
+    REQUIRE(f.service->update_user(boss, user.id, on));
+    CHECK(f.service->authenticate(tokens->access).error().code == Errc::token_invalid);
+
+    auto fresh = f.service->login("lee", good_password);
+    REQUIRE(f.service->delete_user(boss, user.id, std::nullopt));
+    CHECK(f.service->authenticate(fresh->access).error().code == Errc::not_found);
+    CHECK(f.service->verify_token(fresh->access).error().code == Errc::token_invalid);
+    CHECK(f.service->refresh(fresh->refresh).error().code == Errc::token_invalid);
+}

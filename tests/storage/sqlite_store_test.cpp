@@ -1,0 +1,134 @@
+#include "usermgmt/sqlite_store.hpp"
+
+#include "../support/temp_dir.hpp"
+#include "user_store_contract.hpp"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <list>
+#include <thread>
+
+using namespace usermgmt;
+
+namespace {
+// Each contract test gets its own file; the directories live until the process ends.
+std::list<test::TempDir>& dirs()
+{
+    static std::list<test::TempDir> all;
+    return all;
+}
+}  // namespace
+
+std::unique_ptr<UserStore> usermgmt::test::make_contract_store()
+{
+    auto& dir = dirs().emplace_back();
+    auto store = open_sqlite_store(dir / "contract.db");
+    REQUIRE(store);
+    return std::move(*store);
+}
+
+TEST_CASE("SQLite: data survives closing and reopening the file", "[sqlite]")
+{
+    test::TempDir dir;
+    UserId id = 0;
+    {
+        auto store = open_sqlite_store(dir / "users.db");
+        REQUIRE(store);
+        auto made = (*store)->insert_user(contract_user("persist"));
+        REQUIRE(made);
+        id = made->user.id;
+    }
+    auto reopened = open_sqlite_store(dir / "users.db");
+    REQUIRE(reopened);
+    auto found = (*reopened)->find_user(id);
+    REQUIRE(found);
+    CHECK(found->user.username == "persist");
+    CHECK((*reopened)->list_users(ListQuery{})->total == 1);
+}
+
+TEST_CASE("SQLite: WAL mode - foreign keys and the schema version are in place", "[sqlite]")
+{
+    test::TempDir dir;
+    REQUIRE(open_sqlite_store(dir / "users.db"));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
+    const auto scalar = [&](const char* sql) {
+        sqlite3_stmt* s = nullptr;
+        REQUIRE(sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+        std::string v = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        return v;
+    };
+    CHECK(scalar("PRAGMA journal_mode") == "wal");
+    CHECK(scalar("PRAGMA user_version") == std::to_string(sqlite_schema_version()));
+    sqlite3_close(db);
+}
+
+TEST_CASE("SQLite: a database from a newer version is refused with a clear error", "[sqlite]")
+{
+    test::TempDir dir;
+    REQUIRE(open_sqlite_store(dir / "users.db"));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto refused = open_sqlite_store(dir / "users.db");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::storage_failure);
+    CHECK(refused.error().message.find("newer") != std::string::npos);
+}
+
+TEST_CASE("SQLite: an older database is upgraded in place", "[sqlite]")
+{
+    // Version 0 is an empty file: every migration runs on open, and again nothing on reopen.
+    test::TempDir dir;
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE unrelated(x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    REQUIRE(open_sqlite_store(dir / "users.db"));
+    auto again = open_sqlite_store(dir / "users.db");
+    REQUIRE(again);
+    CHECK((*again)->insert_user(contract_user("upgraded")));
+}
+
+TEST_CASE("SQLite: a path that cannot be opened is a storage failure", "[sqlite]")
+{
+    test::TempDir dir;
+    auto bad = open_sqlite_store(dir / "missing-dir" / "users.db");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == Errc::storage_failure);
+}
+
+TEST_CASE("SQLite: concurrent inserts of one name give exactly one success", "[sqlite][concurrency]")
+{
+    test::TempDir dir;
+    auto opened = open_sqlite_store(dir / "users.db", SqliteOptions{std::chrono::milliseconds(10000), 8});
+    REQUIRE(opened);
+    UserStore& store = **opened;
+    constexpr int threads = 8;
+    constexpr int per_thread = 25;
+    std::atomic<int> same_ok{0};
+    std::atomic<int> same_clash{0};
+    std::atomic<int> other_errors{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                // Everyone races for "shared"; each thread also inserts names of its own.
+                auto same = store.insert_user(contract_user("shared"));
+                if (same) ++same_ok;
+                else if (same.error().code == Errc::already_exists) ++same_clash;
+                else ++other_errors;
+                if (!store.insert_user(contract_user("t" + std::to_string(t) + "-" + std::to_string(i)))) ++other_errors;
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    CHECK(same_ok == 1);
+    CHECK(same_clash == threads * per_thread - 1);
+    CHECK(other_errors == 0);
+    CHECK(store.list_users(ListQuery{})->total == threads * per_thread + 1);
+}

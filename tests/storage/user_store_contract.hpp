@@ -1,0 +1,259 @@
+#pragma once
+// The behaviour UserService relies on, checked for any UserStore backend. A backend's test file
+// defines make_contract_store() and includes this header once.
+
+#include "usermgmt/user_store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+namespace usermgmt::test {
+
+/// A new, empty store of the backend under test (defined by the backend's test file).
+std::unique_ptr<UserStore> make_contract_store();
+
+inline StoredUser contract_user(const std::string& name)
+{
+    StoredUser r;
+    r.user.username = name;
+    r.user.email = name + "@example.com";
+    r.user.first_name = "First";
+    r.user.is_active = true;
+    r.user.date_joined = r.user.updated_at = TimePoint(std::chrono::seconds(1'700'000'000));
+    r.password_hash = "$argon2id$fake";
+    return r;
+}
+
+inline std::string digest_of(char c)
+{
+    return std::string(32, c);
+}
+
+}  // namespace usermgmt::test
+
+using usermgmt::test::contract_user;
+using usermgmt::test::digest_of;
+using usermgmt::test::make_contract_store;
+
+TEST_CASE("contract: insert assigns ids and find returns every column", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    StoredUser in = contract_user("alice");
+    in.user.birthdate = Date{2000, 2, 29};
+    in.user.avatar = "avatars/x.png";
+    in.user.avatar_is_media = true;
+    in.user.is_staff = true;
+    in.user.groups = {"editors", "admins"};
+    in.user.last_login = TimePoint(std::chrono::microseconds(1'700'000'000'123'456));
+    auto made = store->insert_user(in);
+    REQUIRE(made);
+    CHECK(made->user.id > 0);
+    auto found = store->find_user(made->user.id);
+    REQUIRE(found);
+    const User& u = found->user;
+    CHECK(u.username == "alice");
+    CHECK(u.email == "alice@example.com");
+    CHECK(found->password_hash == "$argon2id$fake");
+    CHECK(u.first_name == "First");
+    CHECK(u.birthdate == Date{2000, 2, 29});
+    CHECK(u.avatar == "avatars/x.png");
+    CHECK(u.avatar_is_media);
+    CHECK(u.is_active);
+    CHECK(u.is_staff);
+    CHECK_FALSE(u.is_superuser);
+    CHECK(u.groups == std::vector<std::string>{"admins", "editors"});
+    CHECK(u.date_joined == in.user.date_joined);
+    CHECK(u.last_login == in.user.last_login);
+    CHECK(store->find_user(made->user.id + 1000).error().code == Errc::not_found);
+}
+
+TEST_CASE("contract: username and email are unique case-insensitively", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    REQUIRE(store->insert_user(contract_user("bob")));
+    auto same_name = contract_user("BOB");
+    same_name.user.email = "other@example.com";
+    auto clash = store->insert_user(same_name);
+    REQUIRE_FALSE(clash);
+    CHECK(clash.error().code == Errc::already_exists);
+    CHECK(clash.error().fields.find("username"));
+
+    auto same_email = contract_user("robert");
+    same_email.user.email = "Bob@Example.com";
+    auto clash2 = store->insert_user(same_email);
+    REQUIRE_FALSE(clash2);
+    CHECK(clash2.error().fields.find("email"));
+
+    CHECK(store->find_user_by_username("BoB"));
+    CHECK(store->find_user_by_email("BOB@EXAMPLE.COM"));
+    CHECK(store->find_user_by_username("bobby").error().code == Errc::not_found);
+}
+
+TEST_CASE("contract: update writes every column and refuses clashes", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto a = store->insert_user(contract_user("carol"));
+    auto b = store->insert_user(contract_user("dave"));
+    REQUIRE(a);
+    REQUIRE(b);
+    StoredUser changed = *a;
+    changed.user.email = "carol2@example.com";
+    changed.user.birthdate.reset();
+    changed.user.groups = {"x"};
+    changed.password_hash = "new";
+    changed.user.is_active = false;
+    REQUIRE(store->update_user(changed));
+    auto found = store->find_user(a->user.id);
+    CHECK(found->user.email == "carol2@example.com");
+    CHECK(found->password_hash == "new");
+    CHECK(found->user.groups == std::vector<std::string>{"x"});
+    CHECK_FALSE(found->user.is_active);
+
+    StoredUser clash = *b;
+    clash.user.email = "CAROL2@example.com";
+    auto refused = store->update_user(clash);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::already_exists);
+    CHECK(store->find_user(b->user.id)->user.email == "dave@example.com");  // unchanged
+
+    StoredUser ghost = *a;
+    ghost.user.id = 999999;
+    CHECK(store->update_user(ghost).error().code == Errc::not_found);
+}
+
+TEST_CASE("contract: erase removes the user with its tokens and sessions", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto a = store->insert_user(contract_user("erin"));
+    REQUIRE(a);
+    const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
+    REQUIRE(store->put_token(TokenRecord{TokenPurpose::password_reset, a->user.id, digest_of('e'), {}, later, false}));
+    REQUIRE(store->create_session(SessionRecord{"s-erin", a->user.id, {}, later, std::nullopt}));
+    REQUIRE(store->erase_user(a->user.id));
+    CHECK(store->find_user(a->user.id).error().code == Errc::not_found);
+    CHECK(store->find_token(TokenPurpose::password_reset, digest_of('e')).error().code == Errc::not_found);
+    CHECK(store->find_session("s-erin").error().code == Errc::not_found);
+    CHECK(store->erase_user(a->user.id).error().code == Errc::not_found);
+}
+
+TEST_CASE("contract: one-time tokens are single use and purpose-bound", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto a = store->insert_user(contract_user("frank"));
+    REQUIRE(a);
+    const auto expiry = TimePoint(std::chrono::seconds(1'900'000'000));
+    REQUIRE(store->put_token(TokenRecord{TokenPurpose::password_reset, a->user.id, digest_of('f'), {}, expiry, false}));
+    // The expiry is visible to the service, which decides.
+    auto found = store->find_token(TokenPurpose::password_reset, digest_of('f'));
+    REQUIRE(found);
+    CHECK(found->expires_at == expiry);
+    CHECK_FALSE(found->used);
+    CHECK(store->find_token(TokenPurpose::activation, digest_of('f')).error().code == Errc::not_found);
+
+    auto first = store->consume_token(TokenPurpose::password_reset, digest_of('f'));
+    REQUIRE(first);
+    CHECK(first->user_id == a->user.id);
+    CHECK(store->consume_token(TokenPurpose::password_reset, digest_of('f')).error().code == Errc::not_found);
+    CHECK(store->find_token(TokenPurpose::password_reset, digest_of('f'))->used);
+
+    REQUIRE(store->put_token(TokenRecord{TokenPurpose::password_reset, a->user.id, digest_of('g'), {}, expiry, false}));
+    REQUIRE(store->erase_tokens(a->user.id, TokenPurpose::password_reset));
+    CHECK(store->find_token(TokenPurpose::password_reset, digest_of('g')).error().code == Errc::not_found);
+}
+
+TEST_CASE("contract: sessions end one by one or all but one", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto a = store->insert_user(contract_user("gina"));
+    REQUIRE(a);
+    const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
+    for (const char* id : {"s1", "s2", "s3"})
+        REQUIRE(store->create_session(SessionRecord{id, a->user.id, {}, later, std::nullopt}));
+    const auto at = TimePoint(std::chrono::seconds(1'800'000'000));
+    REQUIRE(store->end_session("s1", at));
+    CHECK(store->find_session("s1")->ended_at == at);
+    CHECK_FALSE(store->find_session("s2")->ended_at);
+    REQUIRE(store->end_sessions_of(a->user.id, "s3", at));
+    CHECK(store->find_session("s2")->ended_at);
+    CHECK_FALSE(store->find_session("s3")->ended_at);
+    REQUIRE(store->end_sessions_of(a->user.id, "", at));
+    CHECK(store->find_session("s3")->ended_at);
+    CHECK(store->find_session("nope").error().code == Errc::not_found);
+
+    REQUIRE(store->create_session(SessionRecord{"old", a->user.id, {}, at, std::nullopt}));
+    REQUIRE(store->purge_expired(later - std::chrono::seconds(1)));
+    CHECK(store->find_session("old").error().code == Errc::not_found);
+    CHECK(store->find_session("s3"));
+}
+
+TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    for (const char* name : {"ann", "anna", "bert", "annie", "carl"}) REQUIRE(store->insert_user(contract_user(name)));
+    auto all = store->list_users(ListQuery{2, 1, "", ""});
+    REQUIRE(all);
+    CHECK(all->total == 5);
+    REQUIRE(all->users.size() == 2);
+    CHECK(all->users[0].username == "anna");
+    CHECK(all->users[1].username == "bert");
+
+    auto prefixed = store->list_users(ListQuery{10, 0, "", "ANN"});
+    REQUIRE(prefixed);
+    CHECK(prefixed->total == 3);
+    CHECK(prefixed->users.size() == 3);
+    CHECK(store->list_users(ListQuery{10, 0, "bert@", ""})->total == 1);
+    // LIKE wildcards in a prefix match literally.
+    CHECK(store->list_users(ListQuery{10, 0, "", "%"})->total == 0);
+    CHECK(store->list_users(ListQuery{10, 0, "", "a_n"})->total == 0);
+    CHECK(store->list_users(ListQuery{10, 100, "", ""})->users.empty());
+    REQUIRE(store->erase_user(all->users[0].id));
+    CHECK(store->list_users(ListQuery{10, 0, "", ""})->total == 4);
+}
+
+TEST_CASE("contract: groups are named - unique and removable", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    REQUIRE(store->create_group("staff"));
+    CHECK(store->create_group("STAFF").error().code == Errc::already_exists);
+    auto u = contract_user("hank");
+    u.user.groups = {"staff", "new-group"};
+    auto made = store->insert_user(u);
+    REQUIRE(made);
+    CHECK(*store->list_groups() == std::vector<std::string>{"new-group", "staff"});
+    REQUIRE(store->erase_group("staff"));
+    CHECK(store->find_user(made->user.id)->user.groups == std::vector<std::string>{"new-group"});
+    CHECK(store->erase_group("staff").error().code == Errc::not_found);
+}
+
+TEST_CASE("contract: a failed transaction leaves nothing behind", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto done = store->in_transaction([](UserStore& s) -> Result<void> {
+        if (auto made = s.insert_user(contract_user("ivan")); !made) return std::move(made).error();
+        return fail(Errc::internal, "abort");
+    });
+    REQUIRE_FALSE(done);
+    CHECK(store->find_user_by_username("ivan").error().code == Errc::not_found);
+
+    auto committed = store->in_transaction([](UserStore& s) -> Result<void> {
+        if (auto made = s.insert_user(contract_user("jane")); !made) return std::move(made).error();
+        return s.in_transaction([](UserStore& inner) -> Result<void> {
+            if (auto made = inner.insert_user(contract_user("joan")); !made) return std::move(made).error();
+            return {};
+        });
+    });
+    REQUIRE(committed);
+    CHECK(store->find_user_by_username("jane"));
+    CHECK(store->find_user_by_username("joan"));
+    CHECK(store->ping());
+}
