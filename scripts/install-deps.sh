@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages usermgmt needs, and only those that are missing.
+set -euo pipefail
+
+packages=(
+  cmake g++ ninja-build pkg-config ccache          # toolchain
+  libsqlite3-dev libsodium-dev                     # core
+  libboost1.81-dev libboost-json1.81-dev           # HTTP adapter (Boost 1.74, the default, has no Boost.JSON)
+  catch2                                           # tests (Catch2 2.13)
+  python3 python3-jwt                              # tests: an independent JWT implementation
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
