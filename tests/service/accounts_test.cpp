@@ -183,6 +183,16 @@ TEST_CASE("Activation activates once - reuse is stale - forgery is invalid", "[s
     CHECK(f.service->activate(code).error().code == Errc::stale_token);
 }
 
+TEST_CASE("Activation confirmation mail is sent when configured", "[service][activate]")
+{
+    ServiceFixture f([](Config& c) { c.send_activation_confirmation = true; });
+    REQUIRE(f.service->register_user(alice()));
+    REQUIRE(f.service->activate(f.last_code(NotificationKind::activation, "alice@example.com")));
+    auto confirmed = f.notifier->last(NotificationKind::activation_confirmed, "alice@example.com");
+    REQUIRE(confirmed);
+    CHECK(confirmed->token.empty());
+}
+
 TEST_CASE("An activation token is bound to its user and expires", "[service][activate]")
 {
     ServiceFixture f;
