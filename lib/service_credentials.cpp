@@ -14,17 +14,18 @@ Error mismatch()
 Result<void> UserService::set_password(const Principal& who, const PasswordChange& change) const
 {
     const Impl& m = *impl_;
-    // Djoser's order: blank fields, then the current password, then the rules, then the retype.
+    // DRF's order: field checks (blanks, and the current password) all together, then the
+    // rules of the new password, then the retype.
+    auto stored = m.load(who.user_id);
+    if (!stored) return std::move(stored).error();
     FieldErrors errors;
     if (change.current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
+    else if (!m.check_password(&*stored, change.current_password)) errors.add("current_password", "Invalid password.");
     if (change.new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
     if (change.new_password_retype && change.new_password_retype->empty())
         errors.add("re_new_password", std::string(detail::blank_message));
-    if (!errors.empty()) return fail(Errc::invalid_argument, "blank fields", std::move(errors));
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid fields", std::move(errors));
 
-    auto stored = m.load(who.user_id);
-    if (!stored) return std::move(stored).error();
-    if (!m.check_password(&*stored, change.current_password)) return field_error("current_password", "Invalid password.");
     const User& u = stored->user;
     const detail::PasswordContext context{u.username, u.first_name, u.last_name, u.email};
     m.check_new_password("new_password", change.new_password, &context, errors);
@@ -95,6 +96,9 @@ Result<void> UserService::request_password_reset(std::string_view email) const
 
 Result<void> UserService::check_password_reset(const OneTimeCode& code) const
 {
+    FieldErrors blanks;
+    Impl::check_code_blanks(code, blanks);
+    if (!blanks.empty()) return fail(Errc::invalid_argument, "blank token", std::move(blanks));
     auto found = impl_->resolve(code, TokenPurpose::password_reset, false);
     if (!found) return std::move(found).error();
     return {};
@@ -104,10 +108,14 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
                                                  const std::optional<std::string>& retype) const
 {
     const Impl& m = *impl_;
-    // Djoser checks the new password (without the user's attributes) before uid and token.
+    // DRF's order: blank fields first; then the new password's rules (without the user's
+    // attributes: Djoser has no user yet), the retype, and only then uid and token.
     FieldErrors errors;
-    m.check_new_password("new_password", new_password, nullptr, errors);
+    Impl::check_code_blanks(code, errors);
+    if (new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
     if (retype && retype->empty()) errors.add("re_new_password", std::string(detail::blank_message));
+    if (!errors.empty()) return fail(Errc::invalid_argument, "blank fields", std::move(errors));
+    m.check_new_password("new_password", new_password, nullptr, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
     if (retype && *retype != new_password) return mismatch();
 

@@ -184,11 +184,6 @@ Result<std::pair<TokenRecord, StoredUser>> UserService::Impl::resolve(const OneT
 {
     static const std::string bad_uid = "Invalid user id or user doesn't exist.";
     static const std::string bad_token = "Invalid token for given user.";
-    FieldErrors blanks;
-    if (code.uid && code.uid->empty()) blanks.add("uid", std::string(detail::blank_message));
-    if (code.token.empty()) blanks.add("token", std::string(detail::blank_message));
-    if (!blanks.empty()) return fail(Errc::invalid_argument, "blank uid or token", std::move(blanks));
-
     std::optional<StoredUser> claimed;
     if (code.uid) {
         const auto id = decode_uid(*code.uid);
@@ -212,6 +207,12 @@ Result<std::pair<TokenRecord, StoredUser>> UserService::Impl::resolve(const OneT
     auto user = load(record->user_id);
     if (!user) return user.error().code == Errc::not_found ? field_error("token", bad_token) : std::move(user).error();
     return std::pair{std::move(*record), std::move(*user)};
+}
+
+void UserService::Impl::check_code_blanks(const OneTimeCode& code, FieldErrors& errors)
+{
+    if (code.uid && code.uid->empty()) errors.add("uid", std::string(detail::blank_message));
+    if (code.token.empty()) errors.add("token", std::string(detail::blank_message));
 }
 
 void UserService::Impl::notify(NotificationKind kind, const User& user) const

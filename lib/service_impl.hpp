@@ -72,6 +72,8 @@ struct UserService::Impl {
     Result<std::pair<TokenRecord, StoredUser>> resolve(const OneTimeCode& code, TokenPurpose purpose,
                                                        bool allow_used) const;
     void notify(NotificationKind kind, const User& user) const;
+    /// Adds "may not be blank" for an empty uid (when the style sends one) and token.
+    static void check_code_blanks(const OneTimeCode& code, FieldErrors& errors);
 
     /// Hashes a new password, with the crypto error mapped.
     Result<std::string> hash_password(std::string_view password) const;

@@ -154,7 +154,7 @@ Result<void> UserService::delete_user(const Principal& who, UserId id,
     const Impl& m = *impl_;
     if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");
     if (current_password) {
-        if (current_password->empty()) return field_error("current_password", "This field is required.");
+        if (current_password->empty()) return field_error("current_password", std::string(detail::blank_message));
         auto caller = m.load(who.user_id);
         if (!caller) return std::move(caller).error();
         if (!m.check_password(&*caller, *current_password)) return field_error("current_password", "Invalid password.");

@@ -146,6 +146,9 @@ Result<User> UserService::create_superuser(std::string_view username, std::strin
 Result<void> UserService::activate(const OneTimeCode& code) const
 {
     const Impl& m = *impl_;
+    FieldErrors blanks;
+    Impl::check_code_blanks(code, blanks);
+    if (!blanks.empty()) return fail(Errc::invalid_argument, "blank uid or token", std::move(blanks));
     // A used activation link of an active account is "stale" (403), as in Djoser.
     auto found = m.resolve(code, TokenPurpose::activation, true);
     if (!found) return std::move(found).error();

@@ -23,6 +23,10 @@ TEST_CASE("set_password: current - rules - retype - other sessions end", "[servi
     CHECK(messages(blank.error(), "re_new_password").size() == 1);
     CHECK(messages(f.service->set_password(a, PasswordChange{"wrong-pass-1", new_password, new_password}).error(),
                    "current_password") == std::vector<std::string>{"Invalid password."});
+    // A wrong current password and blank new ones are reported together (DRF's field phase).
+    auto together = f.service->set_password(a, PasswordChange{"wrong-pass-1", "", std::string()});
+    CHECK(messages(together.error(), "current_password") == std::vector<std::string>{"Invalid password."});
+    CHECK(messages(together.error(), "new_password") == std::vector<std::string>{"This field may not be blank."});
     CHECK(messages(f.service->set_password(a, PasswordChange{good_password, "amy@example", "amy@example"}).error(),
                    "new_password")
               .front() == "The password is too similar to the email address.");
@@ -104,7 +108,12 @@ TEST_CASE("Reset confirm: password first - then uid - then token - single use", 
     REQUIRE(f.service->request_password_reset("amy@example.com"));
     const auto code = f.last_code(NotificationKind::password_reset, "amy@example.com");
 
-    // A weak password is reported even with a bad uid (Djoser's order).
+    // Blank uid and token come first, whatever the password (DRF's field phase)...
+    auto blanks = f.service->confirm_password_reset(OneTimeCode{"", ""}, "123", std::string("456"));
+    CHECK(messages(blanks.error(), "uid") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(messages(blanks.error(), "token") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(messages(blanks.error(), "new_password").empty());
+    // ...then a weak password is reported even with a bad uid (Djoser's order).
     CHECK(messages(f.service->confirm_password_reset(OneTimeCode{"bad", code.token}, "123", std::nullopt).error(),
                    "new_password")
               .size() == 3);
@@ -164,6 +173,9 @@ TEST_CASE("Username reset: request - then confirm with a new name - once", "[ser
               .size() == 1);
     CHECK(messages(f.service->confirm_username_reset(OneTimeCode{"bad", code.token}, "amelia").error(), "uid").size() ==
           1);
+    // This confirm has no blank checks in Djoser: an empty uid is simply not a user.
+    CHECK(messages(f.service->confirm_username_reset(OneTimeCode{"", ""}, "amelia").error(), "uid") ==
+          std::vector<std::string>{"Invalid user id or user doesn't exist."});
     // A password-reset token is not a username-reset token.
     REQUIRE(f.service->request_password_reset("amy@example.com"));
     const auto other = f.last_code(NotificationKind::password_reset, "amy@example.com");

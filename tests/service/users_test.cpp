@@ -209,7 +209,7 @@ TEST_CASE("Deleting: self with the password - others only as staff", "[service][
     const Principal b = f.principal_of("boss");
 
     CHECK(messages(f.service->delete_user(a, amy.id, std::string()).error(), "current_password") ==
-          std::vector<std::string>{"This field is required."});
+          std::vector<std::string>{"This field may not be blank."});
     CHECK(messages(f.service->delete_user(a, amy.id, std::string("wrong-one-9")).error(), "current_password") ==
           std::vector<std::string>{"Invalid password."});
     CHECK(f.service->delete_user(a, ben.id, good_password).error().code == Errc::forbidden);
