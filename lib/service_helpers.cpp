@@ -231,6 +231,23 @@ Result<void> UserService::Impl::after_password_change(UserStore& s, UserId user,
     return s.erase_tokens(user, TokenPurpose::password_reset);
 }
 
+void UserService::Impl::check_avatar_image(std::string_view bytes, FieldErrors& errors) const
+{
+    if (!media) errors.add("avatar", "Avatar uploads are not enabled on this server.");
+    else if (bytes.size() > config.max_avatar_bytes)
+        errors.add("avatar", "The image is too large. It may have at most " + std::to_string(config.max_avatar_bytes) +
+                                 " bytes.");
+    else if (!detect_image_type(bytes))
+        errors.add("avatar", "Upload a valid image. The file you uploaded was either not an image or a corrupted image.");
+}
+
+Result<std::string> UserService::Impl::store_avatar_image(std::string_view bytes) const
+{
+    const auto type = detect_image_type(bytes);
+    if (!media || !type) return fail(Errc::internal, "store_avatar_image without a checked image");
+    return media->put("avatars", file_extension(*type), bytes);
+}
+
 void UserService::Impl::drop_media(const User& before, const User& after) const
 {
     if (!media || !before.avatar_is_media) return;

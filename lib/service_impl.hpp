@@ -79,6 +79,10 @@ struct UserService::Impl {
     Result<std::string> hash_password(std::string_view password) const;
     /// Ends the sessions and reset tokens a new password invalidates (all but `keep`).
     static Result<void> after_password_change(UserStore& store, UserId user, std::string_view keep, TimePoint at);
+    /// Field errors of an uploaded avatar image (size, type, uploads enabled).
+    void check_avatar_image(std::string_view bytes, FieldErrors& errors) const;
+    /// Stores a checked avatar image; returns its media key.
+    Result<std::string> store_avatar_image(std::string_view bytes) const;
     /// Removes a media file the user no longer references (best effort: a leftover file is harmless).
     void drop_media(const User& before, const User& after) const;
 };

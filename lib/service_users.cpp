@@ -42,6 +42,7 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
     m.check_profile(email ? &*email : nullptr, patch.first_name ? &*patch.first_name : nullptr,
                     patch.last_name ? &*patch.last_name : nullptr, birthdate, patch.avatar ? &*patch.avatar : nullptr,
                     groups, errors);
+    if (patch.avatar_image) m.check_avatar_image(*patch.avatar_image, errors);
     if (auto ok = m.check_unique(nullptr, email ? &*email : nullptr, id, errors); !ok) return std::move(ok).error();
     std::optional<std::string> new_hash;
     if (patch.password) {
@@ -55,6 +56,13 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
         auto hash = m.hash_password(*patch.password);
         if (!hash) return std::move(hash).error();
         new_hash = std::move(*hash);
+    }
+
+    std::optional<std::string> new_avatar;
+    if (patch.avatar_image) {
+        auto key = m.store_avatar_image(*patch.avatar_image);
+        if (!key) return std::move(key).error();
+        new_avatar = std::move(*key);
     }
 
     const bool reverify = patch.require_activation.value_or(m.config.require_activation);
@@ -75,7 +83,10 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
             if (patch.first_name) u.first_name = *patch.first_name;
             if (patch.last_name) u.last_name = *patch.last_name;
             if (patch.birthdate) u.birthdate = *patch.birthdate;
-            if (patch.avatar) {
+            if (new_avatar) {
+                u.avatar = *new_avatar;
+                u.avatar_is_media = true;
+            } else if (patch.avatar) {
                 u.avatar = *patch.avatar;
                 u.avatar_is_media = false;
             }
@@ -101,7 +112,10 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
             if (new_hash) return Impl::after_password_change(s, row.user.id, who.session_id, m.now());
             return {};
         });
-    if (!written) return std::move(written).error();
+    if (!written) {
+        if (new_avatar) (void)m.media->remove(*new_avatar);  // the row did not take it: no orphan
+        return std::move(written).error();
+    }
     m.drop_media(before, written->user);
     if (email_changed && reverify && !written->user.is_active) {
         if (auto ok = m.send_one_time(written->user, TokenPurpose::activation, NotificationKind::activation,
@@ -116,36 +130,9 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
 
 Result<User> UserService::set_avatar(const Principal& who, UserId id, std::string_view image_bytes) const
 {
-    const Impl& m = *impl_;
-    if (who.user_id != id && !who.is_staff) return m.not_visible();
-    auto current = m.load(id);
-    if (!current) return std::move(current).error();
-    if (!Impl::may_manage(who, current->user)) return fail(Errc::forbidden, "staff may not change a superuser");
-    if (!m.media) return field_error("avatar", "Avatar uploads are not enabled on this server.");
-    if (image_bytes.size() > m.config.max_avatar_bytes)
-        return field_error("avatar", "The image is too large. It may have at most " +
-                                         std::to_string(m.config.max_avatar_bytes) + " bytes.");
-    const auto type = detect_image_type(image_bytes);
-    if (!type)
-        return field_error("avatar",
-                           "Upload a valid image. The file you uploaded was either not an image or a corrupted image.");
-    auto key = m.media->put("avatars", file_extension(*type), image_bytes);
-    if (!key) return std::move(key).error();
-
-    User before;
-    auto written = m.modify_user(id, [&](StoredUser& row) -> Result<void> {
-        before = row.user;
-        row.user.avatar = *key;
-        row.user.avatar_is_media = true;
-        row.user.updated_at = m.now();
-        return {};
-    });
-    if (!written) {
-        (void)m.media->remove(*key);  // the row did not take it: do not leave an orphan
-        return std::move(written).error();
-    }
-    m.drop_media(before, written->user);
-    return std::move(written->user);
+    UserPatch patch;
+    patch.avatar_image = std::string(image_bytes);
+    return update_user(who, id, patch);
 }
 
 Result<void> UserService::delete_user(const Principal& who, UserId id,

@@ -78,6 +78,7 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     FieldErrors errors;
     detail::check_username("username", in.username, errors);
     m.check_profile(&in.email, &in.first_name, &in.last_name, &in.birthdate, &in.avatar, &in.groups, errors);
+    if (in.avatar_image) m.check_avatar_image(*in.avatar_image, errors);
     if (in.password.empty()) errors.add("password", std::string(detail::blank_message));
     if (in.password_retype && in.password_retype->empty()) errors.add("re_password", std::string(detail::blank_message));
     const std::string email = detail::normalize_email(in.email);
@@ -107,8 +108,17 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     u.groups = in.groups;
     u.date_joined = u.updated_at = m.now();
     record.password_hash = std::move(*hash);
+    if (in.avatar_image) {
+        auto key = m.store_avatar_image(*in.avatar_image);
+        if (!key) return std::move(key).error();
+        u.avatar = std::move(*key);
+        u.avatar_is_media = true;
+    }
     auto stored = m.store->insert_user(record);
-    if (!stored) return UserService::Impl::unique_violation(std::move(stored).error());
+    if (!stored) {
+        m.drop_media(u, User{});  // the row did not take the file: do not leave an orphan
+        return UserService::Impl::unique_violation(std::move(stored).error());
+    }
 
     Registration out{stored->user, std::nullopt};
     if (!activate_now) {

@@ -69,6 +69,9 @@ struct NewUser {
     std::string last_name;
     std::optional<Date> birthdate;
     std::string avatar;
+    /// An uploaded image (PNG, JPEG, GIF or WebP bytes) to store as the avatar instead of
+    /// `avatar`; needs a MediaStore.
+    std::optional<std::string> avatar_image;
     /// Only staff may assign groups; an anonymous registration with groups is refused.
     std::vector<std::string> groups;
     /// Ask for a token pair in the answer (given only when the new account is active).
@@ -86,8 +89,10 @@ struct UserPatch {
     std::optional<std::string> last_name;
     /// Engaged with nullopt clears the birthdate.
     std::optional<std::optional<Date>> birthdate;
-    /// A free string; empty clears. Uploaded images go through `UserService::set_avatar`.
+    /// A free string; empty clears (and removes an uploaded file).
     std::optional<std::string> avatar;
+    /// An uploaded image to store as the avatar (wins over `avatar`); the old file is removed.
+    std::optional<std::string> avatar_image;
     /// Replaces the user's groups (staff only; a non-empty list from others is forbidden).
     std::optional<std::vector<std::string>> groups;
     /// A new password set without the current one (the /users style's PUT); ends the user's

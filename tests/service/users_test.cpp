@@ -199,6 +199,41 @@ TEST_CASE("Avatars are stored as media files and replaced cleanly", "[service][a
     CHECK_FALSE(std::filesystem::exists(f.dir / "media" / third->avatar));
 }
 
+TEST_CASE("Registration and updates take an uploaded image as the avatar", "[service][avatar]")
+{
+    ServiceFixture f([](Config& c) { c.require_activation = false; });
+    NewUser in;
+    in.username = "pic";
+    in.email = "pic@example.com";
+    in.password = good_password;
+    in.avatar_image = "not an image";
+    CHECK(messages(f.service->register_user(in).error(), "avatar").size() == 1);
+    CHECK((!std::filesystem::exists(f.dir / "media" / "avatars") || std::filesystem::is_empty(f.dir / "media" / "avatars")));
+    in.avatar_image = png;
+    auto made = f.service->register_user(in);
+    REQUIRE(made);
+    CHECK(made->user.avatar_is_media);
+    CHECK(std::filesystem::exists(f.dir / "media" / made->user.avatar));
+
+    // A clash after the file was stored leaves no file behind.
+    NewUser clash = in;
+    clash.username = "pic2";
+    clash.email = "PIC@example.com";
+    CHECK_FALSE(f.service->register_user(clash));
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(f.dir / "media" / "avatars")) ++files;
+    CHECK(files == 1);
+
+    UserPatch patch;
+    patch.avatar_image = png;
+    patch.first_name = "Pic";
+    auto updated = f.service->update_user(f.principal_of("pic"), made->user.id, patch);
+    REQUIRE(updated);
+    CHECK(updated->first_name == "Pic");
+    CHECK_FALSE(std::filesystem::exists(f.dir / "media" / made->user.avatar));
+    CHECK(std::filesystem::exists(f.dir / "media" / updated->avatar));
+}
+
 TEST_CASE("Deleting: self with the password - others only as staff", "[service][delete]")
 {
     ServiceFixture f;

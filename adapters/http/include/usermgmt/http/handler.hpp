@@ -1,0 +1,61 @@
+#pragma once
+/// @file handler.hpp
+/// The HTTP handler: a Beast request in, a Beast response out. Mount it in your own Beast
+/// server next to your own routes, or let `Server` run it.
+
+#include "usermgmt/http/settings.hpp"
+#include "usermgmt/media_store.hpp"
+#include "usermgmt/user_service.hpp"
+
+#include <boost/beast/http.hpp>
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+namespace usermgmt::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// Where a request came from (the socket peer), for logs and, later, throttling.
+struct Peer {
+    std::string address;
+};
+
+/// Serves the route styles, `/media/…` and `/healthz` over one `UserService`.
+///
+/// Thread-safe: `handle` and `async_handle` may be called from many threads at once. The
+/// service and media store must outlive the handler.
+class Handler {
+public:
+    /// `media` may be null (no avatar uploads, nothing served under `media_url`).
+    Handler(const UserService& service, HttpSettings settings, MediaStore* media = nullptr);
+    ~Handler();
+    Handler(const Handler&) = delete;
+    Handler& operator=(const Handler&) = delete;
+
+    /// True when `target` is one of the handler's paths (a route prefix, the media URL or
+    /// /healthz), so an application can send everything else to its own routes.
+    [[nodiscard]] bool owns(std::string_view target) const;
+
+    /// The body limit for a request with this header: larger for multipart uploads. A server
+    /// sets it on its parser before reading the body; a larger body gets 413.
+    [[nodiscard]] std::size_t body_limit(const boost::beast::http::request_header<>& header) const;
+
+    /// Answers on the calling thread, password hashing included.
+    [[nodiscard]] Response handle(const Request& request, const Peer& peer = {}) const;
+
+    /// Answers through `done`: requests that hash a password run on the handler's bounded
+    /// worker pool (so I/O threads never hash), the others at once on the calling thread. When
+    /// the pool's queue is full the answer is 503 with Retry-After. `done` is called exactly
+    /// once, from the calling thread or a pool thread.
+    void async_handle(Request request, Peer peer, std::function<void(Response)> done) const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace usermgmt::http

@@ -1,0 +1,61 @@
+#pragma once
+/// @file settings.hpp
+/// Settings of the HTTP adapter. docs/configuration.md lists them with their defaults.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace usermgmt::http {
+
+/// Cross-origin access for browser frontends. Default: none.
+struct CorsSettings {
+    /// Exact origins (`https://app.example`), or "*" for any. Empty: no cross-origin access.
+    std::vector<std::string> allowed_origins;
+    std::vector<std::string> allowed_methods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    std::vector<std::string> allowed_headers{"Authorization", "Content-Type", "X-Access-Token"};
+    /// Sends Access-Control-Allow-Credentials: true (never together with "*": the origin is echoed).
+    bool allow_credentials = false;
+    std::chrono::seconds max_age{600};
+};
+
+/// One finished request, for the access log. Never holds a token, password or body.
+struct RequestLog {
+    std::string method;
+    std::string path;  ///< without the query string
+    unsigned status = 0;
+    std::chrono::microseconds duration{0};
+    std::string client;
+};
+
+struct HttpSettings {
+    /// Mount point of the Djoser-style routes; empty disables them.
+    std::string auth_prefix = "/auth/";
+    /// URL prefix media files are served under (and avatars rendered with); empty disables.
+    std::string media_url = "/media/";
+    /// `/auth/users/` registrations start inactive and get an activation mail (Djoser's default).
+    bool auth_require_activation = true;
+
+    /// Largest request body, except multipart uploads.
+    std::size_t max_body_bytes = 64 * 1024;
+    /// Largest multipart/form-data body (avatar uploads).
+    std::size_t max_upload_bytes = 10 * 1024 * 1024;
+    /// Deepest JSON nesting accepted.
+    std::size_t max_json_depth = 32;
+    /// Most parts of one multipart body.
+    std::size_t max_multipart_parts = 32;
+
+    CorsSettings cors;
+
+    /// Threads that run password hashing (login, registration, password changes). 0: one per core.
+    std::size_t hashing_threads = 0;
+    /// Hash-bound requests waiting for a thread; beyond it the answer is 503 with Retry-After.
+    std::size_t hashing_queue = 256;
+
+    /// Called once per request when set (the example server prints one line).
+    std::function<void(const RequestLog&)> access_log;
+};
+
+}  // namespace usermgmt::http

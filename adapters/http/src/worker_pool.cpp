@@ -1,0 +1,50 @@
+#include "worker_pool.hpp"
+
+#include <algorithm>
+
+namespace usermgmt::http::detail {
+
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity) : capacity_(queue_capacity)
+{
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+WorkerPool::~WorkerPool()
+{
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+bool WorkerPool::try_post(std::function<void()> job)
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || queue_.size() >= capacity_) return false;
+        queue_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+    return true;
+}
+
+void WorkerPool::run()
+{
+    while (true) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(mutex_);
+            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            // Drain the queue before stopping: every accepted request gets its answer.
+            if (queue_.empty()) return;
+            job = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        job();
+    }
+}
+
+}  // namespace usermgmt::http::detail

@@ -1,0 +1,37 @@
+#pragma once
+// A fixed set of threads with a bounded queue, for password hashing off the I/O threads.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace usermgmt::http::detail {
+
+class WorkerPool {
+public:
+    WorkerPool(std::size_t threads, std::size_t queue_capacity);
+    /// Finishes the queued work, then joins the threads.
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    /// Queues `job`; false (and `job` dropped) when the queue is full.
+    bool try_post(std::function<void()> job);
+    [[nodiscard]] std::size_t thread_count() const noexcept { return threads_.size(); }
+
+private:
+    void run();
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> queue_;
+    std::size_t capacity_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace usermgmt::http::detail
