@@ -52,6 +52,11 @@ public:
     /// once, from the calling thread or a pool thread.
     void async_handle(Request request, Peer peer, std::function<void(Response)> done) const;
 
+    /// An error answer in the format of the route style `request` was for (a server uses it for
+    /// requests it could not read whole: 413, 431). Logged like any answer.
+    [[nodiscard]] Response reject(const Request& request, unsigned status, std::string_view text,
+                                  const Peer& peer = {}) const;
+
     struct Impl;
 
 private:

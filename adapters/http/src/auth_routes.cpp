@@ -1,0 +1,348 @@
+// The /auth mappers. Field orders are the serializers' (they order the field errors).
+#include "auth_routes.hpp"
+
+#include "auth_wire.hpp"
+#include "text.hpp"
+
+#include <charconv>
+
+namespace usermgmt::http::detail {
+namespace {
+
+namespace json = boost::json;
+using bhttp_verb = boost::beast::http::verb;
+using auth::Fields;
+
+constexpr std::string_view not_a_file = "The submitted data was not a file. Check the encoding type on the form.";
+
+// The uploaded file of `field`, if any.
+const UploadedFile* file_of(Call& call, std::string_view field)
+{
+    const auto& body = std::get<Body>(call.body());
+    for (const auto& file : body.files)
+        if (file.field == field) return &file;
+    return nullptr;
+}
+
+// DRF's ImageField: a file, or null/"" to clear; any other value is not a file.
+void read_avatar(Call& call, Fields& fields, std::optional<std::string>& image, std::optional<std::string>& clear)
+{
+    if (const auto* file = file_of(call, "avatar")) {
+        image = file->data;
+        return;
+    }
+    const json::value* raw = fields.raw("avatar");
+    if (!raw) return;
+    if (raw->is_null() || (raw->is_string() && raw->as_string().empty())) {
+        clear = std::string();
+        return;
+    }
+    fields.problems.add("avatar", std::string(not_a_file));
+    fields.optional_problem = true;
+}
+
+// users/me/ has no parameter: the caller; users/{id}/ a positive integer, else not found.
+std::optional<UserId> user_id_param(const Call& call)
+{
+    if (call.params.empty()) return call.principal->user_id;
+    const std::string& text = call.params.front();
+    UserId id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+    return id;
+}
+
+Response no_content(const Call& call)
+{
+    return empty_response(204, call.request);
+}
+
+// ---- registration and activation ------------------------------------------------------------
+
+Response create_user(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    NewUser in;
+    in.username = f.required("username");
+    in.email = f.required("email", auth::invalid_email);
+    in.first_name = f.optional("first_name").value_or("");
+    in.last_name = f.optional("last_name").value_or("");
+    std::optional<std::string> clear;
+    read_avatar(call, f, in.avatar_image, clear);
+    in.password = f.required("password");
+    in.password_retype = f.required("re_password");
+    const std::initializer_list<std::string_view> order = {"username", "email", "first_name", "last_name",
+                                                                      "avatar", "password", "re_password"};
+    if (f.optional_problem) return auth::field_errors(f.problems, order, call);
+    in.require_activation = call.settings.auth_require_activation;
+    auto made = call.service.register_user(in, call.principal ? &*call.principal : nullptr);
+    if (!made) return auth::error(std::move(made).error(), call, order, f.problems);
+    return json_response(201, auth::created_user_json(made->user, call.settings), call.request);
+}
+
+Response activation(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    OneTimeCode code{f.required("uid"), f.required("token")};
+    auto done = call.service.activate(code);
+    if (!done) return auth::error(std::move(done).error(), call, {"uid", "token"}, f.problems);
+    return no_content(call);
+}
+
+// resend_activation, reset_password, reset_username: one email field, 204 for any address.
+template <auto Method>
+Response by_email(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string email = f.required("email", auth::invalid_email);
+    auto done = (call.service.*Method)(email);
+    if (!done) return auth::error(std::move(done).error(), call, {"email"}, f.problems);
+    return no_content(call);
+}
+
+// ---- tokens -----------------------------------------------------------------------------------
+
+Response jwt_create(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string username = f.required("username");
+    const std::string password = f.required("password");
+    if (!f.problems.empty()) return auth::field_errors(f.problems, {"username", "password"}, call);
+    auto tokens = call.service.login(username, password);
+    if (!tokens) {
+        Error e = std::move(tokens).error();
+        e.fields.rename("email", "username");  // the field is "username" whatever matches it
+        return auth::error(std::move(e), call, {"username", "password"});
+    }
+    return json_response(200, json::object{{"refresh", tokens->refresh}, {"access", tokens->access}}, call.request);
+}
+
+Response jwt_refresh(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string refresh = f.required("refresh");
+    if (!f.problems.empty()) return auth::field_errors(f.problems, {"refresh"}, call);
+    auto renewed = call.service.refresh(refresh);
+    if (!renewed) return auth::error(std::move(renewed).error(), call);
+    json::object out{{"access", renewed->access}};
+    if (!renewed->refresh.empty()) out["refresh"] = renewed->refresh;
+    return json_response(200, out, call.request);
+}
+
+Response jwt_verify(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string token = f.required("token");
+    if (!f.problems.empty()) return auth::field_errors(f.problems, {"token"}, call);
+    auto claims = call.service.verify_token(token);
+    if (!claims) return auth::error(std::move(claims).error(), call);
+    return json_response(200, json::object{}, call.request);
+}
+
+// ---- users ------------------------------------------------------------------------------------
+
+// GET users/: a plain array as Djoser answers; with ?limit=, DRF's LimitOffsetPagination envelope.
+Response list_users(Call& call)
+{
+    ListQuery query;
+    std::optional<std::int64_t> limit;
+    for (const auto& [key, value] : parse_urlencoded(query_of(call.request.target()))) {
+        std::int64_t number = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+        const bool integer = ec == std::errc() && end == value.data() + value.size();
+        // DRF ignores a limit or offset that is not a positive (resp. non-negative) integer.
+        if (key == "limit" && integer && number > 0) limit = number;
+        else if (key == "offset" && integer && number >= 0) query.offset = number;
+        else if (key == "username__startswith") query.username_prefix = value;
+        else if (key == "email__startswith") query.email_prefix = value;
+    }
+    query.limit = limit.value_or(call.service.config().max_page_size);
+    if (!limit) query.offset = 0;
+    auto page = call.service.list_users(*call.principal, query);
+    if (!page) return auth::error(std::move(page).error(), call);
+
+    json::array users;
+    for (const auto& u : page->users) users.push_back(auth::user_json(u, call.settings));
+    if (!limit) return json_response(200, users, call.request);
+
+    const std::int64_t size = std::min(*limit, call.service.config().max_page_size);
+    const std::string host(call.request[boost::beast::http::field::host]);
+    const std::string base = "http://" + (host.empty() ? std::string("localhost") : host) +
+                             std::string(path_of(call.request.target())) + "?limit=" + std::to_string(size);
+    json::value next = nullptr;
+    json::value previous = nullptr;
+    if (query.offset + size < page->total) next = base + "&offset=" + std::to_string(query.offset + size);
+    if (query.offset > 0) {
+        const auto back = std::max<std::int64_t>(0, query.offset - size);
+        previous = back == 0 ? base : base + "&offset=" + std::to_string(back);
+    }
+    return json_response(200,
+                         json::object{{"count", page->total}, {"next", next}, {"previous", previous}, {"results", users}},
+                         call.request);
+}
+
+Response get_user(Call& call)
+{
+    const auto id = user_id_param(call);
+    if (!id) return detail_response(404, "Not found.", call.request);
+    auto user = call.service.get_user(*call.principal, *id);
+    if (!user) return auth::error(std::move(user).error(), call);
+    return json_response(200, auth::user_json(*user, call.settings), call.request);
+}
+
+// PUT (replace) and PATCH: email, first_name, last_name, avatar; read-only fields are ignored.
+template <bool Replace>
+Response update_user(Call& call)
+{
+    const auto id = user_id_param(call);
+    if (!id) return detail_response(404, "Not found.", call.request);
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    UserPatch patch;
+    patch.replace = Replace;
+    patch.email = f.optional("email", auth::invalid_email);
+    patch.first_name = f.optional("first_name");
+    patch.last_name = f.optional("last_name");
+    read_avatar(call, f, patch.avatar_image, patch.avatar);
+    const std::initializer_list<std::string_view> order = {"email", "first_name", "last_name", "avatar"};
+    if (f.optional_problem) return auth::field_errors(f.problems, order, call);
+    patch.require_activation = call.settings.auth_require_activation;
+    auto user = call.service.update_user(*call.principal, *id, patch);
+    if (!user) return auth::error(std::move(user).error(), call, order);
+    return json_response(200, auth::user_json(*user, call.settings), call.request);
+}
+
+Response delete_user(Call& call)
+{
+    const auto id = user_id_param(call);
+    if (!id) return detail_response(404, "Not found.", call.request);
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string current = f.required("current_password");
+    auto done = call.service.delete_user(*call.principal, *id, current);
+    if (!done) return auth::error(std::move(done).error(), call, {"current_password"}, f.problems);
+    return no_content(call);
+}
+
+// ---- credentials -------------------------------------------------------------------------------
+
+Response set_password(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    PasswordChange change;
+    change.new_password = f.required("new_password");
+    change.new_password_retype = f.required("re_new_password");
+    change.current_password = f.required("current_password");
+    auto done = call.service.set_password(*call.principal, change);
+    if (!done)
+        return auth::error(std::move(done).error(), call, {"new_password", "re_new_password", "current_password"},
+                           f.problems);
+    return no_content(call);
+}
+
+Response set_username(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string current = f.required("current_password");
+    const std::string username = f.required("new_username");
+    auto done = call.service.set_username(*call.principal, username, current);
+    if (!done) return auth::error(std::move(done).error(), call, {"current_password", "new_username"}, f.problems);
+    return no_content(call);
+}
+
+Response reset_password_confirm(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    OneTimeCode code{f.required("uid"), f.required("token")};
+    const std::string password = f.required("new_password");
+    const std::string retype = f.required("re_new_password");
+    auto done = call.service.confirm_password_reset(code, password, retype);
+    if (!done)
+        return auth::error(std::move(done).error(), call, {"uid", "token", "new_password", "re_new_password"},
+                           f.problems);
+    return no_content(call);
+}
+
+Response reset_username_confirm(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string username = f.required("new_username");
+    // Djoser does not require uid and token here: a missing one is simply invalid.
+    OneTimeCode code{f.optional("uid").value_or(""), f.optional("token").value_or("")};
+    if (f.optional_problem) return auth::field_errors(f.problems, {"new_username", "uid", "token"}, call);
+    auto done = call.service.confirm_username_reset(code, username);
+    if (!done) return auth::error(std::move(done).error(), call, {"new_username", "uid", "token"}, f.problems);
+    return no_content(call);
+}
+
+Endpoint open(Response (*run)(Call&), bool hashes = false)
+{
+    return Endpoint{run, false, hashes};
+}
+
+Endpoint authenticated(Response (*run)(Call&), bool hashes = false)
+{
+    return Endpoint{run, true, hashes};
+}
+
+}  // namespace
+
+RouteTable auth_users_routes()
+{
+    RouteTable t;
+    t.add("users/", bhttp_verb::get, authenticated(list_users));
+    t.add("users/", bhttp_verb::post, open(create_user, true));
+    t.add("users/activation/", bhttp_verb::post, open(activation));
+    t.add("users/resend_activation/", bhttp_verb::post, open(by_email<&UserService::resend_activation>));
+    t.add("users/reset_password/", bhttp_verb::post, open(by_email<&UserService::request_password_reset>));
+    t.add("users/reset_password_confirm/", bhttp_verb::post, open(reset_password_confirm, true));
+    t.add("users/reset_username/", bhttp_verb::post, open(by_email<&UserService::request_username_reset>));
+    t.add("users/reset_username_confirm/", bhttp_verb::post, open(reset_username_confirm));
+    t.add("users/set_password/", bhttp_verb::post, authenticated(set_password, true));
+    t.add("users/set_username/", bhttp_verb::post, authenticated(set_username, true));
+    for (const char* pattern : {"users/me/", "users/{}/"}) {
+        t.add(pattern, bhttp_verb::get, authenticated(get_user));
+        t.add(pattern, bhttp_verb::put, authenticated(update_user<true>));
+        t.add(pattern, bhttp_verb::patch, authenticated(update_user<false>));
+        t.add(pattern, bhttp_verb::delete_, authenticated(delete_user, true));
+    }
+    return t;
+}
+
+std::vector<std::pair<std::string, Route>> auth_jwt_routes()
+{
+    std::vector<std::pair<std::string, Route>> routes;
+    const auto post_only = [](Endpoint e) {
+        Route r;
+        r.endpoints[bhttp_verb::post] = std::move(e);
+        return r;
+    };
+    routes.emplace_back("jwt/create", post_only(open(jwt_create, true)));
+    routes.emplace_back("jwt/refresh", post_only(open(jwt_refresh)));
+    routes.emplace_back("jwt/verify", post_only(open(jwt_verify)));
+    return routes;
+}
+
+}  // namespace usermgmt::http::detail

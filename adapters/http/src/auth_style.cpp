@@ -1,0 +1,145 @@
+// The /auth style's dispatch, as Django + DRF route: trailing-slash redirects, authentication
+// before method checks on the users routes, jwt routes open to all, the API root.
+#include "auth_routes.hpp"
+#include "auth_wire.hpp"
+#include "style.hpp"
+#include "text.hpp"
+
+namespace usermgmt::http::detail {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+class AuthStyle final : public Style {
+public:
+    AuthStyle(const UserService& service, const HttpSettings& settings)
+        : service_(service), settings_(settings), users_(auth_users_routes()), jwt_(auth_jwt_routes())
+    {
+    }
+
+    bool owns(std::string_view path) const override
+    {
+        const std::string_view prefix = settings_.auth_prefix;
+        return path.substr(0, prefix.size()) == prefix || path == prefix.substr(0, prefix.size() - 1);
+    }
+
+    Response message(unsigned status, std::string_view text, const Request& request) const override
+    {
+        return detail_response(status, text, request);
+    }
+
+    Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
+    {
+        const std::string_view target = request->target();
+        const std::string_view path = path_of(target);
+        const std::string_view prefix = settings_.auth_prefix;
+        if (path.size() < prefix.size()) return answer(redirect(std::string(prefix), target, *request));
+        const std::string_view relative = path.substr(prefix.size());
+        const auto method = request->method() == bhttp::verb::head ? bhttp::verb::get : request->method();
+
+        // simplejwt's routes are unanchored regexes (^jwt/create/?): anything after still matches.
+        for (const auto& [name, route] : jwt_) {
+            if (relative.substr(0, name.size()) != name) continue;
+            return dispatch(route, method, std::move(request), peer, {}, std::nullopt, false);
+        }
+
+        if (relative.empty()) return api_root(method, *request);
+
+        std::vector<std::string> params;
+        const Route* route = users_.match(relative, params);
+        if (!route) {
+            // Django's APPEND_SLASH: redirect when the slashed path exists.
+            std::vector<std::string> ignored;
+            if (!relative.empty() && relative.back() != '/' && users_.match(std::string(relative) + "/", ignored))
+                return answer(redirect(std::string(path) + "/", target, *request));
+            return answer(detail_response(404, "Not found.", *request));
+        }
+
+        // DRF authenticates every users request that carries credentials, even on open endpoints.
+        auto authentication = auth::authenticate(*request, service_);
+        if (authentication.failure) return answer(with_allow(std::move(*authentication.failure), *route));
+        return dispatch(*route, method, std::move(request), peer, std::move(params), std::move(authentication.principal),
+                        true);
+    }
+
+private:
+    static Resolved answer(Response response)
+    {
+        auto shared = std::make_shared<Response>(std::move(response));
+        return Resolved{[shared] { return std::move(*shared); }, false};
+    }
+
+    static Response with_allow(Response response, const Route& route)
+    {
+        response.set(bhttp::field::allow, route.allow());
+        return response;
+    }
+
+    static Response redirect(std::string location, std::string_view target, const Request& request)
+    {
+        const auto query = query_of(target);
+        if (!query.empty()) location += "?" + std::string(query);
+        Response response{bhttp::status::moved_permanently, request.version()};
+        response.set(bhttp::field::location, location);
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        return response;
+    }
+
+    Resolved api_root(bhttp::verb method, const Request& request) const
+    {
+        Route root;
+        root.endpoints[bhttp::verb::get] = {};
+        if (method == bhttp::verb::options) return answer(with_allow(empty_response(200, request), root));
+        if (method != bhttp::verb::get)
+            return answer(with_allow(not_allowed(request), root));
+        std::string host(request[bhttp::field::host]);
+        if (host.empty()) host = "localhost";
+        return answer(with_allow(
+            json_response(200, boost::json::object{{"users", "http://" + host + settings_.auth_prefix + "users/"}}, request),
+            root));
+    }
+
+    static Response not_allowed(const Request& request)
+    {
+        return detail_response(405, "Method \"" + std::string(request.method_string()) + "\" not allowed.", request);
+    }
+
+    Resolved dispatch(const Route& route, bhttp::verb method, std::shared_ptr<const Request> request, const Peer& peer,
+                      std::vector<std::string> params, std::optional<Principal> principal,
+                      bool permission_first) const
+    {
+        const auto found = route.endpoints.find(method);
+        if (method == bhttp::verb::options || found == route.endpoints.end()) {
+            // On the users routes the permission check comes first: no token, no 405.
+            if (permission_first && !principal) return answer(with_allow(auth::not_authenticated(*request), route));
+            if (method == bhttp::verb::options) return answer(with_allow(empty_response(200, *request), route));
+            return answer(with_allow(not_allowed(*request), route));
+        }
+        const Endpoint& endpoint = found->second;
+        if (endpoint.needs_auth && !principal) return answer(with_allow(auth::not_authenticated(*request), route));
+
+        const UserService& service = service_;
+        const HttpSettings& settings = settings_;
+        auto run = [&endpoint, &route, &service, &settings, request, peer, params = std::move(params),
+                    principal = std::move(principal)]() mutable {
+            Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
+            return with_allow(endpoint.run(call), route);
+        };
+        return Resolved{std::move(run), endpoint.hashes};
+    }
+
+    const UserService& service_;
+    const HttpSettings& settings_;
+    RouteTable users_;
+    std::vector<std::pair<std::string, Route>> jwt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Style> make_auth_style(const UserService& service, const HttpSettings& settings)
+{
+    return std::make_unique<AuthStyle>(service, settings);
+}
+
+}  // namespace usermgmt::http::detail

@@ -1,0 +1,37 @@
+#include "error_mapping.hpp"
+
+namespace usermgmt::http::detail {
+
+const HttpError& http_error(Errc code) noexcept
+{
+    // DRF reports unique clashes as field errors (400); the /users document answers 409.
+    static constexpr HttpError invalid{400, 400, false};
+    static constexpr HttpError not_found{404, 404, false};
+    static constexpr HttpError exists{400, 409, false};
+    static constexpr HttpError unauthorized{401, 401, false};
+    static constexpr HttpError forbidden{403, 403, false};
+    static constexpr HttpError throttled{429, 429, true};
+    static constexpr HttpError unavailable{503, 503, true};
+    static constexpr HttpError server_error{500, 500, false};
+    switch (code) {
+    case Errc::invalid_argument: return invalid;
+    case Errc::not_found: return not_found;
+    case Errc::already_exists: return exists;
+    case Errc::invalid_credentials:
+    case Errc::inactive_account:
+    case Errc::token_invalid:
+    case Errc::token_expired:
+    case Errc::token_wrong_type: return unauthorized;
+    case Errc::stale_token:
+    case Errc::forbidden: return forbidden;
+    case Errc::rate_limited: return throttled;
+    // A locked, full or read-only database, or hashing out of memory: try again later.
+    case Errc::storage_failure:
+    case Errc::crypto_failure: return unavailable;
+    case Errc::bad_config:
+    case Errc::internal: return server_error;
+    }
+    return server_error;
+}
+
+}  // namespace usermgmt::http::detail

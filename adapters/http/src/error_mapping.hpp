@@ -1,0 +1,19 @@
+#pragma once
+// The one table from core error codes to HTTP, for every route style.
+
+#include "usermgmt/error.hpp"
+
+#include <string_view>
+
+namespace usermgmt::http::detail {
+
+struct HttpError {
+    unsigned auth_status;   ///< the /auth style's status (Djoser/DRF)
+    unsigned users_status;  ///< the /users style's status (the Express document)
+    bool retry_after;       ///< send Retry-After (the condition is temporary)
+};
+
+/// The row of `code`.
+const HttpError& http_error(Errc code) noexcept;
+
+}  // namespace usermgmt::http::detail

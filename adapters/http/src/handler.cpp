@@ -1,0 +1,208 @@
+#include "usermgmt/http/handler.hpp"
+
+#include "cors.hpp"
+#include "request_body.hpp"
+#include "style.hpp"
+#include "wire.hpp"
+#include "worker_pool.hpp"
+
+#include <chrono>
+#include <exception>
+#include <vector>
+
+namespace usermgmt::http {
+namespace bhttp = boost::beast::http;
+using detail::Resolved;
+
+struct Handler::Impl {
+    Impl(const UserService& s, HttpSettings st, MediaStore* m)
+        : service(s), settings(std::move(st)), media(m), cors(settings.cors),
+          pool(settings.hashing_threads, settings.hashing_queue)
+    {
+        if (!settings.auth_prefix.empty()) {
+            if (settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
+            styles.push_back(detail::make_auth_style(service, settings));
+        }
+    }
+
+    const UserService& service;
+    HttpSettings settings;
+    MediaStore* media;
+    detail::Cors cors;
+    std::vector<std::unique_ptr<detail::Style>> styles;
+    // Thread-safe; mutable because posting work does not change what the handler answers.
+    mutable detail::WorkerPool pool;
+
+    const detail::Style* style_of(std::string_view path) const
+    {
+        for (const auto& style : styles)
+            if (style->owns(path)) return style.get();
+        return nullptr;
+    }
+
+    // A plain error in the format of the style the request was for ({"detail": ...} otherwise).
+    Response message(unsigned status, std::string_view text, const Request& request) const
+    {
+        const auto* style = style_of(detail::path_of(request.target()));
+        return style ? style->message(status, text, request) : detail::detail_response(status, text, request);
+    }
+
+    static Resolved answer(Response response)
+    {
+        auto shared = std::make_shared<Response>(std::move(response));
+        return Resolved{[shared] { return std::move(*shared); }, false};
+    }
+
+    Response health(const Request& request) const
+    {
+        if (service.health()) return detail::json_response(200, boost::json::object{{"status", "ok"}}, request);
+        auto response = detail::json_response(503, boost::json::object{{"status", "unavailable"}}, request);
+        response.set(bhttp::field::retry_after, "1");
+        return response;
+    }
+
+    Response media_file(const Request& request, std::string_view key) const
+    {
+        auto bytes = media->read(key);
+        const auto type = bytes ? detect_image_type(*bytes) : std::nullopt;
+        if (!type) return detail::detail_response(404, "Not found.", request);
+        Response response{bhttp::status::ok, request.version()};
+        response.set(bhttp::field::content_type, content_type(*type));
+        // Keys are random and never reused: the file at a key never changes.
+        response.set(bhttp::field::cache_control, "public, max-age=31536000, immutable");
+        response.set("X-Content-Type-Options", "nosniff");
+        response.body() = std::move(*bytes);
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        return response;
+    }
+
+    Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const
+    {
+        if (auto preflight = cors.preflight(*request)) return answer(std::move(*preflight));
+        const std::string_view path = detail::path_of(request->target());
+        if (request->body().size() > body_limit(*request))
+            return answer(message(413, "Request body too large.", *request));
+
+        const bool read = request->method() == bhttp::verb::get || request->method() == bhttp::verb::head;
+        if (path == "/healthz") {
+            if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
+            return answer(health(*request));
+        }
+        const std::string_view media_url = settings.media_url;
+        if (media && !media_url.empty() && path.substr(0, media_url.size()) == media_url) {
+            if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
+            return answer(media_file(*request, path.substr(media_url.size())));
+        }
+        if (const auto* style = style_of(path)) return style->resolve(std::move(request), peer);
+        return answer(detail::detail_response(404, "Not found.", *request));
+    }
+
+    // Runs an endpoint; an exception (out of memory, a bug) becomes a 500, never a crash.
+    Response run(const Resolved& resolved, const Request& request) const
+    {
+        try {
+            return resolved.run();
+        } catch (const std::exception&) {
+            return message(500, "A server error occurred.", request);
+        }
+    }
+
+    void finish(const Request& request, Response& response, const Peer& peer,
+                std::chrono::steady_clock::time_point started) const
+    {
+        cors.decorate(request, response);
+        if (request.method() == bhttp::verb::head) {
+            // HEAD: the GET answer's headers, no body.
+            const auto size = response.body().size();
+            response.body().clear();
+            response.content_length(size);
+        }
+        if (settings.access_log) {
+            settings.access_log(RequestLog{
+                std::string(request.method_string()), std::string(detail::path_of(request.target())),
+                response.result_int(),
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started),
+                peer.address});
+        }
+    }
+
+    std::size_t body_limit(const bhttp::request_header<>& header) const
+    {
+        return detail::is_multipart(header[bhttp::field::content_type]) ? settings.max_upload_bytes
+                                                                         : settings.max_body_bytes;
+    }
+};
+
+Handler::Handler(const UserService& service, HttpSettings settings, MediaStore* media)
+    : impl_(std::make_unique<Impl>(service, std::move(settings), media))
+{
+}
+
+Handler::~Handler() = default;
+
+bool Handler::owns(std::string_view target) const
+{
+    const auto path = detail::path_of(target);
+    const std::string_view media_url = impl_->settings.media_url;
+    return path == "/healthz" || impl_->style_of(path) ||
+           (impl_->media && !media_url.empty() && path.substr(0, media_url.size()) == media_url);
+}
+
+std::size_t Handler::body_limit(const bhttp::request_header<>& header) const
+{
+    return impl_->body_limit(header);
+}
+
+Response Handler::handle(const Request& request, const Peer& peer) const
+{
+    const auto started = std::chrono::steady_clock::now();
+    auto shared = std::make_shared<const Request>(request);
+    Response response = [&] {
+        try {
+            return impl_->run(impl_->resolve(shared, peer), *shared);
+        } catch (const std::exception&) {
+            return impl_->message(500, "A server error occurred.", *shared);
+        }
+    }();
+    impl_->finish(*shared, response, peer, started);
+    return response;
+}
+
+Response Handler::reject(const Request& request, unsigned status, std::string_view text, const Peer& peer) const
+{
+    Response response = impl_->message(status, text, request);
+    impl_->finish(request, response, peer, std::chrono::steady_clock::now());
+    return response;
+}
+
+void Handler::async_handle(Request request, Peer peer, std::function<void(Response)> done) const
+{
+    const auto started = std::chrono::steady_clock::now();
+    auto shared = std::make_shared<const Request>(std::move(request));
+    const Impl& impl = *impl_;
+    auto complete = [&impl, shared, peer, started, done = std::move(done)](Response response) {
+        impl.finish(*shared, response, peer, started);
+        done(std::move(response));
+    };
+    Resolved resolved;
+    try {
+        resolved = impl.resolve(shared, peer);
+    } catch (const std::exception&) {
+        complete(impl.message(500, "A server error occurred.", *shared));
+        return;
+    }
+    if (!resolved.hashes) {
+        complete(impl.run(resolved, *shared));
+        return;
+    }
+    // Password hashing goes to the pool; a full queue is answered at once.
+    auto job = std::make_shared<std::pair<Resolved, decltype(complete)>>(std::move(resolved), complete);
+    if (!impl.pool.try_post([&impl, shared, job] { job->second(impl.run(job->first, *shared)); })) {
+        auto busy = impl.message(503, "Too many requests are waiting for a password check; try again shortly.", *shared);
+        busy.set(bhttp::field::retry_after, "1");
+        complete(std::move(busy));
+    }
+}
+
+}  // namespace usermgmt::http

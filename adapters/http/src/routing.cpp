@@ -1,0 +1,88 @@
+#include "routing.hpp"
+
+namespace usermgmt::http::detail {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path, bool& trailing_slash)
+{
+    std::vector<std::string> segments;
+    trailing_slash = !path.empty() && path.back() == '/';
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        segments.emplace_back(path.substr(0, slash));
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+    }
+    return segments;
+}
+
+}  // namespace
+
+const std::variant<Body, BodyProblem>& Call::body()
+{
+    if (!body_) body_ = parse_body(request, BodyLimits{settings.max_json_depth, settings.max_multipart_parts});
+    return *body_;
+}
+
+std::string Route::allow() const
+{
+    using boost::beast::http::verb;
+    std::string out;
+    const auto add = [&](std::string_view name) {
+        if (!out.empty()) out += ", ";
+        out += name;
+    };
+    for (verb v : {verb::get, verb::post, verb::put, verb::patch, verb::delete_})
+        if (endpoints.contains(v)) add(boost::beast::http::to_string(v));
+    if (endpoints.contains(verb::get)) add("HEAD");
+    add("OPTIONS");
+    return out;
+}
+
+void RouteTable::add(std::string_view pattern, boost::beast::http::verb verb, Endpoint endpoint)
+{
+    bool trailing = false;
+    auto segments = split_path(pattern, trailing);
+    for (auto& route : routes_) {
+        if (route.segments == segments && route.trailing_slash == trailing) {
+            route.endpoints[verb] = std::move(endpoint);
+            return;
+        }
+    }
+    Route route{std::move(segments), trailing, {}};
+    route.endpoints[verb] = std::move(endpoint);
+    routes_.push_back(std::move(route));
+}
+
+const Route* RouteTable::match(std::string_view path, std::vector<std::string>& params) const
+{
+    bool trailing = false;
+    const auto segments = split_path(path, trailing);
+    // Literal routes win over parameter routes ("users/me/" before "users/{}/").
+    const Route* best = nullptr;
+    std::vector<std::string> best_params;
+    int best_literals = -1;
+    for (const auto& route : routes_) {
+        if (route.segments.size() != segments.size() || route.trailing_slash != trailing) continue;
+        std::vector<std::string> found;
+        int literals = 0;
+        bool ok = true;
+        for (std::size_t i = 0; i < segments.size() && ok; ++i) {
+            if (route.segments[i] == "{}") {
+                ok = !segments[i].empty();
+                found.push_back(segments[i]);
+            } else {
+                ok = route.segments[i] == segments[i];
+                ++literals;
+            }
+        }
+        if (ok && literals > best_literals) {
+            best = &route;
+            best_params = std::move(found);
+            best_literals = literals;
+        }
+    }
+    if (best) params = std::move(best_params);
+    return best;
+}
+
+}  // namespace usermgmt::http::detail

@@ -1,0 +1,74 @@
+#pragma once
+// What a route style needs to answer a request: the call context, endpoints, and a table that
+// matches paths with `{}` parameters.
+
+#include "request_body.hpp"
+#include "usermgmt/http/handler.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace usermgmt::http::detail {
+
+/// Everything an endpoint sees.
+struct Call {
+    Call(const Request& r, const Peer& p, const UserService& s, const HttpSettings& st, std::vector<std::string> ps,
+         std::optional<Principal> who)
+        : request(r), peer(p), service(s), settings(st), params(std::move(ps)), principal(std::move(who))
+    {
+    }
+
+    const Request& request;
+    const Peer& peer;
+    const UserService& service;
+    const HttpSettings& settings;
+    std::vector<std::string> params;      ///< the `{}` segments of the path
+    std::optional<Principal> principal;   ///< set when the request carried a valid token
+
+    /// The parsed body, parsed once.
+    const std::variant<Body, BodyProblem>& body();
+
+private:
+    std::optional<std::variant<Body, BodyProblem>> body_;
+};
+
+/// One verb of one route.
+struct Endpoint {
+    std::function<Response(Call&)> run;
+    bool needs_auth = false;  ///< 401 without a valid token
+    bool hashes = false;      ///< hashes a password: runs on the worker pool
+};
+
+/// A path pattern (`users/{}/`) and its endpoints.
+struct Route {
+    std::vector<std::string> segments;  ///< "{}" matches any one non-empty segment
+    bool trailing_slash = false;
+    std::map<boost::beast::http::verb, Endpoint> endpoints;
+
+    /// The Allow header: the methods in DRF's order, HEAD with GET, and OPTIONS.
+    [[nodiscard]] std::string allow() const;
+};
+
+class RouteTable {
+public:
+    /// Adds `verb` on `pattern` (relative to the style's prefix, e.g. "users/{}/").
+    void add(std::string_view pattern, boost::beast::http::verb verb, Endpoint endpoint);
+    /// The route matching `path`, with its parameters.
+    [[nodiscard]] const Route* match(std::string_view path, std::vector<std::string>& params) const;
+
+private:
+    std::vector<Route> routes_;
+};
+
+/// What a style decided: an endpoint to run (maybe on the worker pool) or an answer already.
+struct Resolved {
+    std::function<Response()> run;
+    bool hashes = false;
+};
+
+}  // namespace usermgmt::http::detail

@@ -1,0 +1,25 @@
+#pragma once
+// A route style: a set of paths under a prefix, with its own wire format.
+
+#include "routing.hpp"
+
+#include <memory>
+#include <string_view>
+
+namespace usermgmt::http::detail {
+
+class Style {
+public:
+    virtual ~Style() = default;
+    /// True when `path` is under this style's prefix.
+    [[nodiscard]] virtual bool owns(std::string_view path) const = 0;
+    /// Routes, authenticates and decides: an answer, or an endpoint to run.
+    [[nodiscard]] virtual Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const = 0;
+    /// A plain error in the style's format (413, 503 when overloaded, 500).
+    [[nodiscard]] virtual Response message(unsigned status, std::string_view text, const Request& request) const = 0;
+};
+
+/// The Djoser-compatible style (auth_style.cpp).
+std::unique_ptr<Style> make_auth_style(const UserService& service, const HttpSettings& settings);
+
+}  // namespace usermgmt::http::detail

@@ -1,0 +1,198 @@
+// usermgmt-server: the composition root. Options -> store -> service -> handler -> server.
+#include "options.hpp"
+
+#include <usermgmt/http/server.hpp>
+#include <usermgmt/usermgmt.hpp>
+
+#include <sys/stat.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <pthread.h>
+
+namespace fs = std::filesystem;
+using namespace usermgmt;
+
+namespace {
+
+constexpr int bad_config_exit = 2;
+
+int fail_config(const std::string& message)
+{
+    std::cerr << "usermgmt-server: " << message << "\n";
+    return bad_config_exit;
+}
+
+// The JWT secret: generated once from the OS CSPRNG, kept in DATA_DIR/secret_key (mode 0600).
+bool load_or_create_secret(const fs::path& file, std::string& secret, std::string& error)
+{
+    if (std::ifstream in{file}; in) {
+        std::getline(in, secret);
+        if (secret.size() >= 32) return true;
+        error = file.string() + " holds no usable secret (at least 32 characters)";
+        return false;
+    }
+    std::ifstream random("/dev/urandom", std::ios::binary);
+    unsigned char bytes[32];
+    if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) {
+        error = "cannot read /dev/urandom";
+        return false;
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+        secret += hex[b >> 4];
+        secret += hex[b & 15];
+    }
+    const auto old_mask = umask(077);
+    std::ofstream out(file);
+    out << secret << "\n";
+    umask(old_mask);
+    if (!out.flush()) {
+        error = "cannot write " + file.string();
+        return false;
+    }
+    return true;
+}
+
+bool split_listen(const std::string& listen, std::string& host, unsigned short& port)
+{
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    try {
+        const int p = std::stoi(listen.substr(colon + 1));
+        if (p < 0 || p > 65535) return false;
+        port = static_cast<unsigned short>(p);
+    } catch (...) {
+        return false;
+    }
+    return true;
+}
+
+// Django's createsuperuser --noinput reads the same three variables.
+int ensure_superuser(const UserService& service)
+{
+    const char* username = std::getenv("USERMGMT_SUPERUSER_USERNAME");
+    const char* email = std::getenv("USERMGMT_SUPERUSER_EMAIL");
+    const char* password = std::getenv("USERMGMT_SUPERUSER_PASSWORD");
+    if (!username && !email && !password) return 0;
+    if (!username || !email || !password)
+        return fail_config("USERMGMT_SUPERUSER_USERNAME, _EMAIL and _PASSWORD must be set together");
+    auto made = service.create_superuser(username, email, password);
+    if (made) {
+        std::cerr << "usermgmt-server: created superuser " << username << "\n";
+        return 0;
+    }
+    const Error& e = made.error();
+    if (e.code == Errc::invalid_argument && e.fields.find("username") &&
+        e.fields.find("username")->front() == "A user with that username already exists.")
+        return 0;  // it exists already: nothing to do
+    std::string details;
+    for (const auto& entry : e.fields.entries())
+        for (const auto& m : entry.messages) details += "\n  " + entry.field + ": " + m;
+    return fail_config("cannot create the superuser:" + details);
+}
+
+std::string utc_now()
+{
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    server::Options options;
+    std::string error;
+    if (!server::load_options(argc, argv, options, error)) return fail_config(error);
+    if (options.help) {
+        std::cout << server::usage();
+        return 0;
+    }
+    std::string host;
+    unsigned short port = 0;
+    if (!split_listen(options.listen, host, port)) return fail_config("--listen must be HOST:PORT, got " + options.listen);
+
+    // Block the stop signals before any thread starts, so that only sigwait below sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    const fs::path data_dir = options.data_dir;
+    std::error_code ec;
+    fs::create_directories(data_dir / "media", ec);
+    if (ec) return fail_config("cannot create " + (data_dir / "media").string() + ": " + ec.message());
+    Config config;
+    if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) return fail_config(error);
+    config.access_token_lifetime = std::chrono::seconds(options.access_token_lifetime);
+    config.refresh_token_lifetime = std::chrono::seconds(options.refresh_token_lifetime);
+    config.rotate_refresh_tokens = options.rotate_refresh_tokens;
+    config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024};
+
+    auto store = open_sqlite_store(data_dir / "users.db");
+    if (!store) return fail_config(store.error().message);
+    MailTemplates mail;
+    mail.site_url = options.site_url.empty() ? "http://" + options.listen + "/" : options.site_url;
+    mail.site_name = options.site_name;
+    mail.from = options.mail_from;
+    std::unique_ptr<MailTransport> transport;
+    if (options.mail_outbox.empty()) transport = std::make_unique<ConsoleTransport>();
+    else transport = std::make_unique<OutboxTransport>(options.mail_outbox);
+    auto media = make_directory_media_store(data_dir / "media");
+
+    Ports ports;
+    ports.store = std::move(*store);
+    ports.notifier = std::make_unique<TemplateMailer>(mail, std::move(transport));
+    auto service = UserService::create(config, std::move(ports));
+    if (!service) return fail_config(service.error().message);
+    if (int rc = ensure_superuser(**service); rc != 0) return rc;
+
+    http::HttpSettings settings;
+    settings.auth_prefix = options.auth_prefix;
+    settings.media_url = options.media_url;
+    settings.auth_require_activation = options.auth_require_activation;
+    settings.cors.allowed_origins = options.cors_origins;
+    settings.cors.allow_credentials = options.cors_credentials;
+    settings.hashing_threads = options.hashing_threads;
+    std::mutex log_mutex;
+    if (options.log_requests) {
+        // One line per request: never a header, a query string or a body, so no token or password.
+        settings.access_log = [&log_mutex](const http::RequestLog& r) {
+            char duration[32];
+            std::snprintf(duration, sizeof duration, "%.1fms", r.duration.count() / 1000.0);
+            std::lock_guard lock(log_mutex);
+            std::cerr << utc_now() << " " << (r.client.empty() ? "-" : r.client) << " \"" << r.method << " " << r.path
+                      << "\" " << r.status << " " << duration << "\n";
+        };
+    }
+    http::Handler handler(**service, settings, media.get());
+
+    http::ServerSettings server_settings;
+    server_settings.address = host;
+    server_settings.port = port;
+    server_settings.threads = options.threads;
+    auto server = http::Server::start(handler, server_settings);
+    if (!server) return fail_config(server.error().message);
+    std::cerr << "usermgmt-server: listening on http://" << host << ":" << (*server)->port() << "/ (data in "
+              << data_dir.string() << ", mail " << (options.mail_outbox.empty() ? "printed here" : "in " + options.mail_outbox)
+              << ")" << std::endl;
+
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    std::cerr << "usermgmt-server: stopping (finishing requests in flight)" << std::endl;
+    (*server)->stop();
+    std::cerr << "usermgmt-server: stopped" << std::endl;
+    return 0;
+}

@@ -1,0 +1,243 @@
+#include "options.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace usermgmt::server {
+namespace {
+
+// One option: its JSON key (the flag is --key with '-' for '_', the variable USERMGMT_KEY).
+struct Option {
+    const char* key;
+    const char* help;
+    std::function<bool(Options&, const std::string&)> set;
+    std::function<std::string(const Options&)> show;
+};
+
+bool parse_unsigned(const std::string& text, unsigned& out, unsigned min, unsigned max)
+{
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) return false;
+    out = value;
+    return true;
+}
+
+bool parse_bool(const std::string& text, bool& out)
+{
+    if (text == "true" || text == "1" || text == "yes" || text == "on") out = true;
+    else if (text == "false" || text == "0" || text == "no" || text == "off") out = false;
+    else return false;
+    return true;
+}
+
+Option text(const char* key, const char* help, std::string Options::*member, bool allow_empty = true)
+{
+    return {key, help,
+            [member, allow_empty](Options& o, const std::string& v) {
+                if (!allow_empty && v.empty()) return false;
+                o.*member = v;
+                return true;
+            },
+            [member](const Options& o) { return o.*member; }};
+}
+
+Option number(const char* key, const char* help, unsigned Options::*member, unsigned min, unsigned max)
+{
+    return {key, help, [member, min, max](Options& o, const std::string& v) { return parse_unsigned(v, o.*member, min, max); },
+            [member](const Options& o) { return std::to_string(o.*member); }};
+}
+
+Option flag(const char* key, const char* help, bool Options::*member)
+{
+    return {key, help, [member](Options& o, const std::string& v) { return parse_bool(v, o.*member); },
+            [member](const Options& o) { return std::string(o.*member ? "true" : "false"); }};
+}
+
+const std::vector<Option>& all_options()
+{
+    static const std::vector<Option> options = {
+        text("listen", "HOST:PORT to listen on (loopback by default)", &Options::listen, false),
+        text("data_dir", "directory of the database, the media files and the secret", &Options::data_dir, false),
+        text("mail_outbox", "write mails as .eml files into this directory instead of printing them",
+             &Options::mail_outbox),
+        text("site_url", "prefix of the links in mails (default http://LISTEN/)", &Options::site_url),
+        text("site_name", "name used in mail subjects", &Options::site_name, false),
+        text("mail_from", "sender address of mails", &Options::mail_from, false),
+        number("threads", "I/O threads", &Options::threads, 1, 256),
+        number("hashing_threads", "password hashing threads (0: one per core)", &Options::hashing_threads, 0, 256),
+        text("auth_prefix", "mount point of the Djoser-style routes", &Options::auth_prefix, false),
+        text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
+        {"cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
+         [](Options& o, const std::string& v) {
+             o.cors_origins.clear();
+             std::stringstream in(v);
+             for (std::string item; std::getline(in, item, ',');)
+                 if (!item.empty()) o.cors_origins.push_back(item);
+             return true;
+         },
+         [](const Options& o) {
+             std::string out;
+             for (const auto& item : o.cors_origins) out += (out.empty() ? "" : ",") + item;
+             return out;
+         }},
+        flag("cors_credentials", "allow credentials in cross-origin requests", &Options::cors_credentials),
+        flag("auth_require_activation", "/auth registrations need e-mail activation", &Options::auth_require_activation),
+        number("access_token_lifetime", "access token lifetime in seconds", &Options::access_token_lifetime, 1,
+               31'536'000),
+        number("refresh_token_lifetime", "refresh token lifetime in seconds", &Options::refresh_token_lifetime, 1,
+               31'536'000),
+        flag("rotate_refresh_tokens", "jwt/refresh also returns a new refresh token", &Options::rotate_refresh_tokens),
+        number("argon2_ops", "Argon2id passes", &Options::argon2_ops, 1, 100),
+        number("argon2_memory_kib", "Argon2id memory in KiB", &Options::argon2_memory_kib, 8, 4 * 1024 * 1024),
+        flag("log_requests", "print one line per request", &Options::log_requests),
+    };
+    return options;
+}
+
+std::string flag_name(const char* key)
+{
+    std::string out = "--";
+    for (const char* c = key; *c; ++c) out += *c == '_' ? '-' : *c;
+    return out;
+}
+
+std::string env_name(const char* key)
+{
+    std::string out = "USERMGMT_";
+    for (const char* c = key; *c; ++c) out += static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+    return out;
+}
+
+const Option* find_option(std::string_view key)
+{
+    for (const auto& o : all_options())
+        if (key == o.key) return &o;
+    return nullptr;
+}
+
+bool load_file(const std::string& path, Options& options, std::string& error)
+{
+    std::ifstream in(path);
+    if (!in) {
+        error = "cannot read the config file " + path;
+        return false;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::system::error_code ec;
+    const auto parsed = boost::json::parse(text.str(), ec);
+    if (ec || !parsed.is_object()) {
+        error = path + ": not a JSON object" + (ec ? " (" + ec.message() + ")" : "");
+        return false;
+    }
+    for (const auto& [key, value] : parsed.as_object()) {
+        const Option* option = find_option(key);
+        if (!option) {
+            error = path + ": unknown setting \"" + std::string(key) + "\"";
+            return false;
+        }
+        std::string v;
+        if (value.is_string()) v = value.as_string();
+        else if (value.is_bool()) v = value.as_bool() ? "true" : "false";
+        else if (value.is_number()) v = boost::json::serialize(value);
+        else if (value.is_array()) {
+            for (const auto& item : value.as_array())
+                if (item.is_string()) v += (v.empty() ? "" : ",") + std::string(item.as_string());
+        }
+        if (!option->set(options, v)) {
+            error = path + ": bad value for \"" + std::string(key) + "\"";
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool load_options(int argc, char** argv, Options& options, std::string& error)
+{
+    // The config file is named on the command line or in the environment; find it first.
+    if (const char* env = std::getenv("USERMGMT_CONFIG")) options.config_file = env;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--config" && i + 1 < argc) options.config_file = argv[i + 1];
+        else if (arg.rfind("--config=", 0) == 0) options.config_file = arg.substr(9);
+    }
+    if (!options.config_file.empty() && !load_file(options.config_file, options, error)) return false;
+
+    for (const auto& option : all_options()) {
+        const std::string name = env_name(option.key);
+        if (const char* value = std::getenv(name.c_str())) {
+            if (!option.set(options, value)) {
+                error = "bad value for " + name;
+                return false;
+            }
+        }
+    }
+
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            options.help = true;
+            continue;
+        }
+        std::string value;
+        bool has_value = false;
+        if (const auto eq = arg.find('='); eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+            has_value = true;
+        }
+        if (arg == "--config") {
+            if (!has_value) ++i;
+            continue;
+        }
+        const Option* option = nullptr;
+        for (const auto& o : all_options())
+            if (arg == flag_name(o.key)) option = &o;
+        if (!option) {
+            error = "unknown option " + arg + " (see --help)";
+            return false;
+        }
+        if (!has_value) {
+            if (i + 1 >= argc) {
+                error = arg + " needs a value";
+                return false;
+            }
+            value = argv[++i];
+        }
+        if (!option->set(options, value)) {
+            error = "bad value for " + arg + ": " + value;
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string usage()
+{
+    Options defaults;
+    std::string out =
+        "usermgmt-server: the usermgmt HTTP API (Djoser-style routes under /auth/) on a SQLite file.\n\n"
+        "Usage: usermgmt-server [--config FILE] [--OPTION VALUE ...]\n\n"
+        "Each setting comes from, in rising priority: its default, the JSON config file (key),\n"
+        "the environment (USERMGMT_KEY), the command line (--key). Options:\n\n"
+        "  --config FILE  (USERMGMT_CONFIG)  a JSON object of the keys below\n";
+    for (const auto& o : all_options()) {
+        out += "  " + flag_name(o.key) + "  (" + env_name(o.key) + ", \"" + o.key + "\")\n      " + o.help +
+               "; default: " + (o.show(defaults).empty() ? "(none)" : o.show(defaults)) + "\n";
+    }
+    out +=
+        "\nAn initial superuser is created at start when USERMGMT_SUPERUSER_USERNAME,\n"
+        "USERMGMT_SUPERUSER_EMAIL and USERMGMT_SUPERUSER_PASSWORD are set and it does not exist yet.\n"
+        "The JWT secret is generated once into DATA_DIR/secret_key and kept there.\n";
+    return out;
+}
+
+}  // namespace usermgmt::server

@@ -1,0 +1,40 @@
+#pragma once
+// The example server's settings and where they come from: defaults, then a JSON file
+// (--config), then USERMGMT_* environment variables, then command-line flags.
+
+#include <string>
+#include <vector>
+
+namespace usermgmt::server {
+
+struct Options {
+    std::string listen = "127.0.0.1:8000";
+    std::string data_dir = "var";
+    std::string mail_outbox;  ///< empty: console mailer
+    std::string site_url;     ///< empty: http://<listen>/
+    std::string site_name = "usermgmt";
+    std::string mail_from = "webmaster@localhost";
+    unsigned threads = 2;
+    unsigned hashing_threads = 0;
+    std::string auth_prefix = "/auth/";
+    std::string media_url = "/media/";
+    std::vector<std::string> cors_origins;
+    bool cors_credentials = false;
+    bool auth_require_activation = true;
+    unsigned access_token_lifetime = 300;
+    unsigned refresh_token_lifetime = 86400;
+    bool rotate_refresh_tokens = false;
+    unsigned argon2_ops = 2;
+    unsigned argon2_memory_kib = 19 * 1024;
+    bool log_requests = true;
+    std::string config_file;
+    bool help = false;
+};
+
+/// Reads every source. On a bad value returns false with a message naming the source.
+bool load_options(int argc, char** argv, Options& options, std::string& error);
+
+/// The --help text: every option with its flag, environment variable, JSON key and default.
+std::string usage();
+
+}  // namespace usermgmt::server
