@@ -15,6 +15,11 @@ const Config& UserService::config() const noexcept
     return impl_->config;
 }
 
+const MediaStore* UserService::media() const noexcept
+{
+    return impl_->media.get();
+}
+
 Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports ports)
 {
     if (!detail::sodium_ready()) return fail(Errc::crypto_failure, "libsodium could not be initialised");

@@ -150,9 +150,8 @@ int main(int argc, char** argv)
     std::unique_ptr<MailTransport> transport;
     if (options.mail_outbox.empty()) transport = std::make_unique<ConsoleTransport>();
     else transport = std::make_unique<OutboxTransport>(options.mail_outbox);
-    auto media = make_directory_media_store(data_dir / "media");
-
     Ports ports;
+    ports.media = make_directory_media_store(data_dir / "media");
     ports.store = std::move(*store);
     ports.notifier = std::make_unique<TemplateMailer>(mail, std::move(transport));
     auto service = UserService::create(config, std::move(ports));
@@ -177,7 +176,7 @@ int main(int argc, char** argv)
                       << "\" " << r.status << " " << duration << "\n";
         };
     }
-    http::Handler handler(**service, settings, media.get());
+    http::Handler handler(**service, settings);
 
     http::ServerSettings server_settings;
     server_settings.address = host;

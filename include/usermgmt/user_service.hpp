@@ -59,6 +59,9 @@ public:
     UserService& operator=(const UserService&) = delete;
 
     [[nodiscard]] const Config& config() const noexcept;
+    /// The media store avatars are written to (null when uploads are off); an HTTP adapter serves
+    /// its files read-only.
+    [[nodiscard]] const MediaStore* media() const noexcept;
 
     // ---- accounts ------------------------------------------------------------------------
 

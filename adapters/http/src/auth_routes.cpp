@@ -130,7 +130,7 @@ Response jwt_refresh(Call& call)
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    const std::string refresh = f.required("refresh");
+    const std::string refresh = f.required_not_blank("refresh");
     if (!f.problems.empty()) return auth::field_errors(f.problems, {"refresh"}, call);
     auto renewed = call.service.refresh(refresh);
     if (!renewed) return auth::error(std::move(renewed).error(), call);
@@ -144,7 +144,7 @@ Response jwt_verify(Call& call)
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    const std::string token = f.required("token");
+    const std::string token = f.required_not_blank("token");
     if (!f.problems.empty()) return auth::field_errors(f.problems, {"token"}, call);
     auto claims = call.service.verify_token(token);
     if (!claims) return auth::error(std::move(claims).error(), call);

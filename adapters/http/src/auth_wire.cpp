@@ -88,6 +88,13 @@ std::string Fields::required(std::string_view name, std::string_view invalid)
     return read(name, invalid, true).value_or("");
 }
 
+std::string Fields::required_not_blank(std::string_view name)
+{
+    auto text = read(name, not_a_string, true);
+    if (text && text->empty()) problems.add(name, "This field may not be blank.");
+    return text.value_or("");
+}
+
 std::optional<std::string> Fields::optional(std::string_view name, std::string_view invalid)
 {
     return read(name, invalid, false);

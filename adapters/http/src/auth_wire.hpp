@@ -27,6 +27,9 @@ public:
     /// A required field; "" when it is missing or unusable (the problem is recorded), so the
     /// core reports it in the same pass as the other fields' errors.
     std::string required(std::string_view name, std::string_view invalid = not_a_string);
+    /// A required field that may not be blank either (for the endpoints whose core call does
+    /// not check blanks itself).
+    std::string required_not_blank(std::string_view name);
     /// An optional field; nullopt when missing. A problem sets `optional_problem`.
     std::optional<std::string> optional(std::string_view name, std::string_view invalid = not_a_string);
     [[nodiscard]] bool present(std::string_view name) const { return data_.contains(name); }

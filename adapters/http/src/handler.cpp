@@ -15,8 +15,8 @@ namespace bhttp = boost::beast::http;
 using detail::Resolved;
 
 struct Handler::Impl {
-    Impl(const UserService& s, HttpSettings st, MediaStore* m)
-        : service(s), settings(std::move(st)), media(m), cors(settings.cors),
+    Impl(const UserService& s, HttpSettings st)
+        : service(s), settings(std::move(st)), media(s.media()), cors(settings.cors),
           pool(settings.hashing_threads, settings.hashing_queue)
     {
         if (!settings.auth_prefix.empty()) {
@@ -27,7 +27,7 @@ struct Handler::Impl {
 
     const UserService& service;
     HttpSettings settings;
-    MediaStore* media;
+    const MediaStore* media;
     detail::Cors cors;
     std::vector<std::unique_ptr<detail::Style>> styles;
     // Thread-safe; mutable because posting work does not change what the handler answers.
@@ -134,8 +134,8 @@ struct Handler::Impl {
     }
 };
 
-Handler::Handler(const UserService& service, HttpSettings settings, MediaStore* media)
-    : impl_(std::make_unique<Impl>(service, std::move(settings), media))
+Handler::Handler(const UserService& service, HttpSettings settings)
+    : impl_(std::make_unique<Impl>(service, std::move(settings)))
 {
 }
 

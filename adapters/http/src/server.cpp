@@ -175,6 +175,9 @@ struct Server::Impl {
     std::shared_ptr<Registry> registry = std::make_shared<Registry>();
     // Declared after the registry: destroyed first, with every handler it still holds.
     net::io_context ioc;
+    // Keeps the threads running while a session waits for the worker pool and nothing else is
+    // pending (after the acceptor closed, say); released when stopping ends.
+    net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     tcp::acceptor acceptor{net::make_strand(ioc)};
     std::vector<std::thread> threads;
     unsigned short port = 0;
@@ -273,6 +276,7 @@ void Server::stop()
         // A session waiting for a password hash ends when its hash does; the loop keeps running.
         m.drain(std::chrono::steady_clock::now() + std::chrono::seconds(30));
     }
+    m.work.reset();
     m.ioc.stop();
     for (auto& t : m.threads) t.join();
     m.stopped = true;

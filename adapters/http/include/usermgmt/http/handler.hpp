@@ -4,7 +4,6 @@
 /// server next to your own routes, or let `Server` run it.
 
 #include "usermgmt/http/settings.hpp"
-#include "usermgmt/media_store.hpp"
 #include "usermgmt/user_service.hpp"
 
 #include <boost/beast/http.hpp>
@@ -26,11 +25,10 @@ struct Peer {
 /// Serves the route styles, `/media/…` and `/healthz` over one `UserService`.
 ///
 /// Thread-safe: `handle` and `async_handle` may be called from many threads at once. The
-/// service and media store must outlive the handler.
+/// service must outlive the handler. Media files are served from the service's media store.
 class Handler {
 public:
-    /// `media` may be null (no avatar uploads, nothing served under `media_url`).
-    Handler(const UserService& service, HttpSettings settings, MediaStore* media = nullptr);
+    Handler(const UserService& service, HttpSettings settings);
     ~Handler();
     Handler(const Handler&) = delete;
     Handler& operator=(const Handler&) = delete;

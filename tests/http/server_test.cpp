@@ -1,0 +1,154 @@
+// What only a socket shows: keep-alive, pipelining, limits, timeouts, CORS, shutdown, overload.
+#include "http_fixture.hpp"
+
+#include <thread>
+
+using namespace usermgmt;
+using namespace usermgmt::test;
+using bhttp::verb;
+
+namespace {
+
+// Writes raw bytes and reads until the peer closes or `timeout` passes.
+std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::seconds timeout = std::chrono::seconds(5))
+{
+    Client client(port);
+    auto& stream = client.stream();
+    boost::asio::write(stream.socket(), boost::asio::buffer(bytes));
+    std::string out;
+    stream.expires_after(timeout);
+    boost::beast::error_code ec;
+    char buf[4096];
+    while (true) {
+        const auto n = stream.read_some(boost::asio::buffer(buf), ec);
+        out.append(buf, n);
+        if (ec) break;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("Keep-alive: many requests on one connection", "[http][server]")
+{
+    HttpFixture f;
+    Client client(f.port());
+    for (int i = 0; i < 5; ++i) {
+        auto reply = client.send(verb::get, "/healthz");
+        CHECK(reply.status == 200);
+        CHECK(reply.body == R"({"status":"ok"})");
+    }
+}
+
+TEST_CASE("Pipelined requests are answered in order", "[http][server]")
+{
+    HttpFixture f;
+    Client client(f.port());
+    const std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /auth/nope/ HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::asio::write(client.stream().socket(), boost::asio::buffer(two));
+    CHECK(client.read().status == 200);
+    CHECK(client.read().status == 404);
+}
+
+TEST_CASE("Limits: header size 431, body size 413, both in the style's format", "[http][server]")
+{
+    HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings& server) {
+        s.max_body_bytes = 1024;
+        server.max_header_bytes = 2048;
+    });
+    const auto big_header =
+        raw_exchange(f.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
+    CHECK(big_header.rfind("HTTP/1.1 431", 0) == 0);
+    auto big_body = f.send(verb::post, "/auth/users/", std::string(2048, ' '));
+    CHECK(big_body.status == 413);
+    CHECK(big_body.body == R"({"detail":"Request body too large."})");
+    // Uploads have their own, larger limit.
+    auto upload = f.send(verb::post, "/auth/users/", std::string(2048, 'x'), {{"Content-Type", "multipart/form-data; boundary=b"}});
+    CHECK(upload.status == 400);
+}
+
+TEST_CASE("A slow client is cut off by the read timeout", "[http][server]")
+{
+    HttpFixture f([](Config&, http::HttpSettings&, http::ServerSettings& server) {
+        server.read_timeout = std::chrono::seconds(1);
+    });
+    const auto started = std::chrono::steady_clock::now();
+    // Half a request line, then silence: the server closes the connection.
+    const auto answer = raw_exchange(f.port(), "GET /heal", std::chrono::seconds(10));
+    CHECK(answer.empty());
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
+}
+
+TEST_CASE("Garbage on the socket gets no 500 and does not hurt the server", "[http][server]")
+{
+    HttpFixture f;
+    raw_exchange(f.port(), "\x01\x02 NOT HTTP\r\n\r\n", std::chrono::seconds(2));
+    raw_exchange(f.port(), "POST /auth/users/ HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+                 std::chrono::seconds(2));
+    CHECK(f.send(verb::get, "/healthz").status == 200);
+}
+
+TEST_CASE("CORS: preflight and actual responses for allowed origins only", "[http][server][cors]")
+{
+    HttpFixture closed;
+    auto refused = closed.send(verb::options, "/auth/users/",
+                               {}, {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}});
+    CHECK(refused.header("access-control-allow-origin").empty());
+
+    HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings&) {
+        s.cors.allowed_origins = {"https://app.example"};
+    });
+    auto preflight = f.send(verb::options, "/auth/users/me/", {},
+                            {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "PATCH"},
+                             {"Access-Control-Request-Headers", "authorization, content-type"}});
+    CHECK(preflight.status == 204);
+    CHECK(preflight.header("access-control-allow-origin") == "https://app.example");
+    CHECK(preflight.header("access-control-allow-methods").find("PATCH") != std::string::npos);
+    CHECK(preflight.header("access-control-allow-headers").find("Authorization") != std::string::npos);
+    CHECK(preflight.header("access-control-allow-credentials").empty());
+    auto actual = f.send(verb::get, "/healthz", {}, {{"Origin", "https://app.example"}});
+    CHECK(actual.header("access-control-allow-origin") == "https://app.example");
+    auto other = f.send(verb::get, "/healthz", {}, {{"Origin", "https://evil.example"}});
+    CHECK(other.header("access-control-allow-origin").empty());
+}
+
+TEST_CASE("Password hashing queue full: 503 with Retry-After at once", "[http][server]")
+{
+    HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings&) { s.hashing_queue = 0; });
+    auto busy = f.post("/auth/jwt/create/", json::object{{"username", "a"}, {"password", "b"}});
+    CHECK(busy.status == 503);
+    CHECK(busy.header("retry-after") == "1");
+    CHECK(busy.json().as_object().contains("detail"));
+    // Token-checked and open requests that hash nothing still work.
+    CHECK(f.send(verb::get, "/healthz").status == 200);
+}
+
+TEST_CASE("Graceful shutdown finishes the request in flight", "[http][server]")
+{
+    // A real Argon2id cost, so that the login is still hashing when stop() is called.
+    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) { c.argon2 = Argon2Params{3, 32u * 1024u * 1024u}; });
+    f.make_superuser("root");
+    Client client(f.port());
+    bhttp::request<bhttp::string_body> request{verb::post, "/auth/jwt/create/", 11};
+    request.set(bhttp::field::host, "x");
+    request.set(bhttp::field::content_type, "application/json");
+    request.body() = json::serialize(json::object{{"username", "root"}, {"password", strong_password}});
+    request.prepare_payload();
+    bhttp::write(client.stream(), request);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::thread stopper([&] { f.server->stop(); });
+    auto reply = client.read();
+    stopper.join();
+    CHECK(reply.status == 200);
+    CHECK(reply.header("connection") == "close");
+    // And the server no longer accepts connections.
+    CHECK_THROWS(Client(f.port()).send(verb::get, "/healthz"));
+}
+
+TEST_CASE("healthz answers 200 when the database answers", "[http][server]")
+{
+    HttpFixture f;
+    auto reply = f.send(verb::get, "/healthz");
+    CHECK(reply.status == 200);
+    CHECK(f.send(verb::post, "/healthz").status == 405);
+}
