@@ -68,7 +68,7 @@ TEST_CASE("Registration errors are DRF's field errors" , "[http][auth]")
     CHECK(f.mail_count() == 1);  // only bob's activation
 }
 
-TEST_CASE("Bodies: form-urlencoded and multipart work; bad bodies get DRF's answers", "[http][auth][body]")
+TEST_CASE("Bodies: form-urlencoded and multipart work - bad bodies get DRF's answers", "[http][auth][body]")
 {
     HttpFixture f;
     auto form = f.send(verb::post, "/auth/users/",
@@ -100,7 +100,7 @@ TEST_CASE("Bodies: form-urlencoded and multipart work; bad bodies get DRF's answ
     CHECK(f.send(verb::post, "/auth/users/", std::string(5000, '[') + std::string(5000, ']')).status == 400);
 }
 
-TEST_CASE("Activation: 204 once, then 403 stale; bad uid and token are field errors", "[http][auth]")
+TEST_CASE("Activation: 204 once - then 403 stale - bad uid and token are field errors", "[http][auth]")
 {
     HttpFixture f;
     REQUIRE(f.post("/auth/users/", registration("carol")).status == 201);
@@ -123,7 +123,7 @@ TEST_CASE("Activation: 204 once, then 403 stale; bad uid and token are field err
     CHECK(f.post("/auth/jwt/create/", json::object{{"username", "carol"}, {"password", strong_password}}).status == 200);
 }
 
-TEST_CASE("Resend activation: 204 for every address, mail only for inactive accounts", "[http][auth]")
+TEST_CASE("Resend activation: 204 for every address - mail only for inactive accounts", "[http][auth]")
 {
     HttpFixture f;
     REQUIRE(f.post("/auth/users/", registration("dan")).status == 201);
@@ -136,7 +136,7 @@ TEST_CASE("Resend activation: 204 for every address, mail only for inactive acco
           R"({"email":["Enter a valid email address."]})");
 }
 
-TEST_CASE("Paths and methods: 404 JSON, 301 to the slashed path, 405 after authentication", "[http][auth]")
+TEST_CASE("Paths and methods: 404 JSON - 301 to the slashed path - 405 after authentication", "[http][auth]")
 {
     HttpFixture f;
     f.make_user("erin");

@@ -9,7 +9,7 @@ namespace {
 const std::string next_password = "Another-Secret-Phrase-8";
 }
 
-TEST_CASE("set_password: 204; DRF's field errors in the serializer's order", "[http][auth][password]")
+TEST_CASE("set_password: 204 - DRF's field errors in the serializer's order", "[http][auth][password]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -34,7 +34,7 @@ TEST_CASE("set_password: 204; DRF's field errors in the serializer's order", "[h
     CHECK(f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", next_password}}).status == 200);
 }
 
-TEST_CASE("set_username: 204; taken and wrong password together", "[http][auth][username]")
+TEST_CASE("set_username: 204 - taken and wrong password together", "[http][auth][username]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -49,7 +49,7 @@ TEST_CASE("set_username: 204; taken and wrong password together", "[http][auth][
     CHECK(f.bearer("amelia").size() == 1);
 }
 
-TEST_CASE("reset_password: 204 for any address; confirm with the mailed uid and token", "[http][auth][reset]")
+TEST_CASE("reset_password: 204 for any address - confirm with the mailed uid and token", "[http][auth][reset]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -85,7 +85,7 @@ TEST_CASE("reset_password: 204 for any address; confirm with the mailed uid and 
     CHECK(f.send(verb::get, "/auth/users/me/", {}, session).status == 401);
 }
 
-TEST_CASE("reset_username: 204 for any address; confirm with the new username", "[http][auth][reset]")
+TEST_CASE("reset_username: 204 for any address - confirm with the new username", "[http][auth][reset]")
 {
     HttpFixture f;
     f.make_user("amy");

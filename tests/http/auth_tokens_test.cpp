@@ -14,7 +14,7 @@ json::object tokens_of(HttpFixture& f, const std::string& username)
 }
 }  // namespace
 
-TEST_CASE("jwt/create: refresh then access; the generic 401; required fields", "[http][auth][jwt]")
+TEST_CASE("jwt/create: refresh then access - the generic 401 - required fields", "[http][auth][jwt]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -65,7 +65,7 @@ TEST_CASE("jwt/refresh and jwt/verify", "[http][auth][jwt]")
     CHECK(f.post("/auth/jwt/verify/", json::object{{"token", ""}}).body == R"({"token":["This field may not be blank."]})");
 }
 
-TEST_CASE("Refresh rotation, when configured, answers a new refresh token", "[http][auth][jwt]")
+TEST_CASE("Refresh rotation - when configured - answers a new refresh token", "[http][auth][jwt]")
 {
     HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) { c.rotate_refresh_tokens = true; });
     f.make_user("cy");
@@ -105,7 +105,7 @@ TEST_CASE("The Authorization header as simplejwt reads it", "[http][auth][jwt]")
     CHECK(f.post("/auth/jwt/create/", json::object{}, {{"Authorization", "Bearer xyz"}}).status == 400);
 }
 
-TEST_CASE("A token of one session: set_password ends the others, reset ends all, delete kills all", "[http][auth][jwt]")
+TEST_CASE("A token of one session: set_password ends the others - reset ends all - delete kills all", "[http][auth][jwt]")
 {
     HttpFixture f;
     f.make_user("eve");

@@ -26,7 +26,7 @@ std::map<std::string, std::string> with(std::map<std::string, std::string> a, co
 
 }  // namespace
 
-TEST_CASE("GET users/me/ and users/{id}/: self, hidden others, staff", "[http][auth][users]")
+TEST_CASE("GET users/me/ and users/{id}/: self - hidden others - staff", "[http][auth][users]")
 {
     HttpFixture f;
     const auto amy = f.make_user("amy");
@@ -50,7 +50,7 @@ TEST_CASE("GET users/me/ and users/{id}/: self, hidden others, staff", "[http][a
     CHECK(f.send(verb::get, "/auth/users/me/").status == 401);
 }
 
-TEST_CASE("GET users/: only oneself for users, everyone for staff, DRF pagination with ?limit", "[http][auth][users]")
+TEST_CASE("GET users/: only oneself for users - everyone for staff - DRF pagination with ?limit", "[http][auth][users]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -76,7 +76,7 @@ TEST_CASE("GET users/: only oneself for users, everyone for staff, DRF paginatio
     CHECK(f.send(verb::get, "/auth/users/?limit=abc", {}, root).json().is_array());
 }
 
-TEST_CASE("PATCH and PUT users/me/: fields, read-only fields ignored, errors", "[http][auth][users]")
+TEST_CASE("PATCH and PUT users/me/: fields - read-only fields ignored - errors", "[http][auth][users]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -123,7 +123,7 @@ TEST_CASE("Changing the email deactivates until the new address is confirmed", "
     CHECK(f.send(verb::get, "/auth/users/me/", {}, f.bearer("amy")).status == 200);
 }
 
-TEST_CASE("Other users: 404 to read or change, 403 to delete; staff may", "[http][auth][users]")
+TEST_CASE("Other users: 404 to read or change - 403 to delete - staff may", "[http][auth][users]")
 {
     HttpFixture f;
     f.make_user("amy");
@@ -159,7 +159,7 @@ TEST_CASE("DELETE users/me/ needs the current password", "[http][auth][users]")
     CHECK(f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", strong_password}}).status == 401);
 }
 
-TEST_CASE("Avatars: multipart upload, served under /media/, replaced and deleted with the user", "[http][auth][avatar]")
+TEST_CASE("Avatars: multipart upload - served under /media/ - replaced and deleted with the user", "[http][auth][avatar]")
 {
     HttpFixture f;
     f.make_user("amy");

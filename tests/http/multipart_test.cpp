@@ -14,7 +14,7 @@ std::optional<std::vector<MultipartPart>> parse(const std::string& body, std::st
 
 }  // namespace
 
-TEST_CASE("Multipart: fields and files, with a preamble and quoted parameters", "[multipart]")
+TEST_CASE("Multipart: fields and files - with a preamble and quoted parameters", "[multipart]")
 {
     std::string error;
     const std::string body =

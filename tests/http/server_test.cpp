@@ -50,7 +50,7 @@ TEST_CASE("Pipelined requests are answered in order", "[http][server]")
     CHECK(client.read().status == 404);
 }
 
-TEST_CASE("Limits: header size 431, body size 413, both in the style's format", "[http][server]")
+TEST_CASE("Limits: header size 431 - body size 413 - both in the style's format", "[http][server]")
 {
     HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings& server) {
         s.max_body_bytes = 1024;
