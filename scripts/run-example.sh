@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the example. The README's first command.
-# Until the HTTP adapter lands, the example is examples/embed: the whole account life cycle
-# in-process, with mails written to var/outbox/.
+# Installs what is missing, builds, and starts the example server: the README's first command.
+# SQLite file and media under ./var/, http://127.0.0.1:8000/, mails printed on the console.
+# Extra arguments go to the server (try --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build=${USERMGMT_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$build" --target usermgmt-embed
-exec "$build/examples/embed/usermgmt-embed" "$PWD/var"
+cmake --build "$build" --target usermgmt-server
+exec "$build/examples/server/usermgmt-server" "$@"

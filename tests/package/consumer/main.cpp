@@ -1,5 +1,8 @@
 // Includes only the public umbrella header: it must compile without Boost, sqlite3.h or sodium.h.
 #include <usermgmt/usermgmt.hpp>
+#ifdef USERMGMT_CONSUMER_HTTP
+#include <usermgmt/http/handler.hpp>
+#endif
 
 #include <iostream>
 
@@ -23,6 +26,13 @@ int main(int argc, char** argv)
     if (!(*service)->register_user(user)) return 1;
     auto tokens = (*service)->login("consumer", "Consumer-Passphrase-1");
     if (!tokens || !(*service)->authenticate(tokens->access)) return 1;
+#ifdef USERMGMT_CONSUMER_HTTP
+    // The adapter from the same package answers a request without any socket.
+    usermgmt::http::Handler handler(**service, usermgmt::http::HttpSettings{});
+    usermgmt::http::Request request{boost::beast::http::verb::get, "/healthz", 11};
+    if (handler.handle(request).result_int() != 200) return 1;
+    std::cout << "http ok\n";
+#endif
     std::cout << "consumer ok\n";
     return 0;
 }

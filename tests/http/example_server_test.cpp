@@ -1,0 +1,229 @@
+// The example server as a user runs it: options from file, environment and flags; exit code 2
+// on bad configuration; a secret kept in the data directory; the superuser from the environment.
+#include "http_fixture.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+extern char** environ;
+
+using namespace usermgmt;
+using namespace usermgmt::test;
+using bhttp::verb;
+
+namespace {
+
+// A running usermgmt-server; stderr goes to a file the test reads.
+class ExampleServer {
+public:
+    ExampleServer(const TempDir& dir, std::vector<std::string> args, std::vector<std::string> env = {})
+        : log_((dir / ("server-" + std::to_string(++runs_) + ".log")).string())
+    {
+        args.insert(args.begin(), USERMGMT_SERVER_BINARY);
+        pid_ = spawn(args, env, log_);
+    }
+    ~ExampleServer() { stop(); }
+
+    /// The port from the "listening on" line, waiting for it up to 10 s.
+    unsigned short port()
+    {
+        const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
+        for (int i = 0; i < 200; ++i) {
+            std::smatch m;
+            const std::string text = log();
+            if (std::regex_search(text, m, listening)) return static_cast<unsigned short>(std::stoi(m[1]));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        FAIL("the server did not start: " << log());
+        return 0;
+    }
+
+    int stop()
+    {
+        if (pid_ <= 0) return status_;
+        kill(pid_, SIGTERM);
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = 0;
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return status_;
+    }
+
+    std::string log() const
+    {
+        std::ifstream in(log_);
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
+    /// Runs the binary to completion; its exit code and output.
+    static std::pair<int, std::string> run(const TempDir& dir, std::vector<std::string> args,
+                                           std::vector<std::string> env = {})
+    {
+        const std::string log = (dir / "run.log").string();
+        args.insert(args.begin(), USERMGMT_SERVER_BINARY);
+        const pid_t pid = spawn(args, env, log);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        std::ifstream in(log);
+        std::stringstream s;
+        s << in.rdbuf();
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, s.str()};
+    }
+
+private:
+    static pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log)
+    {
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        std::vector<std::string> environment;
+        for (char** e = environ; *e; ++e)
+            if (std::string_view(*e).rfind("USERMGMT_", 0) != 0) environment.emplace_back(*e);
+        environment.insert(environment.end(), env.begin(), env.end());
+        std::vector<char*> envp;
+        for (auto& e : environment) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        pid_t pid = 0;
+        REQUIRE(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data()) == 0);
+        posix_spawn_file_actions_destroy(&actions);
+        return pid;
+    }
+
+    static inline int runs_ = 0;
+    std::string log_;
+    pid_t pid_ = 0;
+    int status_ = 0;
+};
+
+const std::vector<std::string> cheap = {"--argon2-ops", "1", "--argon2-memory-kib", "8"};
+
+std::vector<std::string> args(const TempDir& dir, std::vector<std::string> extra = {})
+{
+    std::vector<std::string> out = {"--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string()};
+    out.insert(out.end(), cheap.begin(), cheap.end());
+    out.insert(out.end(), extra.begin(), extra.end());
+    return out;
+}
+
+std::string newest_mail(const std::filesystem::path& outbox)
+{
+    std::filesystem::path newest;
+    for (const auto& e : std::filesystem::directory_iterator(outbox))
+        if (e.path() > newest) newest = e.path();
+    std::ifstream in(newest);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("usermgmt-server --help lists every option", "[example]")
+{
+    TempDir dir;
+    auto [code, out] = ExampleServer::run(dir, {"--help"});
+    CHECK(code == 0);
+    for (const char* option : {"--listen", "--data-dir", "--mail-outbox", "--threads", "--config", "USERMGMT_LISTEN",
+                               "USERMGMT_SUPERUSER_USERNAME"})
+        CHECK(out.find(option) != std::string::npos);
+}
+
+TEST_CASE("Bad configuration: a clear message and exit code 2", "[example]")
+{
+    TempDir dir;
+    const auto bad = [&](std::vector<std::string> a, std::vector<std::string> env = {}) {
+        auto [code, out] = ExampleServer::run(dir, std::move(a), std::move(env));
+        CHECK(code == 2);
+        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
+        return out;
+    };
+    CHECK(bad({"--threads", "abc"}).find("--threads") != std::string::npos);
+    CHECK(bad({"--listen", "nonsense"}).find("HOST:PORT") != std::string::npos);
+    CHECK(bad({"--no-such-option", "1"}).find("unknown option") != std::string::npos);
+    CHECK(bad({}, {"USERMGMT_THREADS=0"}).find("USERMGMT_THREADS") != std::string::npos);
+    std::ofstream(dir / "bad.json") << R"({"listen": "127.0.0.1:0", "nonsense": 1})";
+    CHECK(bad({"--config", (dir / "bad.json").string()}).find("unknown setting") != std::string::npos);
+    std::ofstream(dir / "broken.json") << "{";
+    CHECK(bad({"--config", (dir / "broken.json").string()}).find("JSON") != std::string::npos);
+    CHECK(bad({"--config", (dir / "missing.json").string()}).find("cannot read") != std::string::npos);
+    CHECK(bad(args(dir), {"USERMGMT_SUPERUSER_USERNAME=root"}).find("together") != std::string::npos);
+    CHECK(bad(args(dir), {"USERMGMT_SUPERUSER_USERNAME=root", "USERMGMT_SUPERUSER_EMAIL=root@example.com",
+                          "USERMGMT_SUPERUSER_PASSWORD=123"})
+              .find("too common") != std::string::npos);
+    CHECK(bad({"--listen", "999.0.0.1:80"}).find("invalid listen address") != std::string::npos);
+}
+
+TEST_CASE("File - then environment - then flags: each overrides the one before", "[example]")
+{
+    TempDir dir;
+    std::ofstream(dir / "config.json") << R"({"site_url": "http://from-file/", "mail_outbox": ")" +
+                                              (dir / "outbox").string() + R"("})";
+    const auto link_host = [&](std::vector<std::string> extra, std::vector<std::string> env) {
+        auto a = args(dir, {"--config", (dir / "config.json").string()});
+        a.insert(a.end(), extra.begin(), extra.end());
+        ExampleServer server(dir, a, env);
+        Client client(server.port());
+        static int n = 0;
+        const std::string name = "u" + std::to_string(++n);
+        auto reply = client.send(verb::post, "/auth/users/",
+                                 json::serialize(json::object{{"username", name}, {"email", name + "@example.com"},
+                                                              {"password", strong_password}, {"re_password", strong_password}}));
+        REQUIRE(reply.status == 201);
+        const auto mail = newest_mail(dir / "outbox");
+        const auto at = mail.find("#/activate/");
+        const auto start = mail.rfind("http://", at);
+        return mail.substr(start, at - start);
+    };
+    CHECK(link_host({}, {}) == "http://from-file/");
+    CHECK(link_host({}, {"USERMGMT_SITE_URL=http://from-env/"}) == "http://from-env/");
+    CHECK(link_host({"--site-url", "http://from-flag/"}, {"USERMGMT_SITE_URL=http://from-env/"}) == "http://from-flag/");
+}
+
+TEST_CASE("The secret is made once and kept - the superuser comes from the environment", "[example]")
+{
+    TempDir dir;
+    const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root",
+                                                "USERMGMT_SUPERUSER_EMAIL=root@example.com",
+                                                "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
+    std::string refresh;
+    {
+        ExampleServer server(dir, args(dir), superuser);
+        Client client(server.port());
+        auto login = client.send(verb::post, "/auth/jwt/create/",
+                                 json::serialize(json::object{{"username", "root"}, {"password", strong_password}}));
+        REQUIRE(login.status == 200);
+        refresh = login.json().at("refresh").as_string();
+        CHECK(server.stop() == 0);
+        CHECK(server.log().find("\"POST /auth/jwt/create/\" 200") != std::string::npos);  // the access log
+        CHECK(server.log().find(strong_password) == std::string::npos);
+    }
+    const auto secret_file = dir / "data" / "secret_key";
+    REQUIRE(std::filesystem::exists(secret_file));
+    struct stat info {};
+    REQUIRE(stat(secret_file.c_str(), &info) == 0);
+    CHECK((info.st_mode & 077) == 0);  // readable by the owner only
+    std::string secret;
+    std::getline(std::ifstream(secret_file), secret);
+    CHECK(secret.size() == 64);
+
+    // A restart keeps the secret (the old refresh token still works) and the superuser (no error).
+    ExampleServer again(dir, args(dir), superuser);
+    Client client(again.port());
+    auto renewed = client.send(verb::post, "/auth/jwt/refresh/", json::serialize(json::object{{"refresh", refresh}}));
+    CHECK(renewed.status == 200);
+    CHECK(again.log().find(secret) == std::string::npos);
+    CHECK(again.stop() == 0);
+}
