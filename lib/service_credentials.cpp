@@ -82,16 +82,9 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
 
 Result<void> UserService::request_password_reset(std::string_view email) const
 {
-    const Impl& m = *impl_;
-    FieldErrors errors;
-    detail::check_email("email", email, errors);
-    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
-    auto found = m.store->find_user_by_email(email);
-    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
     // Inactive accounts get no mail, and the same answer (Djoser, GoTrue).
-    if (!found->user.is_active) return {};
-    return m.send_one_time(found->user, TokenPurpose::password_reset, NotificationKind::password_reset,
-                           m.config.password_reset_token_lifetime);
+    return impl_->send_one_time_by_email(email, true, TokenPurpose::password_reset, NotificationKind::password_reset,
+                                         impl_->config.password_reset_token_lifetime);
 }
 
 Result<void> UserService::check_password_reset(const OneTimeCode& code) const
@@ -152,15 +145,8 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
 
 Result<void> UserService::request_username_reset(std::string_view email) const
 {
-    const Impl& m = *impl_;
-    FieldErrors errors;
-    detail::check_email("email", email, errors);
-    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
-    auto found = m.store->find_user_by_email(email);
-    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
-    if (!found->user.is_active) return {};
-    return m.send_one_time(found->user, TokenPurpose::username_reset, NotificationKind::username_reset,
-                           m.config.username_reset_token_lifetime);
+    return impl_->send_one_time_by_email(email, true, TokenPurpose::username_reset, NotificationKind::username_reset,
+                                         impl_->config.username_reset_token_lifetime);
 }
 
 Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::string_view new_username) const

@@ -179,6 +179,18 @@ Result<void> UserService::Impl::send_one_time(const User& user, TokenPurpose pur
     return {};
 }
 
+Result<void> UserService::Impl::send_one_time_by_email(std::string_view email, bool want_active, TokenPurpose purpose,
+                                                      NotificationKind kind, std::chrono::seconds lifetime) const
+{
+    FieldErrors errors;
+    detail::check_email("email", email, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
+    auto found = store->find_user_by_email(email);
+    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
+    if (found->user.is_active != want_active) return {};
+    return send_one_time(found->user, purpose, kind, lifetime);
+}
+
 Result<std::pair<TokenRecord, StoredUser>> UserService::Impl::resolve(const OneTimeCode& code, TokenPurpose purpose,
                                                                       bool allow_used) const
 {

@@ -67,6 +67,11 @@ struct UserService::Impl {
     /// Stores a new one-time token for `user` and sends its notification.
     Result<void> send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
                                std::chrono::seconds lifetime) const;
+    /// The requests by email (resend activation, reset password, reset username): checks the
+    /// address, then mails a token when an account with it is active (or inactive, for
+    /// activation). Unknown addresses and the other state succeed alike: the answer reveals nothing.
+    Result<void> send_one_time_by_email(std::string_view email, bool want_active, TokenPurpose purpose,
+                                        NotificationKind kind, std::chrono::seconds lifetime) const;
     /// Resolves a received code to its token and user. `allow_used` lets activation tell a
     /// reused link (stale) from a forged one. Errors on the `uid` / `token` fields.
     Result<std::pair<TokenRecord, StoredUser>> resolve(const OneTimeCode& code, TokenPurpose purpose,

@@ -192,16 +192,9 @@ Result<void> UserService::activate(const OneTimeCode& code) const
 
 Result<void> UserService::resend_activation(std::string_view email) const
 {
-    const Impl& m = *impl_;
-    FieldErrors errors;
-    detail::check_email("email", email, errors);
-    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
-    auto found = m.store->find_user_by_email(email);
-    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
-    // Active accounts get nothing, and the answer is the same: it reveals nothing.
-    if (found->user.is_active) return {};
-    return m.send_one_time(found->user, TokenPurpose::activation, NotificationKind::activation,
-                           m.config.activation_token_lifetime);
+    // Only inactive accounts get a new link; for active ones the answer is the same.
+    return impl_->send_one_time_by_email(email, false, TokenPurpose::activation, NotificationKind::activation,
+                                         impl_->config.activation_token_lifetime);
 }
 
 // ---- tokens -------------------------------------------------------------------------------
