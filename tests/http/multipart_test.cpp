@@ -42,6 +42,23 @@ TEST_CASE("Multipart: binary data with NUL bytes and CRLFs survives", "[multipar
     CHECK((*parts)[0].data == data);
 }
 
+TEST_CASE("Multipart: several files and fields in one body keep their order", "[multipart]")
+{
+    std::string error;
+    std::string body;
+    for (const char* name : {"avatar", "other", "avatar"})
+        body += std::string("--b\r\nContent-Disposition: form-data; name=\"") + name + "\"; filename=\"" + name +
+                ".png\"\r\n\r\n" + name + "-data\r\n";
+    body += "--b\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nvalue\r\n--b--\r\n";
+    auto parts = parse(body, error);
+    REQUIRE(parts);
+    REQUIRE(parts->size() == 4);
+    CHECK((*parts)[0].data == "avatar-data");
+    CHECK((*parts)[1].name == "other");
+    CHECK((*parts)[2].filename == std::string("avatar.png"));
+    CHECK_FALSE((*parts)[3].filename);
+}
+
 TEST_CASE("Multipart: malformed bodies are refused with a reason", "[multipart]")
 {
     std::string error;

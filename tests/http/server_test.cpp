@@ -123,6 +123,36 @@ TEST_CASE("Password hashing queue full: 503 with Retry-After at once", "[http][s
     CHECK(f.send(verb::get, "/healthz").status == 200);
 }
 
+TEST_CASE("Token-checked requests are answered while logins wait for the hashing thread", "[http][server]")
+{
+    // One hashing thread and a real Argon2id cost: the logins queue behind each other, while a
+    // request that hashes nothing is answered by the I/O threads at once. The test checks the
+    // order of the answers, not their timing.
+    HttpFixture f([](Config& c, http::HttpSettings& s, http::ServerSettings&) {
+        c.argon2 = Argon2Params{3, 32u * 1024u * 1024u};
+        s.hashing_threads = 1;
+    });
+    f.make_superuser("root");
+    const auto auth = f.bearer("root");
+    std::vector<std::unique_ptr<Client>> logins;
+    const std::string body = json::serialize(json::object{{"username", "root"}, {"password", strong_password}});
+    for (int i = 0; i < 4; ++i) {
+        auto client = std::make_unique<Client>(f.port());
+        bhttp::request<bhttp::string_body> request{verb::post, "/auth/jwt/create/", 11};
+        request.set(bhttp::field::host, "x");
+        request.set(bhttp::field::content_type, "application/json");
+        request.body() = body;
+        request.prepare_payload();
+        bhttp::write(client->stream(), request);
+        logins.push_back(std::move(client));
+    }
+    auto me = f.send(verb::get, "/auth/users/me/", {}, auth);
+    CHECK(me.status == 200);
+    // The last login is still waiting: its socket has nothing to read yet.
+    CHECK(logins.back()->stream().socket().available() == 0);
+    for (auto& client : logins) CHECK(client->read().status == 200);
+}
+
 TEST_CASE("Graceful shutdown finishes the request in flight", "[http][server]")
 {
     // A real Argon2id cost, so that the login is still hashing when stop() is called.
