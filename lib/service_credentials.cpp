@@ -59,9 +59,11 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
     const std::string username(new_username);
     detail::check_username("new_username", username, errors);
     if (!errors.find("new_username")) {
+        // The current name itself counts as taken (Djoser); only a change of its case is allowed.
         FieldErrors taken;
         if (auto ok = m.check_unique(&username, nullptr, who.user_id, taken); !ok) return ok;
-        if (taken.find("username")) errors.add("new_username", "A user with that username already exists.");
+        if (taken.find("username") || username == stored->user.username)
+            errors.add("new_username", "A user with that username already exists.");
     }
     if (current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
     else if (!m.check_password(&*stored, current_password)) errors.add("current_password", "Invalid password.");

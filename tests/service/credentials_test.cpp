@@ -76,6 +76,8 @@ TEST_CASE("set_username: both fields' errors together - then the new name logs i
     REQUIRE(f.service->set_username(a, "amelia", good_password));
     CHECK(f.service->login("amelia", good_password));
     CHECK(f.service->login("amy", good_password).error().code == Errc::invalid_credentials);
+    CHECK(messages(f.service->set_username(a, "amelia", good_password).error(), "new_username") ==
+          std::vector<std::string>{"A user with that username already exists."});  // the same name
     REQUIRE(f.service->set_username(a, "AMELIA", good_password));  // own name in another case
 }
 

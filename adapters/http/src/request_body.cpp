@@ -34,8 +34,9 @@ std::variant<Body, BodyProblem> parse_json(std::string_view text, const BodyLimi
     boost::json::stream_parser parser({}, options);
     boost::system::error_code ec;
     const std::size_t used = parser.write_some(text.data(), text.size(), ec);
-    if (!ec) parser.finish(ec);
+    // write_some stops after one whole value: anything after it is extra data.
     if (!ec && used != text.size()) ec = boost::json::error::extra_data;
+    if (!ec) parser.finish(ec);
     if (ec) {
         return BodyProblem{BodyProblem::Kind::json_parse_error, ec.message() + ": " + position_of(text, used)};
     }
