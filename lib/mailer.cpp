@@ -152,9 +152,15 @@ TemplateMailer::TemplateMailer(MailTemplates templates, std::unique_ptr<MailTran
 
 MailMessage TemplateMailer::render(const Notification& n) const
 {
-    const auto link = [&](const std::string& url_template) {
-        std::string path = replace_all(replace_all(url_template, "{uid}", n.uid), "{token}", n.token);
-        return templates_.site_url + path;
+    // The origin's template when it has one for this link, else the default.
+    const auto* origin_links = [&]() -> const LinkTemplates* {
+        auto it = templates_.links_by_origin.find(n.origin);
+        return n.origin.empty() || it == templates_.links_by_origin.end() ? nullptr : &it->second;
+    }();
+    const auto link = [&](std::string LinkTemplates::*which) {
+        const std::string& chosen =
+            origin_links && !(origin_links->*which).empty() ? origin_links->*which : templates_.links.*which;
+        return templates_.site_url + replace_all(replace_all(chosen, "{uid}", n.uid), "{token}", n.token);
     };
     const std::string& site = templates_.site_name;
     MailMessage m;
@@ -165,14 +171,14 @@ MailMessage TemplateMailer::render(const Notification& n) const
     case NotificationKind::activation:
         m.subject = "Account activation on " + site;
         body << "You're receiving this email because you need to finish the activation process on " << site
-             << ".\n\nPlease go to the following page to activate your account:\n" << link(templates_.activation_url)
+             << ".\n\nPlease go to the following page to activate your account:\n" << link(&LinkTemplates::activation_url)
              << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
         break;
     case NotificationKind::password_reset:
         m.subject = "Password reset on " + site;
         body << "You're receiving this email because you requested a password reset for your user account at " << site
              << ".\n\nPlease go to the following page and choose a new password:\n"
-             << link(templates_.password_reset_url) << "\n\nYour username, in case you've forgotten: "
+             << link(&LinkTemplates::password_reset_url) << "\n\nYour username, in case you've forgotten: "
              << n.user.username << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
         break;
     case NotificationKind::username_reset:
@@ -180,7 +186,7 @@ MailMessage TemplateMailer::render(const Notification& n) const
         body << "You're receiving this email because you requested a username reset for your user account at " << site
              << ".\n\nYour current username is: " << n.user.username
              << "\n\nPlease go to the following page and choose a new username:\n"
-             << link(templates_.username_reset_url) << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
+             << link(&LinkTemplates::username_reset_url) << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
         break;
     case NotificationKind::activation_confirmed:
         m.subject = site + " - Your account has been successfully created and activated!";

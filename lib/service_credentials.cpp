@@ -61,7 +61,7 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
     if (!errors.find("new_username")) {
         // The current name itself counts as taken (Djoser); only a change of its case is allowed.
         FieldErrors taken;
-        if (auto ok = m.check_unique(&username, nullptr, who.user_id, taken); !ok) return ok;
+        if (auto ok = m.check_unique(&username, nullptr, who.user_id, errors, taken); !ok) return ok;
         if (taken.find("username") || username == stored->user.username)
             errors.add("new_username", "A user with that username already exists.");
     }
@@ -82,11 +82,11 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
     return {};
 }
 
-Result<void> UserService::request_password_reset(std::string_view email) const
+Result<void> UserService::request_password_reset(std::string_view email, std::string_view origin) const
 {
     // Inactive accounts get no mail, and the same answer (Djoser, GoTrue).
     return impl_->send_one_time_by_email(email, true, TokenPurpose::password_reset, NotificationKind::password_reset,
-                                         impl_->config.password_reset_token_lifetime);
+                                         impl_->config.password_reset_token_lifetime, origin);
 }
 
 Result<void> UserService::check_password_reset(const OneTimeCode& code) const
@@ -160,7 +160,7 @@ Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::s
     detail::check_username("new_username", username, errors);
     if (errors.empty()) {
         FieldErrors taken;
-        if (auto ok = m.check_unique(&username, nullptr, 0, taken); !ok) return ok;
+        if (auto ok = m.check_unique(&username, nullptr, 0, errors, taken); !ok) return ok;
         if (taken.find("username")) errors.add("new_username", "A user with that username already exists.");
     }
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username", std::move(errors));

@@ -69,20 +69,27 @@ void UserService::Impl::check_profile(const std::string* email, const std::strin
 }
 
 Result<void> UserService::Impl::check_unique(const std::string* username, const std::string* email, UserId self,
-                                             FieldErrors& errors) const
+                                             const FieldErrors& errors, FieldErrors& taken) const
 {
     // Only well-formed values are looked up: a malformed one already has its error.
     if (username && !errors.find("username")) {
         auto found = store->find_user_by_username(*username);
-        if (found && found->user.id != self) errors.add("username", "A user with that username already exists.");
+        if (found && found->user.id != self) taken.add("username", "A user with that username already exists.");
         else if (!found && found.error().code != Errc::not_found) return std::move(found).error();
     }
     if (email && !errors.find("email")) {
         auto found = store->find_user_by_email(*email);
-        if (found && found->user.id != self) errors.add("email", "user with this email already exists.");
+        if (found && found->user.id != self) taken.add("email", "user with this email already exists.");
         else if (!found && found.error().code != Errc::not_found) return std::move(found).error();
     }
     return {};
+}
+
+Error UserService::Impl::field_failure(FieldErrors errors, const FieldErrors& taken)
+{
+    if (errors.empty()) return fail(Errc::already_exists, "value taken", taken);
+    errors.merge(taken);
+    return fail(Errc::invalid_argument, "invalid fields", std::move(errors));
 }
 
 Error UserService::Impl::unique_violation(Error error)
@@ -162,7 +169,7 @@ Result<std::pair<TokenClaims, StoredUser>> UserService::Impl::check_token(std::s
 }
 
 Result<void> UserService::Impl::send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
-                                              std::chrono::seconds lifetime) const
+                                              std::chrono::seconds lifetime, std::string_view origin) const
 {
     std::string raw = detail::to_hex(detail::random_bytes(32));
     TokenRecord record;
@@ -172,7 +179,7 @@ Result<void> UserService::Impl::send_one_time(const User& user, TokenPurpose pur
     record.created_at = now();
     record.expires_at = record.created_at + lifetime;
     if (auto ok = store->put_token(record); !ok) return ok;
-    Notification n{kind, user, encode_uid(user.id), raw, record.expires_at};
+    Notification n{kind, user, encode_uid(user.id), raw, record.expires_at, std::string(origin)};
     notifier->notify(n);
     detail::wipe(n.token);
     detail::wipe(raw);
@@ -180,7 +187,8 @@ Result<void> UserService::Impl::send_one_time(const User& user, TokenPurpose pur
 }
 
 Result<void> UserService::Impl::send_one_time_by_email(std::string_view email, bool want_active, TokenPurpose purpose,
-                                                      NotificationKind kind, std::chrono::seconds lifetime) const
+                                                      NotificationKind kind, std::chrono::seconds lifetime,
+                                                      std::string_view origin) const
 {
     FieldErrors errors;
     detail::check_email("email", email, errors);
@@ -188,7 +196,7 @@ Result<void> UserService::Impl::send_one_time_by_email(std::string_view email, b
     auto found = store->find_user_by_email(email);
     if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
     if (found->user.is_active != want_active) return {};
-    return send_one_time(found->user, purpose, kind, lifetime);
+    return send_one_time(found->user, purpose, kind, lifetime, origin);
 }
 
 Result<std::pair<TokenRecord, StoredUser>> UserService::Impl::resolve(const OneTimeCode& code, TokenPurpose purpose,
@@ -229,7 +237,7 @@ void UserService::Impl::check_code_blanks(const OneTimeCode& code, FieldErrors& 
 
 void UserService::Impl::notify(NotificationKind kind, const User& user) const
 {
-    notifier->notify(Notification{kind, user, encode_uid(user.id), {}, {}});
+    notifier->notify(Notification{kind, user, encode_uid(user.id), {}, {}, {}});
 }
 
 Result<std::string> UserService::Impl::hash_password(std::string_view password) const

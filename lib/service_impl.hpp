@@ -44,9 +44,13 @@ struct UserService::Impl {
     void check_profile(const std::string* email, const std::string* first_name, const std::string* last_name,
                        const std::optional<Date>* birthdate, const std::string* avatar,
                        const std::vector<std::string>* groups, FieldErrors& errors) const;
-    /// Adds "already exists" field errors for a username / email taken by someone other than `self`.
+    /// Adds "already exists" field errors to `taken` for a username / email (well-formed by
+    /// `errors`) taken by someone other than `self`.
     Result<void> check_unique(const std::string* username, const std::string* email, UserId self,
-                              FieldErrors& errors) const;
+                              const FieldErrors& errors, FieldErrors& taken) const;
+    /// The failure of a field phase: `already_exists` when the only problems are taken values,
+    /// else `invalid_argument` with every field's errors.
+    static Error field_failure(FieldErrors errors, const FieldErrors& taken);
     /// The store's already_exists, with Djoser's message for the field.
     static Error unique_violation(Error error);
     /// Whether `who` may act on `target` (self or staff; staff not on a superuser unless superuser).
@@ -66,12 +70,13 @@ struct UserService::Impl {
     // ---- one-time tokens -------------------------------------------------------------------
     /// Stores a new one-time token for `user` and sends its notification.
     Result<void> send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
-                               std::chrono::seconds lifetime) const;
+                               std::chrono::seconds lifetime, std::string_view origin = {}) const;
     /// The requests by email (resend activation, reset password, reset username): checks the
     /// address, then mails a token when an account with it is active (or inactive, for
     /// activation). Unknown addresses and the other state succeed alike: the answer reveals nothing.
     Result<void> send_one_time_by_email(std::string_view email, bool want_active, TokenPurpose purpose,
-                                        NotificationKind kind, std::chrono::seconds lifetime) const;
+                                        NotificationKind kind, std::chrono::seconds lifetime,
+                                        std::string_view origin = {}) const;
     /// Resolves a received code to its token and user. `allow_used` lets activation tell a
     /// reused link (stale) from a forged one. Errors on the `uid` / `token` fields.
     Result<std::pair<TokenRecord, StoredUser>> resolve(const OneTimeCode& code, TokenPurpose purpose,

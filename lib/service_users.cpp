@@ -24,7 +24,8 @@ Result<User> UserService::get_user(const Principal& who, UserId id) const
 Result<User> UserService::update_user(const Principal& who, UserId id, const UserPatch& patch) const
 {
     const Impl& m = *impl_;
-    if (who.user_id != id && !who.is_staff) return m.not_visible();
+    // Someone else's account: forbidden whether it exists or not, so nothing is revealed.
+    if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");
     auto current = m.load(id);
     if (!current) return std::move(current).error();
     if (!Impl::may_manage(who, current->user)) return fail(Errc::forbidden, "staff may not change a superuser");
@@ -43,7 +44,8 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
                     patch.last_name ? &*patch.last_name : nullptr, birthdate, patch.avatar ? &*patch.avatar : nullptr,
                     groups, errors);
     if (patch.avatar_image) m.check_avatar_image(*patch.avatar_image, errors);
-    if (auto ok = m.check_unique(nullptr, email ? &*email : nullptr, id, errors); !ok) return std::move(ok).error();
+    FieldErrors taken;
+    if (auto ok = m.check_unique(nullptr, email ? &*email : nullptr, id, errors, taken); !ok) return std::move(ok).error();
     std::optional<std::string> new_hash;
     if (patch.password) {
         const User& u = current->user;
@@ -51,7 +53,7 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
                                               patch.last_name.value_or(u.last_name), email.value_or(u.email)};
         m.check_new_password("password", *patch.password, &context, errors);
     }
-    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid update", std::move(errors));
+    if (!errors.empty() || !taken.empty()) return Impl::field_failure(std::move(errors), taken);
     if (patch.password) {
         auto hash = m.hash_password(*patch.password);
         if (!hash) return std::move(hash).error();

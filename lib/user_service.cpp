@@ -72,6 +72,22 @@ struct AccountFlags {
     bool superuser = false;
 };
 
+// The username of an account registered by email only: the address itself where its characters
+// allow, '_' for the others; with "-2", "-3", ... when another account has that name.
+Result<std::string> username_for(const UserService::Impl& m, std::string_view email)
+{
+    std::string base(email.substr(0, detail::max_username_length - 8));
+    for (char& c : base)
+        if (!detail::is_valid_username_chars(std::string_view(&c, 1))) c = '_';
+    for (int n = 1; n < 1000; ++n) {
+        const std::string candidate = n == 1 ? base : base + "-" + std::to_string(n);
+        auto found = m.store->find_user_by_username(candidate);
+        if (!found && found.error().code == Errc::not_found) return candidate;
+        if (!found) return std::move(found).error();
+    }
+    return fail(Errc::internal, "no free username for this email");
+}
+
 // Registration and superuser creation: one set of rules, one insert.
 Result<Registration> create_account(const UserService::Impl& m, const NewUser& in, const Principal* actor,
                                     AccountFlags flags)
@@ -81,16 +97,24 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
 
     // Field rules first, all reported together (as DRF does), then the password, then the retype.
     FieldErrors errors;
-    detail::check_username("username", in.username, errors);
+    std::string username = in.username;
+    if (!in.username_from_email) detail::check_username("username", username, errors);
     m.check_profile(&in.email, &in.first_name, &in.last_name, &in.birthdate, &in.avatar, &in.groups, errors);
     if (in.avatar_image) m.check_avatar_image(*in.avatar_image, errors);
     if (in.password.empty()) errors.add("password", std::string(detail::blank_message));
     if (in.password_retype && in.password_retype->empty()) errors.add("re_password", std::string(detail::blank_message));
     const std::string email = detail::normalize_email(in.email);
-    if (auto ok = m.check_unique(&in.username, &email, 0, errors); !ok) return std::move(ok).error();
-    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid registration", std::move(errors));
+    FieldErrors taken;
+    const std::string* unique_name = in.username_from_email ? nullptr : &username;
+    if (auto ok = m.check_unique(unique_name, &email, 0, errors, taken); !ok) return std::move(ok).error();
+    if (!errors.empty() || !taken.empty()) return UserService::Impl::field_failure(std::move(errors), taken);
+    if (in.username_from_email) {
+        auto derived = username_for(m, email);
+        if (!derived) return std::move(derived).error();
+        username = std::move(*derived);
+    }
 
-    const detail::PasswordContext context{in.username, in.first_name, in.last_name, email};
+    const detail::PasswordContext context{username, in.first_name, in.last_name, email};
     m.check_new_password("password", in.password, &context, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
     if (in.password_retype && *in.password_retype != in.password)
@@ -102,7 +126,7 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
 
     StoredUser record;
     User& u = record.user;
-    u.username = in.username;
+    u.username = username;
     u.email = email;
     u.first_name = in.first_name;
     u.last_name = in.last_name;

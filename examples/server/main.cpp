@@ -89,9 +89,7 @@ int ensure_superuser(const UserService& service)
         return 0;
     }
     const Error& e = made.error();
-    if (e.code == Errc::invalid_argument && e.fields.find("username") &&
-        e.fields.find("username")->front() == "A user with that username already exists.")
-        return 0;  // it exists already: nothing to do
+    if (e.code == Errc::already_exists && e.fields.find("username")) return 0;  // it exists already
     std::string details;
     for (const auto& entry : e.fields.entries())
         for (const auto& m : entry.messages) details += "\n  " + entry.field + ": " + m;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,15 +57,26 @@ private:
 /// Renders a message as RFC 5322 text with CRLF line ends (headers folded and encoded).
 [[nodiscard]] std::string to_rfc5322(const MailMessage& message, TimePoint date);
 
-/// What the messages say and where their links point. `{uid}` and `{token}` in the URL
-/// templates are replaced; the result is appended to `site_url`.
+/// Where the links of one frontend point. `{uid}` and `{token}` are replaced; the result is
+/// appended to `MailTemplates::site_url`.
+struct LinkTemplates {
+    std::string activation_url;
+    std::string password_reset_url;
+    std::string username_reset_url;
+};
+
+/// What the messages say and where their links point.
 struct MailTemplates {
     std::string site_url = "http://127.0.0.1:8000/";
     std::string site_name = "usermgmt";
     std::string from = "webmaster@localhost";
-    std::string activation_url = "#/activate/{uid}/{token}";
-    std::string password_reset_url = "#/password/reset/confirm/{uid}/{token}";
-    std::string username_reset_url = "#/username/reset/confirm/{uid}/{token}";
+    /// Djoser's defaults.
+    LinkTemplates links{"#/activate/{uid}/{token}", "#/password/reset/confirm/{uid}/{token}",
+                        "#/username/reset/confirm/{uid}/{token}"};
+    /// Links for notifications with an `origin` (a route style); a missing entry or an empty
+    /// template falls back to `links`. The /users style sends a reset link with the token alone.
+    std::map<std::string, LinkTemplates, std::less<>> links_by_origin{
+        {"users", LinkTemplates{"", "#/reset-password/{token}", ""}}};
 };
 
 /// A `Notifier` that builds each message from `MailTemplates` and sends it through a

@@ -30,6 +30,9 @@ struct Notification {
     std::string uid;
     std::string token;
     TimePoint expires_at{};
+    /// Who asked, when a caller said so (a route style: "users"), so that a mailer can build
+    /// links for that caller's frontend. Empty by default.
+    std::string origin;
 };
 
 /// Delivers notifications. Called from the request's thread; implementations must be

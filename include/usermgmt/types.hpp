@@ -60,7 +60,11 @@ struct User {
 
 /// Input of `UserService::register_user`.
 struct NewUser {
+    /// Ignored when `username_from_email` is set.
     std::string username;
+    /// Derive the username from the email (for APIs that have none): the address itself, its
+    /// characters outside the username alphabet replaced by '_', made unique with a suffix.
+    bool username_from_email = false;
     std::string email;
     std::string password;
     /// When set, must equal `password` (the /auth style's `re_password`).

@@ -67,7 +67,8 @@ public:
 
     /// Registers an account: active at once, or inactive with an activation notification when
     /// `Config::require_activation`. Groups need a staff `actor`.
-    /// Errors: `invalid_argument` (fields), `forbidden` (groups without staff).
+    /// Errors: `invalid_argument` (fields), `already_exists` (when taken values are the only
+    /// problem), `forbidden` (groups without staff).
     [[nodiscard]] Result<Registration> register_user(const NewUser& input,
                                                      const Principal* actor = nullptr) const;
     /// Creates an active staff superuser (policy checks apply).
@@ -107,8 +108,9 @@ public:
     /// Self, or anyone for staff. For someone else, non-staff get `not_found` when
     /// `hide_users` is on (the user is hidden, as Djoser does) and `forbidden` when it is off.
     [[nodiscard]] Result<User> get_user(const Principal& who, UserId id) const;
-    /// Self, or anyone for staff (others: as `get_user`). Errors: `not_found`, `forbidden`,
-    /// `invalid_argument`, `already_exists` (email).
+    /// Self, or anyone for staff; someone else's account is `forbidden` for non-staff, whether it
+    /// exists or not. Errors: `not_found`, `forbidden`, `invalid_argument`, `already_exists`
+    /// (only when a taken email is the sole problem).
     [[nodiscard]] Result<User> update_user(const Principal& who, UserId id, const UserPatch& patch) const;
     /// Stores an uploaded image as the user's avatar, removing the previous file.
     /// Errors: `invalid_argument` (`avatar`: not a PNG/JPEG/GIF/WebP image), `not_found`, `forbidden`.
@@ -130,8 +132,9 @@ public:
     [[nodiscard]] Result<void> set_username(const Principal& who, std::string_view new_username,
                                             std::string_view current_password) const;
     /// Sends a reset message to an active account with this email; succeeds alike for unknown
-    /// and inactive ones. Errors: `invalid_argument` (email syntax).
-    [[nodiscard]] Result<void> request_password_reset(std::string_view email) const;
+    /// and inactive ones. `origin` is passed on in the notification (see `Notification::origin`).
+    /// Errors: `invalid_argument` (email syntax).
+    [[nodiscard]] Result<void> request_password_reset(std::string_view email, std::string_view origin = {}) const;
     /// Checks a reset token without using it. Errors: `invalid_argument` on `uid` / `token`.
     [[nodiscard]] Result<void> check_password_reset(const OneTimeCode& code) const;
     /// Sets a new password with a reset token; ends every session of the user.

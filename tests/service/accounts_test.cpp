@@ -231,6 +231,35 @@ TEST_CASE("Resend activation answers alike for every email - and mails only inac
           std::vector<std::string>{"This field may not be blank."});
 }
 
+TEST_CASE("A username can be derived from the email" , "[service][register]")
+{
+    ServiceFixture f([](Config& c) { c.require_activation = false; });
+    NewUser squatter;  // someone already uses the address of the next account as a username
+    squatter.username = "Taken@example.com";
+    squatter.email = "squatter@example.com";
+    squatter.password = good_password;
+    REQUIRE(f.service->register_user(squatter));
+    NewUser in;
+    in.username_from_email = true;
+    in.email = "Taken@Example.com";
+    in.password = good_password;
+    auto made = f.service->register_user(in);
+    // The email is another account's username, not its email: the name gets a suffix.
+    REQUIRE(made);
+    CHECK(made->user.username == "Taken@example.com-2");
+    CHECK(f.service->login("Taken@example.com-2", good_password));
+
+    NewUser odd;
+    odd.username_from_email = true;
+    odd.email = "o'hara!x@example.com";
+    odd.password = good_password;
+    auto made_odd = f.service->register_user(odd);
+    REQUIRE(made_odd);
+    CHECK(made_odd->user.username == "o_hara_x@example.com");
+    NewUser again = odd;
+    CHECK(f.service->register_user(again).error().code == Errc::already_exists);  // the email is taken
+}
+
 TEST_CASE("create_superuser makes an active staff superuser", "[service]")
 {
     ServiceFixture f;

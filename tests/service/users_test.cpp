@@ -75,8 +75,12 @@ TEST_CASE("Update errors leave the user unchanged", "[service][users]")
     bad.first_name = std::string(200, 'x');
     auto e = f.service->update_user(a, amy.id, bad);
     REQUIRE_FALSE(e);
+    CHECK(e.error().code == Errc::invalid_argument);
     CHECK(messages(e.error(), "email") == std::vector<std::string>{"user with this email already exists."});
     CHECK(messages(e.error(), "first_name").size() == 1);
+    UserPatch only_taken;
+    only_taken.email = "ben@example.com";
+    CHECK(f.service->update_user(a, amy.id, only_taken).error().code == Errc::already_exists);
     UserPatch weak;
     weak.password = "amy@example";
     CHECK(messages(f.service->update_user(a, amy.id, weak).error(), "password").front() ==
@@ -118,7 +122,8 @@ TEST_CASE("Permissions on updates: others - groups - flags - superusers", "[serv
     const Principal b = f.principal_of("boss");
     UserPatch patch;
     patch.first_name = "Hacked";
-    CHECK(f.service->update_user(a, ben.id, patch).error().code == Errc::not_found);
+    CHECK(f.service->update_user(a, ben.id, patch).error().code == Errc::forbidden);
+    CHECK(f.service->update_user(a, 99999, patch).error().code == Errc::forbidden);  // reveals nothing
     CHECK(f.service->get_user(b, ben.id)->first_name.empty());
 
     UserPatch groups;
@@ -183,7 +188,7 @@ TEST_CASE("Avatars are stored as media files and replaced cleanly", "[service][a
               "Upload a valid image. The file you uploaded was either not an image or a corrupted image."});
     CHECK(messages(f.service->set_avatar(a, amy.id, png + std::string(6u * 1024u * 1024u, 'x')).error(), "avatar")
               .size() == 1);
-    CHECK(f.service->set_avatar(f.principal_of("ben"), amy.id, png).error().code == Errc::not_found);
+    CHECK(f.service->set_avatar(f.principal_of("ben"), amy.id, png).error().code == Errc::forbidden);
 
     // A free string replaces the file, which is removed.
     UserPatch text;

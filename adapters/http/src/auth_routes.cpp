@@ -94,16 +94,31 @@ Response activation(Call& call)
 }
 
 // resend_activation, reset_password, reset_username: one email field, 204 for any address.
-template <auto Method>
-Response by_email(Call& call)
+template <class Request>
+Response email_request(Call& call, Request request)
 {
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
     const std::string email = f.required("email", auth::invalid_email);
-    auto done = (call.service.*Method)(email);
+    auto done = request(email);
     if (!done) return auth::error(std::move(done).error(), call, {"email"}, f.problems);
     return no_content(call);
+}
+
+Response resend_activation(Call& call)
+{
+    return email_request(call, [&](const std::string& email) { return call.service.resend_activation(email); });
+}
+
+Response reset_password(Call& call)
+{
+    return email_request(call, [&](const std::string& email) { return call.service.request_password_reset(email); });
+}
+
+Response reset_username(Call& call)
+{
+    return email_request(call, [&](const std::string& email) { return call.service.request_username_reset(email); });
 }
 
 // ---- tokens -----------------------------------------------------------------------------------
@@ -221,6 +236,9 @@ Response update_user(Call& call)
     if (f.optional_problem) return auth::field_errors(f.problems, order, call);
     patch.require_activation = call.settings.auth_require_activation;
     auto user = call.service.update_user(*call.principal, *id, patch);
+    // Djoser's queryset hides other users from non-staff: their update is "not found".
+    if (!user && user.error().code == Errc::forbidden && !call.principal->is_staff)
+        return detail_response(404, "Not found.", call.request);
     if (!user) return auth::error(std::move(user).error(), call, order);
     return json_response(200, auth::user_json(*user, call.settings), call.request);
 }
@@ -315,10 +333,10 @@ RouteTable auth_users_routes()
     t.add("users/", bhttp_verb::get, authenticated(list_users));
     t.add("users/", bhttp_verb::post, open(create_user, true));
     t.add("users/activation/", bhttp_verb::post, open(activation));
-    t.add("users/resend_activation/", bhttp_verb::post, open(by_email<&UserService::resend_activation>));
-    t.add("users/reset_password/", bhttp_verb::post, open(by_email<&UserService::request_password_reset>));
+    t.add("users/resend_activation/", bhttp_verb::post, open(resend_activation));
+    t.add("users/reset_password/", bhttp_verb::post, open(reset_password));
     t.add("users/reset_password_confirm/", bhttp_verb::post, open(reset_password_confirm, true));
-    t.add("users/reset_username/", bhttp_verb::post, open(by_email<&UserService::request_username_reset>));
+    t.add("users/reset_username/", bhttp_verb::post, open(reset_username));
     t.add("users/reset_username_confirm/", bhttp_verb::post, open(reset_username_confirm));
     t.add("users/set_password/", bhttp_verb::post, authenticated(set_password, true));
     t.add("users/set_username/", bhttp_verb::post, authenticated(set_username, true));
