@@ -23,6 +23,10 @@ struct Handler::Impl {
             if (settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
             styles.push_back(detail::make_auth_style(service, settings));
         }
+        if (!settings.users_prefix.empty()) {
+            while (settings.users_prefix.size() > 1 && settings.users_prefix.back() == '/') settings.users_prefix.pop_back();
+            styles.push_back(detail::make_users_style(service, settings));
+        }
     }
 
     const UserService& service;

@@ -1,5 +1,7 @@
 #include "routing.hpp"
 
+#include "text.hpp"
+
 namespace usermgmt::http::detail {
 namespace {
 
@@ -71,7 +73,7 @@ const Route* RouteTable::match(std::string_view path, std::vector<std::string>& 
                 ok = !segments[i].empty();
                 found.push_back(segments[i]);
             } else {
-                ok = route.segments[i] == segments[i];
+                ok = case_insensitive_ ? iequals(route.segments[i], segments[i]) : route.segments[i] == segments[i];
                 ++literals;
             }
         }

@@ -56,6 +56,8 @@ struct Route {
 
 class RouteTable {
 public:
+    /// `case_insensitive`: literal segments match in any case (Express's default routing).
+    explicit RouteTable(bool case_insensitive = false) : case_insensitive_(case_insensitive) {}
     /// Adds `verb` on `pattern` (relative to the style's prefix, e.g. "users/{}/").
     void add(std::string_view pattern, boost::beast::http::verb verb, Endpoint endpoint);
     /// The route matching `path`, with its parameters.
@@ -63,6 +65,7 @@ public:
 
 private:
     std::vector<Route> routes_;
+    bool case_insensitive_;
 };
 
 /// What a style decided: an endpoint to run (maybe on the worker pool) or an answer already.

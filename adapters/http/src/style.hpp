@@ -21,5 +21,7 @@ public:
 
 /// The Djoser-compatible style (auth_style.cpp).
 std::unique_ptr<Style> make_auth_style(const UserService& service, const HttpSettings& settings);
+/// The Express-style /users routes (users_style.cpp).
+std::unique_ptr<Style> make_users_style(const UserService& service, const HttpSettings& settings);
 
 }  // namespace usermgmt::http::detail

@@ -33,10 +33,17 @@ struct RequestLog {
 struct HttpSettings {
     /// Mount point of the Djoser-style routes; empty disables them.
     std::string auth_prefix = "/auth/";
+    /// Mount point of the Express-style routes (no trailing slash); empty disables them.
+    std::string users_prefix = "/users";
     /// URL prefix media files are served under (and avatars rendered with); empty disables.
     std::string media_url = "/media/";
     /// `/auth/users/` registrations start inactive and get an activation mail (Djoser's default).
     bool auth_require_activation = true;
+    /// `POST /users` registrations need e-mail activation (off: active at once, with a token, as
+    /// the Express document has it).
+    bool users_require_activation = false;
+    /// Lifetime of the access tokens the /users style hands out (login and registration).
+    std::chrono::seconds users_access_token_lifetime{86400};
 
     /// Largest request body, except multipart uploads.
     std::size_t max_body_bytes = 64 * 1024;

@@ -1,0 +1,10 @@
+#pragma once
+// The /users style's endpoints, relative to its prefix (matched in any case, as Express does).
+
+#include "routing.hpp"
+
+namespace usermgmt::http::detail {
+
+RouteTable users_routes();
+
+}  // namespace usermgmt::http::detail

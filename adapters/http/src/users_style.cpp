@@ -1,0 +1,88 @@
+// The /users style's dispatch, as Express routes by default: case-insensitive paths, an optional
+// trailing slash, and a request that no route's method takes falls through to 405.
+#include "style.hpp"
+#include "text.hpp"
+#include "users_routes.hpp"
+#include "users_wire.hpp"
+
+namespace usermgmt::http::detail {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+class UsersStyle final : public Style {
+public:
+    UsersStyle(const UserService& service, const HttpSettings& settings)
+        : service_(service), settings_(settings), routes_(users_routes())
+    {
+    }
+
+    bool owns(std::string_view path) const override
+    {
+        const std::string_view prefix = settings_.users_prefix;
+        if (path.size() < prefix.size() || !iequals(path.substr(0, prefix.size()), prefix)) return false;
+        return path.size() == prefix.size() || path[prefix.size()] == '/';
+    }
+
+    Response message(unsigned status, std::string_view text, const Request& request) const override
+    {
+        return users::message(status, text, request);
+    }
+
+    Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
+    {
+        std::string_view relative = path_of(request->target()).substr(settings_.users_prefix.size());
+        if (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+        if (!relative.empty() && relative.back() == '/') relative.remove_suffix(1);
+        std::vector<std::string> params;
+        const Route* route = routes_.match(relative, params);
+        if (!route) return answer(users::message(404, "Not found", *request));
+
+        const auto method = request->method() == bhttp::verb::head ? bhttp::verb::get : request->method();
+        const auto found = route->endpoints.find(method);
+        if (found == route->endpoints.end()) {
+            auto response = request->method() == bhttp::verb::options ? empty_response(204, *request)
+                                                                       : users::message(405, "Method not allowed", *request);
+            response.set(bhttp::field::allow, route->allow());
+            return answer(std::move(response));
+        }
+        const Endpoint& endpoint = found->second;
+        std::optional<Principal> principal;
+        if (endpoint.needs_auth) {
+            auto authentication = users::authenticate(*request, service_);
+            if (authentication.failure) return answer(std::move(*authentication.failure));
+            principal = std::move(authentication.principal);
+        } else if (users::token_of(*request)) {
+            // An open endpoint with a token: a staff caller may register users with groups.
+            if (auto who = service_.authenticate(*users::token_of(*request))) principal = std::move(*who);
+        }
+        const UserService& service = service_;
+        const HttpSettings& settings = settings_;
+        auto run = [&endpoint, &service, &settings, request, peer, params = std::move(params),
+                    principal = std::move(principal)]() mutable {
+            Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
+            return endpoint.run(call);
+        };
+        return Resolved{std::move(run), endpoint.hashes};
+    }
+
+private:
+    static Resolved answer(Response response)
+    {
+        auto shared = std::make_shared<Response>(std::move(response));
+        return Resolved{[shared] { return std::move(*shared); }, false};
+    }
+
+    const UserService& service_;
+    const HttpSettings& settings_;
+    RouteTable routes_;
+};
+
+}  // namespace
+
+std::unique_ptr<Style> make_users_style(const UserService& service, const HttpSettings& settings)
+{
+    return std::make_unique<UsersStyle>(service, settings);
+}
+
+}  // namespace usermgmt::http::detail

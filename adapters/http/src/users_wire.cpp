@@ -1,0 +1,197 @@
+#include "users_wire.hpp"
+
+#include "error_mapping.hpp"
+#include "text.hpp"
+
+namespace usermgmt::http::detail::users {
+namespace json = boost::json;
+namespace {
+
+// The core's field names, as this style's documents spell them.
+std::string wire_name(std::string_view field)
+{
+    if (field == "first_name") return "firstname";
+    if (field == "last_name") return "lastname";
+    if (field == "new_password") return "newPassword";
+    if (field == "token") return "resettoken";
+    if (field == "username") return "email";  // derived from the email here
+    return std::string(field);
+}
+
+std::string date_time(const Date& d)
+{
+    return d.to_iso() + "T00:00:00.000Z";
+}
+
+Response unauthorized(std::string_view text, const Request& request)
+{
+    auto response = message(401, text, request);
+    response.set(boost::beast::http::field::www_authenticate, "Bearer");
+    return response;
+}
+
+}  // namespace
+
+Response message(unsigned status, std::string_view text, const Request& request)
+{
+    return json_response(status, json::object{{"message", text}}, request);
+}
+
+Response invalid(const FieldErrors& problems, const Request& request)
+{
+    json::object errors;
+    std::string first;
+    for (const auto& entry : problems.entries()) {
+        std::string joined;
+        for (const auto& m : entry.messages) joined += (joined.empty() ? "" : " ") + m;
+        if (first.empty()) first = joined;
+        errors[wire_name(entry.field)] = joined;
+    }
+    return json_response(400, json::object{{"message", first}, {"errors", std::move(errors)}}, request);
+}
+
+Response error(Error e, const Request& request)
+{
+    const auto& row = http_error(e.code);
+    Response response = [&] {
+        switch (e.code) {
+        case Errc::invalid_argument: return invalid(e.fields, request);
+        case Errc::already_exists: {
+            auto r = invalid(e.fields, request);
+            r.result(row.users_status);
+            return r;
+        }
+        case Errc::not_found: return message(row.users_status, "User not found", request);
+        case Errc::forbidden:
+        case Errc::stale_token:
+            return message(row.users_status, "You do not have permission to perform this action.", request);
+        case Errc::invalid_credentials: return unauthorized("Invalid email or password.", request);
+        case Errc::inactive_account: return unauthorized("Account is inactive.", request);
+        case Errc::token_invalid:
+        case Errc::token_expired:
+        case Errc::token_wrong_type: return unauthorized("Invalid or expired token.", request);
+        case Errc::rate_limited: return message(row.users_status, "Too many requests, try again later.", request);
+        case Errc::storage_failure:
+        case Errc::crypto_failure:
+            return message(row.users_status, "Service temporarily unavailable, try again later.", request);
+        case Errc::bad_config:
+        case Errc::internal: break;
+        }
+        return message(row.users_status, "Internal server error.", request);
+    }();
+    if (row.retry_after) response.set(boost::beast::http::field::retry_after, "1");
+    return response;
+}
+
+std::optional<std::string> Fields::text(std::string_view name)
+{
+    const json::value* v = data_.if_contains(name);
+    if (!v || v->is_null()) return std::nullopt;
+    if (!v->is_string()) {
+        problems.add(name, "must be a string");
+        return std::nullopt;
+    }
+    return std::string(v->as_string());
+}
+
+std::optional<std::optional<Date>> Fields::date(std::string_view name)
+{
+    const json::value* v = data_.if_contains(name);
+    if (!v) return std::nullopt;
+    if (v->is_null()) return std::optional<Date>();
+    if (v->is_string()) {
+        const std::string_view s = v->as_string();
+        // The document's 01-01-2000, ISO dates, and ISO date-times at midnight as JSON clients send.
+        if (auto d = Date::parse_dmy(s)) return std::optional<Date>(*d);
+        if (auto d = Date::parse_iso(s.substr(0, 10)); d && (s.size() == 10 || s.substr(10) == "T00:00:00.000Z"))
+            return std::optional<Date>(*d);
+    }
+    problems.add(name, "must be a real date as DD-MM-YYYY or YYYY-MM-DD");
+    return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> Fields::strings(std::string_view name)
+{
+    const json::value* v = data_.if_contains(name);
+    if (!v || v->is_null()) return std::nullopt;
+    std::vector<std::string> out;
+    if (v->is_array()) {
+        for (const auto& item : v->as_array()) {
+            if (!item.is_string()) {
+                out.clear();
+                problems.add(name, "must be an array of strings");
+                return std::nullopt;
+            }
+            out.emplace_back(item.as_string());
+        }
+        return out;
+    }
+    problems.add(name, "must be an array of strings");
+    return std::nullopt;
+}
+
+BodyObject body_object(Call& call)
+{
+    const auto& parsed = call.body();
+    if (const auto* problem = std::get_if<BodyProblem>(&parsed)) {
+        switch (problem->kind) {
+        case BodyProblem::Kind::unsupported_media_type:
+            return {nullptr, message(415, "Unsupported media type \"" + problem->detail + "\".", call.request)};
+        case BodyProblem::Kind::json_parse_error:
+            return {nullptr, message(400, "Invalid JSON: " + problem->detail, call.request)};
+        case BodyProblem::Kind::multipart_parse_error:
+            return {nullptr, message(400, "Invalid multipart body: " + problem->detail, call.request)};
+        }
+    }
+    const auto& data = std::get<Body>(parsed).data;
+    if (!data.is_object()) return {nullptr, message(400, "The body must be a JSON object.", call.request)};
+    return {&data.as_object(), std::nullopt};
+}
+
+json::object user_json(const User& u, const HttpSettings& settings)
+{
+    json::array groups;
+    for (const auto& g : u.groups) groups.emplace_back(g);
+    json::value avatar = nullptr;
+    if (!u.avatar.empty()) avatar = u.avatar_is_media ? settings.media_url + u.avatar : u.avatar;
+    return json::object{{"_id", std::to_string(u.id)},
+                        {"email", u.email},
+                        {"firstname", u.first_name},
+                        {"lastname", u.last_name},
+                        {"birthdate", u.birthdate ? json::value(date_time(*u.birthdate)) : json::value(nullptr)},
+                        {"avatar", std::move(avatar)},
+                        {"groups", std::move(groups)},
+                        {"created_at", iso8601_millis(u.date_joined)},
+                        {"updated_at", iso8601_millis(u.updated_at)}};
+}
+
+std::optional<std::string> token_of(const Request& request)
+{
+    if (auto header = request.find(boost::beast::http::field::authorization); header != request.end()) {
+        const std::string_view value = trim_ascii(header->value());
+        const auto space = value.find(' ');
+        if (space != std::string_view::npos && iequals(value.substr(0, space), "Bearer")) {
+            const auto token = trim_ascii(value.substr(space + 1));
+            if (!token.empty()) return std::string(token);
+        }
+    }
+    if (auto header = request.find("x-access-token"); header != request.end()) {
+        const auto token = trim_ascii(header->value());
+        if (!token.empty()) return std::string(token);
+    }
+    return std::nullopt;
+}
+
+Authentication authenticate(const Request& request, const UserService& service)
+{
+    const auto token = token_of(request);
+    if (!token) return {std::nullopt, unauthorized("No token provided.", request)};
+    auto who = service.authenticate(*token);
+    if (who) return {std::move(*who), std::nullopt};
+    Error e = std::move(who).error();
+    // A deleted user's token is an invalid token here.
+    if (e.code == Errc::not_found) e.code = Errc::token_invalid;
+    return {std::nullopt, error(std::move(e), request)};
+}
+
+}  // namespace usermgmt::http::detail::users
