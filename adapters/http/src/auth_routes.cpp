@@ -315,36 +315,26 @@ Response reset_username_confirm(Call& call)
     return no_content(call);
 }
 
-Endpoint open(Response (*run)(Call&), bool hashes = false)
-{
-    return Endpoint{run, false, hashes};
-}
-
-Endpoint authenticated(Response (*run)(Call&), bool hashes = false)
-{
-    return Endpoint{run, true, hashes};
-}
-
 }  // namespace
 
 RouteTable auth_users_routes()
 {
     RouteTable t;
-    t.add("users/", bhttp_verb::get, authenticated(list_users));
-    t.add("users/", bhttp_verb::post, open(create_user, true));
-    t.add("users/activation/", bhttp_verb::post, open(activation));
-    t.add("users/resend_activation/", bhttp_verb::post, open(resend_activation));
-    t.add("users/reset_password/", bhttp_verb::post, open(reset_password));
-    t.add("users/reset_password_confirm/", bhttp_verb::post, open(reset_password_confirm, true));
-    t.add("users/reset_username/", bhttp_verb::post, open(reset_username));
-    t.add("users/reset_username_confirm/", bhttp_verb::post, open(reset_username_confirm));
-    t.add("users/set_password/", bhttp_verb::post, authenticated(set_password, true));
-    t.add("users/set_username/", bhttp_verb::post, authenticated(set_username, true));
+    t.add("users/", bhttp_verb::get, authenticated_endpoint(list_users));
+    t.add("users/", bhttp_verb::post, open_endpoint(create_user, true));
+    t.add("users/activation/", bhttp_verb::post, open_endpoint(activation));
+    t.add("users/resend_activation/", bhttp_verb::post, open_endpoint(resend_activation));
+    t.add("users/reset_password/", bhttp_verb::post, open_endpoint(reset_password));
+    t.add("users/reset_password_confirm/", bhttp_verb::post, open_endpoint(reset_password_confirm, true));
+    t.add("users/reset_username/", bhttp_verb::post, open_endpoint(reset_username));
+    t.add("users/reset_username_confirm/", bhttp_verb::post, open_endpoint(reset_username_confirm));
+    t.add("users/set_password/", bhttp_verb::post, authenticated_endpoint(set_password, true));
+    t.add("users/set_username/", bhttp_verb::post, authenticated_endpoint(set_username, true));
     for (const char* pattern : {"users/me/", "users/{}/"}) {
-        t.add(pattern, bhttp_verb::get, authenticated(get_user));
-        t.add(pattern, bhttp_verb::put, authenticated(update_user<true>));
-        t.add(pattern, bhttp_verb::patch, authenticated(update_user<false>));
-        t.add(pattern, bhttp_verb::delete_, authenticated(delete_user, true));
+        t.add(pattern, bhttp_verb::get, authenticated_endpoint(get_user));
+        t.add(pattern, bhttp_verb::put, authenticated_endpoint(update_user<true>));
+        t.add(pattern, bhttp_verb::patch, authenticated_endpoint(update_user<false>));
+        t.add(pattern, bhttp_verb::delete_, authenticated_endpoint(delete_user, true));
     }
     return t;
 }
@@ -357,9 +347,9 @@ std::vector<std::pair<std::string, Route>> auth_jwt_routes()
         r.endpoints[bhttp_verb::post] = std::move(e);
         return r;
     };
-    routes.emplace_back("jwt/create", post_only(open(jwt_create, true)));
-    routes.emplace_back("jwt/refresh", post_only(open(jwt_refresh)));
-    routes.emplace_back("jwt/verify", post_only(open(jwt_verify)));
+    routes.emplace_back("jwt/create", post_only(open_endpoint(jwt_create, true)));
+    routes.emplace_back("jwt/refresh", post_only(open_endpoint(jwt_refresh)));
+    routes.emplace_back("jwt/verify", post_only(open_endpoint(jwt_verify)));
     return routes;
 }
 

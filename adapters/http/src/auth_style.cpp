@@ -63,12 +63,6 @@ public:
     }
 
 private:
-    static Resolved answer(Response response)
-    {
-        auto shared = std::make_shared<Response>(std::move(response));
-        return Resolved{[shared] { return std::move(*shared); }, false};
-    }
-
     static Response with_allow(Response response, const Route& route)
     {
         response.set(bhttp::field::allow, route.allow());

@@ -12,6 +12,7 @@
 
 namespace usermgmt::http {
 namespace bhttp = boost::beast::http;
+using detail::answer;
 using detail::Resolved;
 
 struct Handler::Impl {
@@ -49,12 +50,6 @@ struct Handler::Impl {
     {
         const auto* style = style_of(detail::path_of(request.target()));
         return style ? style->message(status, text, request) : detail::detail_response(status, text, request);
-    }
-
-    static Resolved answer(Response response)
-    {
-        auto shared = std::make_shared<Response>(std::move(response));
-        return Resolved{[shared] { return std::move(*shared); }, false};
     }
 
     Response health(const Request& request) const

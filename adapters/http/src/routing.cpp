@@ -19,6 +19,12 @@ std::vector<std::string> split_path(std::string_view path, bool& trailing_slash)
 
 }  // namespace
 
+Resolved answer(Response response)
+{
+    auto shared = std::make_shared<Response>(std::move(response));
+    return Resolved{[shared] { return std::move(*shared); }, false};
+}
+
 const std::variant<Body, BodyProblem>& Call::body()
 {
     if (!body_) body_ = parse_body(request, BodyLimits{settings.max_json_depth, settings.max_multipart_parts});

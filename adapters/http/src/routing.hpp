@@ -68,10 +68,23 @@ private:
     bool case_insensitive_;
 };
 
+/// An endpoint open to all, and one that needs a valid token.
+inline Endpoint open_endpoint(Response (*run)(Call&), bool hashes = false)
+{
+    return Endpoint{run, false, hashes};
+}
+inline Endpoint authenticated_endpoint(Response (*run)(Call&), bool hashes = false)
+{
+    return Endpoint{run, true, hashes};
+}
+
 /// What a style decided: an endpoint to run (maybe on the worker pool) or an answer already.
 struct Resolved {
     std::function<Response()> run;
     bool hashes = false;
 };
+
+/// A decision that is already an answer.
+Resolved answer(Response response);
 
 }  // namespace usermgmt::http::detail

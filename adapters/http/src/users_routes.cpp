@@ -214,31 +214,21 @@ Response delete_user(Call& call)
 
 using bhttp_verb = boost::beast::http::verb;
 
-Endpoint open(Response (*run)(Call&), bool hashes = false)
-{
-    return Endpoint{run, false, hashes};
-}
-
-Endpoint authenticated(Response (*run)(Call&), bool hashes = false)
-{
-    return Endpoint{run, true, hashes};
-}
-
 }  // namespace
 
 RouteTable users_routes()
 {
     RouteTable t(true);
-    t.add("", bhttp_verb::post, open(create_user, true));
-    t.add("", bhttp_verb::get, authenticated(list_users));
-    t.add("login", bhttp_verb::post, open(login, true));
-    t.add("logout", bhttp_verb::post, authenticated(logout));
-    t.add("reset-password", bhttp_verb::post, open(reset_password));
-    t.add("valid-password-token", bhttp_verb::post, open(valid_password_token));
-    t.add("ResetPassword", bhttp_verb::post, open(reset_password_confirm, true));
-    t.add("{}", bhttp_verb::get, authenticated(get_user));
-    t.add("{}", bhttp_verb::put, authenticated(update_user, true));
-    t.add("{}", bhttp_verb::delete_, authenticated(delete_user));
+    t.add("", bhttp_verb::post, open_endpoint(create_user, true));
+    t.add("", bhttp_verb::get, authenticated_endpoint(list_users));
+    t.add("login", bhttp_verb::post, open_endpoint(login, true));
+    t.add("logout", bhttp_verb::post, authenticated_endpoint(logout));
+    t.add("reset-password", bhttp_verb::post, open_endpoint(reset_password));
+    t.add("valid-password-token", bhttp_verb::post, open_endpoint(valid_password_token));
+    t.add("ResetPassword", bhttp_verb::post, open_endpoint(reset_password_confirm, true));
+    t.add("{}", bhttp_verb::get, authenticated_endpoint(get_user));
+    t.add("{}", bhttp_verb::put, authenticated_endpoint(update_user, true));
+    t.add("{}", bhttp_verb::delete_, authenticated_endpoint(delete_user));
     return t;
 }
 

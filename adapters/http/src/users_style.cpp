@@ -67,12 +67,6 @@ public:
     }
 
 private:
-    static Resolved answer(Response response)
-    {
-        auto shared = std::make_shared<Response>(std::move(response));
-        return Resolved{[shared] { return std::move(*shared); }, false};
-    }
-
     const UserService& service_;
     const HttpSettings& settings_;
     RouteTable routes_;
