@@ -160,6 +160,9 @@ int main(int argc, char** argv)
     settings.auth_prefix = options.auth_prefix;
     settings.media_url = options.media_url;
     settings.auth_require_activation = options.auth_require_activation;
+    settings.users_prefix = options.users_prefix;
+    settings.users_require_activation = options.users_require_activation;
+    settings.users_access_token_lifetime = std::chrono::seconds(options.users_access_token_lifetime);
     settings.cors.allowed_origins = options.cors_origins;
     settings.cors.allow_credentials = options.cors_credentials;
     settings.hashing_threads = options.hashing_threads;

@@ -72,6 +72,11 @@ const std::vector<Option>& all_options()
         number("threads", "I/O threads", &Options::threads, 1, 256),
         number("hashing_threads", "password hashing threads (0: one per core)", &Options::hashing_threads, 0, 256),
         text("auth_prefix", "mount point of the Djoser-style routes", &Options::auth_prefix, false),
+        text("users_prefix", "mount point of the Express-style routes", &Options::users_prefix, false),
+        flag("users_require_activation", "/users registrations need e-mail activation (no token then)",
+             &Options::users_require_activation),
+        number("users_access_token_lifetime", "access token lifetime of the /users style, in seconds",
+               &Options::users_access_token_lifetime, 1, 31'536'000),
         text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
         {"cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
          [](Options& o, const std::string& v) {
@@ -224,7 +229,8 @@ std::string usage()
 {
     Options defaults;
     std::string out =
-        "usermgmt-server: the usermgmt HTTP API (Djoser-style routes under /auth/) on a SQLite file.\n\n"
+        "usermgmt-server: the usermgmt HTTP API (Djoser-style routes under /auth/, Express-style\n"
+        "routes under /users) on a SQLite file.\n\n"
         "Usage: usermgmt-server [--config FILE] [--OPTION VALUE ...]\n\n"
         "Each setting comes from, in rising priority: its default, the JSON config file (key),\n"
         "the environment (USERMGMT_KEY), the command line (--key). Options:\n\n"

@@ -17,6 +17,9 @@ struct Options {
     unsigned threads = 2;
     unsigned hashing_threads = 0;
     std::string auth_prefix = "/auth/";
+    std::string users_prefix = "/users";
+    bool users_require_activation = false;
+    unsigned users_access_token_lifetime = 86400;
     std::string media_url = "/media/";
     std::vector<std::string> cors_origins;
     bool cors_credentials = false;
