@@ -12,7 +12,20 @@ std::int64_t UserService::Impl::now_seconds() const
 
 Result<StoredUser> UserService::Impl::load(UserId id) const
 {
-    return store->find_user(id);
+    if (auto cached = cache->user(id)) return std::move(*cached);
+    const auto epoch = cache->epoch();
+    auto found = store->find_user(id);
+    if (found) cache->put_user(*found, epoch);
+    return found;
+}
+
+Result<SessionRecord> UserService::Impl::load_session(const std::string& id) const
+{
+    if (auto cached = cache->session(id)) return std::move(*cached);
+    const auto epoch = cache->epoch();
+    auto found = store->find_session(id);
+    if (found) cache->put_session(*found, epoch);
+    return found;
 }
 
 Result<StoredUser> UserService::Impl::modify_user(
@@ -31,6 +44,8 @@ Result<StoredUser> UserService::Impl::modify_user(
         written = std::move(*row);
         return {};
     });
+    // Whatever the outcome, the row may have changed: the next read goes to the database.
+    cache->invalidate_user(id);
     if (!done) return std::move(done).error();
     return std::move(*written);
 }
@@ -159,7 +174,7 @@ Result<std::pair<TokenClaims, StoredUser>> UserService::Impl::check_token(std::s
     if (!user) return user.error().code == Errc::not_found ? fail(Errc::not_found, "token of a deleted user")
                                                            : std::move(user).error();
     if (!user->user.is_active) return fail(Errc::inactive_account, "user is inactive");
-    auto session = store->find_session(claims->session_id);
+    auto session = load_session(claims->session_id);
     if (!session) {
         return session.error().code == Errc::not_found ? fail(Errc::token_invalid, "unknown session")
                                                        : std::move(session).error();

@@ -3,6 +3,7 @@
 
 #include "usermgmt/user_service.hpp"
 
+#include "read_cache.hpp"
 #include "validation.hpp"
 
 #include <functional>
@@ -20,6 +21,8 @@ struct UserService::Impl {
     std::unique_ptr<MediaStore> media;
     std::unique_ptr<Clock> clock;
     std::shared_ptr<const detail::PasswordValidator> passwords;
+    /// Users and sessions by id; every write below invalidates what it changed, after commit.
+    std::unique_ptr<detail::ReadCache> cache;
 
     // A hash of a random password, verified against when the account does not exist, so that a
     // login for an unknown name costs the same time as one for a known name.
@@ -30,7 +33,10 @@ struct UserService::Impl {
     std::int64_t now_seconds() const;
 
     // ---- users -----------------------------------------------------------------------------
+    /// A user by id, from the cache when it holds it.
     Result<StoredUser> load(UserId id) const;
+    /// A session by id, from the cache when it holds it.
+    Result<SessionRecord> load_session(const std::string& id) const;
     /// Re-reads a user inside a write transaction, applies `change` and writes it back, so a
     /// concurrent update of other fields is never lost. Returns the row as written.
     Result<StoredUser> modify_user(UserId id, const std::function<Result<void>(StoredUser&)>& change,

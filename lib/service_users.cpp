@@ -152,7 +152,9 @@ Result<void> UserService::delete_user(const Principal& who, UserId id,
     if (!target) return std::move(target).error();
     if (!Impl::may_manage(who, target->user)) return fail(Errc::forbidden, "staff may not delete a superuser");
     // Sessions, tokens and memberships go with the row (ON DELETE CASCADE).
-    if (auto ok = m.store->erase_user(id); !ok) return ok;
+    auto erased = m.store->erase_user(id);
+    m.cache->invalidate_user(id);
+    if (!erased) return erased;
     m.drop_media(target->user, User{});
     return {};
 }
@@ -201,7 +203,9 @@ Result<void> UserService::create_group(const Principal& who, std::string_view na
 Result<void> UserService::delete_group(const Principal& who, std::string_view name) const
 {
     if (!who.is_staff) return fail(Errc::forbidden, "only staff manage groups");
-    return impl_->store->erase_group(name);
+    auto erased = impl_->store->erase_group(name);
+    impl_->cache->clear();  // the group's members changed
+    return erased;
 }
 
 Result<std::vector<std::string>> UserService::list_groups(const Principal& who) const

@@ -45,6 +45,7 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     impl->notifier = ports.notifier ? std::move(ports.notifier) : std::make_unique<NullNotifier>();
     impl->media = std::move(ports.media);
     impl->clock = ports.clock ? std::move(ports.clock) : std::make_unique<SystemClock>();
+    impl->cache = std::make_unique<detail::ReadCache>(config.cache_capacity);
     impl->config = std::move(config);
     return std::unique_ptr<UserService>(new UserService(std::move(impl)));
 }
@@ -209,6 +210,7 @@ Result<void> UserService::activate(const OneTimeCode& code) const
         stored = std::move(*row);
         return {};
     });
+    m.cache->invalidate_user(stored.user.id);
     if (!done) return done;
     if (m.config.send_activation_confirmation) m.notify(NotificationKind::activation_confirmed, stored.user);
     return {};
@@ -313,12 +315,16 @@ Result<Principal> UserService::authenticate(std::string_view access_token) const
 
 Result<void> UserService::logout(const Principal& who) const
 {
-    return impl_->store->end_session(who.session_id, impl_->now());
+    auto ended = impl_->store->end_session(who.session_id, impl_->now());
+    impl_->cache->invalidate_session(who.session_id);
+    return ended;
 }
 
 Result<void> UserService::purge_expired() const
 {
-    return impl_->store->purge_expired(impl_->now());
+    auto purged = impl_->store->purge_expired(impl_->now());
+    impl_->cache->clear();
+    return purged;
 }
 
 Result<void> UserService::health() const

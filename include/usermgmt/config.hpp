@@ -60,6 +60,11 @@ struct Config {
     /// Largest page `list_users` returns.
     std::int64_t max_page_size = 1000;
 
+    /// Users and sessions kept in memory so that checking a token reads no database row. 0 turns
+    /// the cache off: needed when other processes also write the same database, as the cache
+    /// only sees this process's changes.
+    std::size_t cache_capacity = 100000;
+
     /// Largest avatar image `set_avatar` accepts.
     std::size_t max_avatar_bytes = 5u * 1024u * 1024u;
 

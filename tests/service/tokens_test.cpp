@@ -205,3 +205,33 @@ TEST_CASE("Tokens of deleted and deactivated users are refused everywhere", "[se
     CHECK(f.service->verify_token(fresh->access).error().code == Errc::token_invalid);
     CHECK(f.service->refresh(fresh->refresh).error().code == Errc::token_invalid);
 }
+
+TEST_CASE("Without the read cache every flow works the same", "[service][cache]")
+{
+    ServiceFixture f([](Config& c) { c.cache_capacity = 0; });
+    f.make_user("nia");
+    auto tokens = f.service->login("nia", good_password);
+    auto who = f.service->authenticate(tokens->access);
+    REQUIRE(who);
+    REQUIRE(f.service->logout(*who));
+    CHECK(f.service->authenticate(tokens->access).error().code == Errc::token_invalid);
+}
+
+TEST_CASE("A cached session ends at once with logout and password changes", "[service][cache]")
+{
+    ServiceFixture f;
+    f.make_user("ola");
+    auto first = f.service->login("ola", good_password);
+    auto second = f.service->login("ola", good_password);
+    // Authenticate twice so both sessions and the user are in the cache.
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(f.service->authenticate(first->access));
+        REQUIRE(f.service->authenticate(second->access));
+    }
+    const Principal who = *f.service->authenticate(first->access);
+    REQUIRE(f.service->set_password(who, PasswordChange{good_password, "Another-Secret-Phrase-8", std::nullopt}));
+    CHECK(f.service->authenticate(second->access).error().code == Errc::token_invalid);
+    CHECK(f.service->authenticate(first->access));
+    REQUIRE(f.service->logout(who));
+    CHECK(f.service->authenticate(first->access).error().code == Errc::token_invalid);
+}

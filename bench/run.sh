@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The benchmark suite: one command (see docs/performance.md).
+#
+#   bench/run.sh            # 1,000,000 users, 15 s per scenario, 64 connections
+#   BENCH_USERS=100000 BENCH_SECONDS=10 bench/run.sh
+#
+# Builds in Release, seeds a fresh database through the core, starts the example server and the
+# baseline server on loopback, runs each scenario with wrk, and writes bench/results/latest.json
+# and the results table of docs/performance.md. Every scenario is bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+USERS=${BENCH_USERS:-1000000}
+SECONDS_PER=${BENCH_SECONDS:-15}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-$(nproc)}
+LOGIN_USERS=${BENCH_LOGIN_USERS:-64}
+PASSWORD="correct-Horse-battery-9"
+OPS=2
+MEMORY_KIB=19456
+PORT=${BENCH_PORT:-18080}
+BASE_PORT=$((PORT + 1))
+
+scripts/install-deps.sh
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk; }
+
+build=build-release
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUSERMGMT_BUILD_TESTS=OFF -DUSERMGMT_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" --target usermgmt-server usermgmt-bench-baseline usermgmt-bench-seed usermgmt-bench-pwhash
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+wait_up() { for _ in $(seq 1 500); do curl -fs "http://127.0.0.1:$1/$2" >/dev/null 2>&1 && return 0; sleep 0.01; done; return 1; }
+json_field() { sed -E "s/.*\"$2\":\"?([^\",}]*).*/\1/" <<<"$1"; }
+
+echo "seeding $USERS users ..." >&2
+mkdir -p "$work/data"
+seed=$("$build/bench/usermgmt-bench-seed" "$work/data/users.db" "$USERS" "$LOGIN_USERS" "$OPS" "$MEMORY_KIB" "$PASSWORD")
+
+server_args=(--listen "127.0.0.1:$PORT" --data-dir "$work/data" --mail-outbox "$work/outbox" --threads "$THREADS"
+             --log-requests false --access-token-lifetime 7200 --argon2-ops "$OPS" --argon2-memory-kib "$MEMORY_KIB")
+# Start-up on an existing database: from exec to the first answered request.
+start=$(now_ms)
+"$build/examples/server/usermgmt-server" "${server_args[@]}" 2>"$work/server.log" &
+server=$!
+pids+=("$server")
+wait_up "$PORT" healthz
+startup_ms=$(( $(now_ms) - start ))
+sleep 1
+idle_rss=$(rss_kib "$server" VmRSS)
+
+"$build/bench/usermgmt-bench-baseline" "$BASE_PORT" "$THREADS" &
+pids+=("$!")
+wait_up "$BASE_PORT" ""
+
+login() {
+  curl -fs -X POST "http://127.0.0.1:$PORT/auth/jwt/create/" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" | sed -E 's/.*"access":"([^"]+)".*/\1/'
+}
+user_token=$(login bench-login-0)
+staff_token=$(login bench-staff)
+user_id=$(curl -fs "http://127.0.0.1:$PORT/users" -H "Authorization: Bearer $user_token" | sed -E 's/.*"_id":"([0-9]+)".*/\1/')
+
+export BENCH_USERS=$USERS BENCH_LOGIN_USERS=$LOGIN_USERS BENCH_PASSWORD=$PASSWORD BENCH_RUN=$$
+scenario() { # name url script token [connections]
+  BENCH_TOKEN="$4" wrk -t2 -c"${5:-$CONNECTIONS}" -d"${SECONDS_PER}s" --timeout 10s -s "bench/lua/$3" "$2" | tail -n 1
+}
+
+echo "running scenarios, ${SECONDS_PER}s each ..." >&2
+base=$(scenario baseline "http://127.0.0.1:$BASE_PORT/" get.lua "$user_token")
+s1=$(scenario me "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
+s2=$(scenario user "http://127.0.0.1:$PORT/users/$user_id" get.lua "$user_token")
+s3=$(scenario pages "http://127.0.0.1:$PORT/auth/users/" pages.lua "$staff_token")
+s4=$(scenario login "http://127.0.0.1:$PORT/auth/jwt/create/" login.lua "" 16)
+peak_rss=$(rss_kib "$server" VmHWM)
+s5=$(scenario register "http://127.0.0.1:$PORT/auth/users/" register.lua "" 16)
+# (6): GET me while a login storm runs beside it.
+storm_out="$work/storm.json"
+(scenario login "http://127.0.0.1:$PORT/auth/jwt/create/" login.lua "" 16 >"$storm_out") &
+storm=$!
+sleep 1
+s6=$(scenario me-under-storm "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
+wait "$storm"
+s7=$("$build/bench/usermgmt-bench-pwhash" "$THREADS" 10 "$OPS" "$MEMORY_KIB")
+
+ratio() { awk -v a="$(json_field "$1" rps)" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+base_rps=$(json_field "$base" rps)
+hash_rps=$(json_field "$s7" per_second)
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -n 1)"
+date_utc=$(date -u +%Y-%m-%dT%H:%MZ)
+command="BENCH_USERS=$USERS BENCH_SECONDS=$SECONDS_PER BENCH_CONNECTIONS=$CONNECTIONS bench/run.sh"
+
+mkdir -p bench/results
+cat > bench/results/latest.json <<JSON
+{"date":"$date_utc","machine":"$machine","command":"$command","users":$USERS,"threads":$THREADS,
+ "seed":$seed,"startup_ms":$startup_ms,"idle_rss_kib":$idle_rss,"peak_rss_during_login_kib":$peak_rss,
+ "baseline":$base,
+ "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
+ "login_storm_beside_me":$(cat "$storm_out"),"raw_argon2id":$s7}
+JSON
+
+row() { # label result ratio-to
+  printf '| %s | %s | %s | %s | %s |\n' "$1" "$(json_field "$2" rps)" "$(json_field "$2" p50_ms)" \
+    "$(json_field "$2" p99_ms)" "$3"
+}
+{
+  echo "<!-- results: written by bench/run.sh -->"
+  echo "Measured $date_utc on $machine, with \`$command\`"
+  echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, 16 for the hashing scenarios)."
+  echo
+  echo "| scenario | requests/s | p50 ms | p99 ms | ratio |"
+  echo "|---|---|---|---|---|"
+  row "baseline Beast server (fixed 200 JSON)" "$base" "1.00 (baseline)"
+  row "(1) GET /auth/users/me/" "$s1" "$(ratio "$s1" "$base_rps") of baseline"
+  row "(2) GET /users/:id" "$s2" "$(ratio "$s2" "$base_rps") of baseline"
+  row "(3) GET /auth/users/?limit=50&offset=random, staff" "$s3" "$(ratio "$s3" "$base_rps") of baseline"
+  row "(4) POST /auth/jwt/create/ (login storm)" "$s4" "$(ratio "$s4" "$hash_rps") of raw Argon2id"
+  row "(5) POST /auth/users/ (registrations)" "$s5" "$(ratio "$s5" "$hash_rps") of raw Argon2id"
+  row "(6) GET /auth/users/me/ beside a login storm" "$s6" "$(ratio "$s6" "$(json_field "$s1" rps)") of (1) alone"
+  echo "| (7) raw crypto_pwhash_str, $THREADS threads, m=${MEMORY_KIB} KiB t=$OPS | $hash_rps | | | ceiling of (4) and (5) |"
+  echo
+  echo "Start-up to the first answered request: ${startup_ms} ms. Idle RSS: $((idle_rss / 1024)) MiB."
+  echo "Peak RSS after the login storm: $((peak_rss / 1024)) MiB. Seeding: $(json_field "$seed" seconds) s."
+  echo "Errors (socket / non-2xx): see bench/results/latest.json."
+  echo "<!-- /results -->"
+} > "$work/table.md"
+if grep -q '<!-- results' docs/performance.md 2>/dev/null; then
+  awk -v table="$work/table.md" '
+    /<!-- results/ { while ((getline line < table) > 0) print line; skip = 1; next }
+    /<!-- \/results -->/ { skip = 0; next }
+    !skip { print }' docs/performance.md > "$work/perf.md" && cp "$work/perf.md" docs/performance.md
+else
+  cat "$work/table.md" >> docs/performance.md
+fi
+cat "$work/table.md"

@@ -1,0 +1,53 @@
+#pragma once
+// In-memory caches of the rows every authenticated request reads: users by id and sessions by
+// id. Thread-safe and bounded. Writers invalidate after they commit; a reader caches what it
+// read only if no invalidation happened since it began reading (an epoch counter), so a slow
+// reader can never put back a row older than a write it raced with.
+//
+// They assume that this process makes every change to the database (as the example server
+// does). A deployment where several processes write one database turns them off
+// (Config::cache_capacity = 0).
+
+#include "usermgmt/user_store.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace usermgmt::detail {
+
+class ReadCache {
+public:
+    explicit ReadCache(std::size_t capacity) : capacity_(capacity) {}
+
+    /// The epoch to pass to `put_*` for a read that starts now.
+    std::uint64_t epoch() const;
+
+    std::optional<StoredUser> user(UserId id) const;
+    void put_user(const StoredUser& user, std::uint64_t read_epoch);
+    std::optional<SessionRecord> session(const std::string& id) const;
+    void put_session(const SessionRecord& session, std::uint64_t read_epoch);
+
+    /// After a committed change of a user: drops the user and every cached session of it.
+    void invalidate_user(UserId id);
+    /// After a committed change of one session.
+    void invalidate_session(const std::string& id);
+    /// After a change that touches many users (a deleted group) or many sessions (a purge).
+    void clear();
+
+private:
+    bool enabled() const { return capacity_ > 0; }
+    void drop_session_locked(const std::string& id);
+
+    std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::uint64_t epoch_ = 0;
+    std::unordered_map<UserId, StoredUser> users_;
+    std::unordered_map<std::string, SessionRecord> sessions_;
+    std::unordered_map<UserId, std::vector<std::string>> sessions_of_;
+};
+
+}  // namespace usermgmt::detail
