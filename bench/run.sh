@@ -75,7 +75,9 @@ echo "running scenarios, ${SECONDS_PER}s each ..." >&2
 base=$(scenario baseline "http://127.0.0.1:$BASE_PORT/" get.lua "$user_token")
 s1=$(scenario me "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
 s2=$(scenario user "http://127.0.0.1:$PORT/users/$user_id" get.lua "$user_token")
-s3=$(scenario pages "http://127.0.0.1:$PORT/auth/users/" pages.lua "$staff_token")
+# (3) measures the time of one page, so one connection per server thread: at 64 connections
+# it would measure the queue in front of them.
+s3=$(scenario pages "http://127.0.0.1:$PORT/auth/users/" pages.lua "$staff_token" "$THREADS")
 s4=$(scenario login "http://127.0.0.1:$PORT/auth/jwt/create/" login.lua "" 16)
 peak_rss=$(rss_kib "$server" VmHWM)
 s5=$(scenario register "http://127.0.0.1:$PORT/auth/users/" register.lua "" 16)
@@ -111,7 +113,7 @@ row() { # label result ratio-to
 {
   echo "<!-- results: written by bench/run.sh -->"
   echo "Measured $date_utc on $machine, with \`$command\`"
-  echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, 16 for the hashing scenarios)."
+  echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, $THREADS for (3), 16 for the hashing scenarios)."
   echo
   echo "| scenario | requests/s | p50 ms | p99 ms | ratio |"
   echo "|---|---|---|---|---|"

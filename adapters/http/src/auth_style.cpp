@@ -72,7 +72,10 @@ private:
     static Response redirect(std::string location, std::string_view target, const Request& request)
     {
         const auto query = query_of(target);
-        if (!query.empty()) location += "?" + std::string(query);
+        if (!query.empty()) {
+            location += '?';
+            location += query;
+        }
         Response response{bhttp::status::moved_permanently, request.version()};
         response.set(bhttp::field::location, location);
         response.keep_alive(request.keep_alive());
