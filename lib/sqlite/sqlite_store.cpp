@@ -148,7 +148,11 @@ public:
             if (!q.username_prefix.empty()) s.bind(4, like_prefix(q.username_prefix));
         };
         UserPage page;
-        auto s = c_.prepare(user_columns + "WHERE 1" + where + " ORDER BY id LIMIT ?1 OFFSET ?2");
+        // Two steps: the id at the offset (walking the narrow id index, not the rows), then one
+        // window of rows from it. A plain OFFSET would step over every skipped row's record.
+        const std::string first_id = "(SELECT id FROM users" + std::string(where.empty() ? " INDEXED BY users_by_id" : "") +
+                                     " WHERE 1" + where + " ORDER BY id LIMIT 1 OFFSET ?2)";
+        auto s = c_.prepare(user_columns + "WHERE 1" + where + " AND id >= " + first_id + " ORDER BY id LIMIT ?1");
         if (!s) return std::move(s).error();
         (*s)->bind(1, q.limit).bind(2, q.offset);
         bind_filters(**s);

@@ -94,6 +94,33 @@ TEST_CASE("SQLite: an older database is upgraded in place", "[sqlite]")
     CHECK((*again)->insert_user(contract_user("upgraded")));
 }
 
+TEST_CASE("SQLite: a version 1 database gets migration 2 and keeps its data", "[sqlite]")
+{
+    test::TempDir dir;
+    {
+        auto store = open_sqlite_store(dir / "users.db");
+        REQUIRE(store);
+        REQUIRE((*store)->insert_user(contract_user("kept")));
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
+    // Make it look as version 1 wrote it.
+    REQUIRE(sqlite3_exec(db, "DROP INDEX users_by_id; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto upgraded = open_sqlite_store(dir / "users.db");
+    REQUIRE(upgraded);
+    CHECK((*upgraded)->find_user_by_username("kept"));
+    CHECK((*upgraded)->list_users(ListQuery{10, 0, "", ""})->users.size() == 1);
+    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'users_by_id'", -1, &s, nullptr) ==
+            SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(s, 0) == 1);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 TEST_CASE("SQLite: a path that cannot be opened is a storage failure", "[sqlite]")
 {
     test::TempDir dir;
