@@ -143,7 +143,7 @@ std::string UserService::Impl::sign(TokenType type, UserId user, const std::stri
     return detail::sign_jwt(config.jwt_secret, claims);
 }
 
-Result<TokenPair> UserService::Impl::open_session(const User& user, const TokenOptions& options) const
+std::pair<SessionRecord, TokenPair> UserService::Impl::new_session(UserId user, const TokenOptions& options) const
 {
     const TimePoint at = now();
     const std::int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
@@ -153,15 +153,20 @@ Result<TokenPair> UserService::Impl::open_session(const User& user, const TokenO
 
     SessionRecord session;
     session.id = detail::to_hex(detail::random_bytes(16));
-    session.user_id = user.id;
+    session.user_id = user;
     session.created_at = at;
     session.expires_at = at + session_lifetime;
-    if (auto ok = store->create_session(session); !ok) return std::move(ok).error();
-
     TokenPair pair;
-    pair.access = sign(TokenType::access, user.id, session.id, iat, iat + access_lifetime.count());
-    pair.refresh = sign(TokenType::refresh, user.id, session.id, iat, iat + config.refresh_token_lifetime.count());
-    return pair;
+    pair.access = sign(TokenType::access, user, session.id, iat, iat + access_lifetime.count());
+    pair.refresh = sign(TokenType::refresh, user, session.id, iat, iat + config.refresh_token_lifetime.count());
+    return {std::move(session), std::move(pair)};
+}
+
+Result<TokenPair> UserService::Impl::open_session(const User& user, const TokenOptions& options) const
+{
+    auto [session, tokens] = new_session(user.id, options);
+    if (auto ok = store->create_session(session); !ok) return std::move(ok).error();
+    return std::move(tokens);
 }
 
 Result<std::pair<TokenClaims, StoredUser>> UserService::Impl::check_token(std::string_view token,
@@ -183,21 +188,34 @@ Result<std::pair<TokenClaims, StoredUser>> UserService::Impl::check_token(std::s
     return std::pair{std::move(*claims), std::move(*user)};
 }
 
-Result<void> UserService::Impl::send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
-                                              std::chrono::seconds lifetime, std::string_view origin) const
+std::pair<TokenRecord, std::string> UserService::Impl::new_one_time(UserId user, TokenPurpose purpose,
+                                                                     std::chrono::seconds lifetime) const
 {
     std::string raw = detail::to_hex(detail::random_bytes(32));
     TokenRecord record;
     record.purpose = purpose;
-    record.user_id = user.id;
+    record.user_id = user;
     record.digest = detail::sha256(raw);
     record.created_at = now();
     record.expires_at = record.created_at + lifetime;
-    if (auto ok = store->put_token(record); !ok) return ok;
-    Notification n{kind, user, encode_uid(user.id), raw, record.expires_at, std::string(origin)};
+    return {std::move(record), std::move(raw)};
+}
+
+void UserService::Impl::notify_token(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
+                                     std::string_view origin) const
+{
+    Notification n{kind, user, encode_uid(user.id), raw, expires_at, std::string(origin)};
     notifier->notify(n);
     detail::wipe(n.token);
     detail::wipe(raw);
+}
+
+Result<void> UserService::Impl::send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
+                                              std::chrono::seconds lifetime, std::string_view origin) const
+{
+    auto [record, raw] = new_one_time(user.id, purpose, lifetime);
+    if (auto ok = store->put_token(record); !ok) return ok;
+    notify_token(kind, user, raw, record.expires_at, origin);
     return {};
 }
 

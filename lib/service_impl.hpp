@@ -65,7 +65,9 @@ struct UserService::Impl {
     Error not_visible() const;
 
     // ---- sessions and tokens ---------------------------------------------------------------
-    /// Opens a session for `user` and signs its two tokens.
+    /// A new session of `user` and its two signed tokens; nothing is stored yet.
+    std::pair<SessionRecord, TokenPair> new_session(UserId user, const TokenOptions& options) const;
+    /// Opens a session for `user` (stores it) and signs its two tokens.
     Result<TokenPair> open_session(const User& user, const TokenOptions& options) const;
     std::string sign(TokenType type, UserId user, const std::string& session, std::int64_t issued_at,
                      std::int64_t expires_at) const;
@@ -74,6 +76,12 @@ struct UserService::Impl {
                                                            std::optional<TokenType> expected) const;
 
     // ---- one-time tokens -------------------------------------------------------------------
+    /// A new one-time token: the record to store and the raw token to send.
+    std::pair<TokenRecord, std::string> new_one_time(UserId user, TokenPurpose purpose,
+                                                     std::chrono::seconds lifetime) const;
+    /// Hands a raw one-time token to the notifier, then wipes it.
+    void notify_token(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
+                      std::string_view origin = {}) const;
     /// Stores a new one-time token for `user` and sends its notification.
     Result<void> send_one_time(const User& user, TokenPurpose purpose, NotificationKind kind,
                                std::chrono::seconds lifetime, std::string_view origin = {}) const;

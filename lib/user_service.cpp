@@ -144,24 +144,32 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
         u.avatar = std::move(*key);
         u.avatar_is_media = true;
     }
-    auto stored = m.store->insert_user(record);
-    if (!stored) {
+    // The row, its activation token or its first session: one transaction, one commit.
+    std::optional<StoredUser> stored;
+    std::pair<TokenRecord, std::string> activation;
+    std::optional<TokenPair> tokens;
+    auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
+        auto inserted = s.insert_user(record);
+        if (!inserted) return std::move(inserted).error();
+        stored = std::move(*inserted);
+        if (!activate_now) {
+            activation = m.new_one_time(stored->user.id, TokenPurpose::activation, m.config.activation_token_lifetime);
+            return s.put_token(activation.first);
+        }
+        if (in.issue_tokens) {
+            auto [session, pair] = m.new_session(stored->user.id, TokenOptions{in.access_token_lifetime});
+            tokens = std::move(pair);
+            return s.create_session(session);
+        }
+        return {};
+    });
+    if (!done) {
         m.drop_media(u, User{});  // the row did not take the file: do not leave an orphan
-        return UserService::Impl::unique_violation(std::move(stored).error());
+        return UserService::Impl::unique_violation(std::move(done).error());
     }
-
-    Registration out{stored->user, std::nullopt};
-    if (!activate_now) {
-        if (auto ok = m.send_one_time(out.user, TokenPurpose::activation, NotificationKind::activation,
-                                      m.config.activation_token_lifetime);
-            !ok)
-            return std::move(ok).error();
-    } else if (in.issue_tokens) {
-        auto tokens = m.open_session(out.user, TokenOptions{in.access_token_lifetime});
-        if (!tokens) return std::move(tokens).error();
-        out.tokens = std::move(*tokens);
-    }
-    return out;
+    if (!activate_now)
+        m.notify_token(NotificationKind::activation, stored->user, activation.second, activation.first.expires_at);
+    return Registration{std::move(stored->user), std::move(tokens)};
 }
 
 }  // namespace
@@ -261,14 +269,19 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
         if (auto fresh = m.hash_password(password)) rehashed = std::move(*fresh);
     }
     const std::string verified_hash = user->password_hash;
-    auto updated = m.modify_user(user->user.id, [&](StoredUser& row) -> Result<void> {
-        row.user.last_login = m.now();
-        // Only if nobody changed the password meanwhile.
-        if (rehashed && row.password_hash == verified_hash) row.password_hash = *rehashed;
-        return {};
-    });
+    // last_login and the new session in one transaction: one commit (one fsync) per login.
+    auto [session, tokens] = m.new_session(user->user.id, options);
+    auto updated = m.modify_user(
+        user->user.id,
+        [&](StoredUser& row) -> Result<void> {
+            row.user.last_login = m.now();
+            // Only if nobody changed the password meanwhile.
+            if (rehashed && row.password_hash == verified_hash) row.password_hash = *rehashed;
+            return {};
+        },
+        [&](UserStore& s, const StoredUser&) { return s.create_session(session); });
     if (!updated) return std::move(updated).error();
-    return m.open_session(updated->user, options);
+    return std::move(tokens);
 }
 
 Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
