@@ -49,8 +49,11 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
     std::optional<std::string> new_hash;
     if (patch.password) {
         const User& u = current->user;
-        const detail::PasswordContext context{u.username, patch.first_name.value_or(u.first_name),
-                                              patch.last_name.value_or(u.last_name), email.value_or(u.email)};
+        // The attributes the user will have after this update (kept alive for the views).
+        const std::string first = patch.first_name.value_or(u.first_name);
+        const std::string last = patch.last_name.value_or(u.last_name);
+        const std::string address = email.value_or(u.email);
+        const detail::PasswordContext context{u.username, first, last, address};
         m.check_new_password("password", *patch.password, &context, errors);
     }
     if (!errors.empty() || !taken.empty()) return Impl::field_failure(std::move(errors), taken);

@@ -200,7 +200,8 @@ Result<void> UserService::activate(const OneTimeCode& code) const
     // A used activation link of an active account is "stale" (403), as in Djoser.
     auto found = m.resolve(code, TokenPurpose::activation, true);
     if (!found) return std::move(found).error();
-    auto& [token, stored] = *found;
+    const TokenRecord& token = found->first;
+    StoredUser& stored = found->second;
     if (stored.user.is_active) return fail(Errc::stale_token, "account already active");
     if (token.used) return field_error("token", "Invalid token for given user.");
 
@@ -270,7 +271,8 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
     }
     const std::string verified_hash = user->password_hash;
     // last_login and the new session in one transaction: one commit (one fsync) per login.
-    auto [session, tokens] = m.new_session(user->user.id, options);
+    auto opened = m.new_session(user->user.id, options);
+    const SessionRecord& session = opened.first;
     auto updated = m.modify_user(
         user->user.id,
         [&](StoredUser& row) -> Result<void> {
@@ -281,7 +283,7 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
         },
         [&](UserStore& s, const StoredUser&) { return s.create_session(session); });
     if (!updated) return std::move(updated).error();
-    return std::move(tokens);
+    return std::move(opened.second);
 }
 
 Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
