@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev           # HTTP adapter (Boost 1.74, the default, has no Boost.JSON)
   catch2                                           # tests (Catch2 2.13)
   python3 python3-jwt                              # tests: an independent JWT implementation
+  clang libclang-rt-14-dev                         # fuzzers and sanitizer builds
 )
 
 missing=()

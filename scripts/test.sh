@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test. The README's test command.
+# Installs what is missing, builds everything and runs every test: the suite, the suite under
+# sanitizers, and the fuzzers (FUZZ_SECONDS each, 60 by default). The README's test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -7,3 +8,6 @@ build=${USERMGMT_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSERMGMT_BUILD_TESTS=ON
 cmake --build "$build"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+# The same tests under ASan + UBSan (and TSan for the concurrent ones), then the fuzzers.
+scripts/test-sanitizers.sh
+scripts/fuzz.sh

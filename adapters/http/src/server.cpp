@@ -33,18 +33,11 @@ class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket&& socket, const Handler& handler, const ServerSettings& settings,
             std::shared_ptr<Registry> registry)
-        : stream_(std::move(socket)), handler_(handler), settings_(settings), registry_(std::move(registry))
+        : registration_{std::move(registry), this}, stream_(std::move(socket)), handler_(handler), settings_(settings)
     {
         beast::error_code ec;
         const auto endpoint = stream_.socket().remote_endpoint(ec);
         if (!ec) peer_.address = endpoint.address().to_string();
-    }
-
-    ~Session()
-    {
-        std::lock_guard lock(registry_->mutex);
-        registry_->sessions.erase(this);
-        registry_->changed.notify_all();
     }
 
     void run()
@@ -154,12 +147,24 @@ private:
         stream_.close();
     }
 
+    // Leaves the registry when the session is gone. Declared first, so destroyed last: the
+    // server waits for the registry to empty before it destroys the io_context, and the stream
+    // below still needs it while it is destroyed (possibly on a worker thread).
+    struct Registration {
+        std::shared_ptr<Registry> registry;
+        Session* session;
+        ~Registration()
+        {
+            std::lock_guard lock(registry->mutex);
+            registry->sessions.erase(session);
+            registry->changed.notify_all();
+        }
+    } registration_;
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     const Handler& handler_;
     const ServerSettings& settings_;
-    std::shared_ptr<Registry> registry_;
     Peer peer_;
     bool busy_ = false;
     bool closing_ = false;
