@@ -43,7 +43,7 @@ mkdir -p "$work/data"
 seed=$("$build/bench/usermgmt-bench-seed" "$work/data/users.db" "$USERS" "$LOGIN_USERS" "$OPS" "$MEMORY_KIB" "$PASSWORD")
 
 server_args=(--listen "127.0.0.1:$PORT" --data-dir "$work/data" --mail-outbox "$work/outbox" --threads "$THREADS"
-             --log-requests false --access-token-lifetime 7200 --argon2-ops "$OPS" --argon2-memory-kib "$MEMORY_KIB")
+             --log-requests false --throttle false --access-token-lifetime 7200 --argon2-ops "$OPS" --argon2-memory-kib "$MEMORY_KIB")
 # Start-up on an existing database: from exec to the first answered request.
 start=$(now_ms)
 "$build/examples/server/usermgmt-server" "${server_args[@]}" 2>"$work/server.log" &

@@ -3,6 +3,7 @@
 
 #include "usermgmt/user_service.hpp"
 
+#include "rate_limiter.hpp"
 #include "read_cache.hpp"
 #include "validation.hpp"
 
@@ -23,6 +24,7 @@ struct UserService::Impl {
     std::shared_ptr<const detail::PasswordValidator> passwords;
     /// Users and sessions by id; every write below invalidates what it changed, after commit.
     std::unique_ptr<detail::ReadCache> cache;
+    mutable detail::RateLimiter limiter;
 
     // A hash of a random password, verified against when the account does not exist, so that a
     // login for an unknown name costs the same time as one for a known name.

@@ -335,6 +335,43 @@ Result<void> UserService::logout(const Principal& who) const
     return ended;
 }
 
+Result<void> UserService::throttle(Attempt attempt, std::string_view client, std::string_view account) const
+{
+    const Impl& m = *impl_;
+    const ThrottleConfig& t = m.config.throttle;
+    if (!t.enabled) return {};
+    struct Limits {
+        const char* name;
+        const RateLimit* per_client;
+        const RateLimit* per_account;
+    };
+    const Limits limits = [&]() -> Limits {
+        switch (attempt) {
+        case Attempt::login: return {"login", &t.login_per_client, &t.login_per_account};
+        case Attempt::registration: return {"registration", &t.registration_per_client, nullptr};
+        case Attempt::activation: return {"activation", &t.activation_per_client, nullptr};
+        case Attempt::resend_activation: return {"resend", &t.resend_per_client, &t.resend_per_account};
+        case Attempt::reset_request: return {"reset", &t.reset_request_per_client, &t.reset_request_per_account};
+        case Attempt::reset_confirm: return {"confirm", &t.reset_confirm_per_client, nullptr};
+        }
+        return {"other", nullptr, nullptr};
+    }();
+    const TimePoint now = m.now();
+    long long wait = 0;
+    if (limits.per_client)
+        wait = m.limiter.hit(std::string(limits.name) + "|ip|" + std::string(client), *limits.per_client, now);
+    // Accounts compare case-insensitively, as the store finds them.
+    if (wait == 0 && limits.per_account && !account.empty()) {
+        std::string key = std::string(limits.name) + "|account|";
+        for (char c : account) key += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        wait = m.limiter.hit(key, *limits.per_account, now);
+    }
+    if (wait == 0) return {};
+    Error e = fail(Errc::rate_limited, std::string("too many ") + limits.name + " attempts");
+    e.retry_after_seconds = wait;
+    return e;
+}
+
 Result<void> UserService::purge_expired() const
 {
     auto purged = impl_->store->purge_expired(impl_->now());

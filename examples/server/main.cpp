@@ -137,6 +137,7 @@ int main(int argc, char** argv)
     config.access_token_lifetime = std::chrono::seconds(options.access_token_lifetime);
     config.refresh_token_lifetime = std::chrono::seconds(options.refresh_token_lifetime);
     config.rotate_refresh_tokens = options.rotate_refresh_tokens;
+    config.throttle.enabled = options.throttle;
     config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024};
 
     auto store = open_sqlite_store(data_dir / "users.db");
@@ -166,6 +167,7 @@ int main(int argc, char** argv)
     settings.cors.allowed_origins = options.cors_origins;
     settings.cors.allow_credentials = options.cors_credentials;
     settings.hashing_threads = options.hashing_threads;
+    settings.trusted_proxies = options.trusted_proxies;
     std::mutex log_mutex;
     if (options.log_requests) {
         // One line per request: never a header, a query string or a body, so no token or password.

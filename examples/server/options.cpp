@@ -59,6 +59,23 @@ Option flag(const char* key, const char* help, bool Options::*member)
             [member](const Options& o) { return std::string(o.*member ? "true" : "false"); }};
 }
 
+Option list(const char* key, const char* help, std::vector<std::string> Options::*member)
+{
+    return {key, help,
+            [member](Options& o, const std::string& v) {
+                (o.*member).clear();
+                std::stringstream in(v);
+                for (std::string item; std::getline(in, item, ',');)
+                    if (!item.empty()) (o.*member).push_back(item);
+                return true;
+            },
+            [member](const Options& o) {
+                std::string out;
+                for (const auto& item : o.*member) out += (out.empty() ? "" : ",") + item;
+                return out;
+            }};
+}
+
 const std::vector<Option>& all_options()
 {
     static const std::vector<Option> options = {
@@ -78,19 +95,8 @@ const std::vector<Option>& all_options()
         number("users_access_token_lifetime", "access token lifetime of the /users style, in seconds",
                &Options::users_access_token_lifetime, 1, 31'536'000),
         text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
-        {"cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
-         [](Options& o, const std::string& v) {
-             o.cors_origins.clear();
-             std::stringstream in(v);
-             for (std::string item; std::getline(in, item, ',');)
-                 if (!item.empty()) o.cors_origins.push_back(item);
-             return true;
-         },
-         [](const Options& o) {
-             std::string out;
-             for (const auto& item : o.cors_origins) out += (out.empty() ? "" : ",") + item;
-             return out;
-         }},
+        list("cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
+             &Options::cors_origins),
         flag("cors_credentials", "allow credentials in cross-origin requests", &Options::cors_credentials),
         flag("auth_require_activation", "/auth registrations need e-mail activation", &Options::auth_require_activation),
         number("access_token_lifetime", "access token lifetime in seconds", &Options::access_token_lifetime, 1,
@@ -101,6 +107,9 @@ const std::vector<Option>& all_options()
         number("argon2_ops", "Argon2id passes", &Options::argon2_ops, 1, 100),
         number("argon2_memory_kib", "Argon2id memory in KiB", &Options::argon2_memory_kib, 8, 4 * 1024 * 1024),
         flag("log_requests", "print one line per request", &Options::log_requests),
+        flag("throttle", "limit login, registration and reset attempts per client and account", &Options::throttle),
+        list("trusted_proxies", "comma-separated proxy addresses whose X-Forwarded-For is believed",
+             &Options::trusted_proxies),
     };
     return options;
 }

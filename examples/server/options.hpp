@@ -30,6 +30,8 @@ struct Options {
     unsigned argon2_ops = 2;
     unsigned argon2_memory_kib = 19 * 1024;
     bool log_requests = true;
+    bool throttle = true;
+    std::vector<std::string> trusted_proxies;
     std::string config_file;
     bool help = false;
 };

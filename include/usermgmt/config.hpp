@@ -34,6 +34,28 @@ struct PasswordPolicy {
     std::string common_passwords_file;
 };
 
+/// At most `requests` attempts per key in a window of `per`; 0 requests: no limit.
+struct RateLimit {
+    std::uint32_t requests = 0;
+    std::chrono::seconds per{60};
+};
+
+/// Limits on the attempts an attacker could repeat, per client address and per account
+/// (username or email, as given). `UserService::throttle` counts them.
+struct ThrottleConfig {
+    RateLimit login_per_account{10, std::chrono::seconds(60)};
+    RateLimit login_per_client{30, std::chrono::seconds(60)};
+    RateLimit registration_per_client{20, std::chrono::seconds(60)};
+    RateLimit activation_per_client{30, std::chrono::seconds(60)};
+    RateLimit resend_per_account{5, std::chrono::seconds(3600)};
+    RateLimit resend_per_client{20, std::chrono::seconds(60)};
+    RateLimit reset_request_per_account{5, std::chrono::seconds(3600)};
+    RateLimit reset_request_per_client{20, std::chrono::seconds(60)};
+    RateLimit reset_confirm_per_client{30, std::chrono::seconds(60)};
+    /// Off: `throttle` allows everything (benchmarks, trusted networks).
+    bool enabled = true;
+};
+
 /// The service's settings. Fixed once the service is built.
 struct Config {
     /// HMAC key of the JWTs: at least 32 bytes, secret, the same on every node.
@@ -70,6 +92,7 @@ struct Config {
 
     Argon2Params argon2;
     PasswordPolicy password_policy;
+    ThrottleConfig throttle;
 };
 
 }  // namespace usermgmt

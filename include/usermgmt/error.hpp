@@ -75,6 +75,8 @@ struct Error {
     Errc code = Errc::internal;
     std::string message;
     FieldErrors fields;
+    /// For `rate_limited`: seconds until the next attempt is allowed.
+    long long retry_after_seconds = 0;
 };
 
 /// Builds an Error; use as `return fail(Errc::not_found, "no such user");`.

@@ -151,6 +151,15 @@ public:
     [[nodiscard]] Result<void> delete_group(const Principal& who, std::string_view name) const;
     [[nodiscard]] Result<std::vector<std::string>> list_groups(const Principal& who) const;
 
+    // ---- abuse resistance ------------------------------------------------------------------
+
+    /// What `throttle` counts.
+    enum class Attempt { login, registration, activation, resend_activation, reset_request, reset_confirm };
+    /// Counts one attempt by `client` (an address) on `account` (username or email as given;
+    /// empty when there is none) against `Config::throttle`. `rate_limited` with
+    /// `retry_after_seconds` when a limit is reached; route styles call it before the attempt.
+    [[nodiscard]] Result<void> throttle(Attempt attempt, std::string_view client, std::string_view account) const;
+
     // ---- housekeeping --------------------------------------------------------------------
 
     /// Deletes expired sessions and one-time tokens.

@@ -182,3 +182,47 @@ TEST_CASE("healthz answers 200 when the database answers", "[http][server]")
     CHECK(reply.status == 200);
     CHECK(f.send(verb::post, "/healthz").status == 405);
 }
+
+TEST_CASE("Throttled attempts get 429 with Retry-After in each style's words", "[http][server][throttle]")
+{
+    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+        c.throttle.login_per_account = RateLimit{2, std::chrono::seconds(60)};
+        c.throttle.reset_request_per_client = RateLimit{1, std::chrono::seconds(30)};
+    });
+    const json::object login{{"username", "amy"}, {"password", "wrong-password-1"}};
+    CHECK(f.post("/auth/jwt/create/", login).status == 401);
+    CHECK(f.post("/auth/jwt/create/", login).status == 401);
+    auto limited = f.post("/auth/jwt/create/", login);
+    CHECK(limited.status == 429);
+    CHECK(limited.body == R"({"detail":"Request was throttled. Expected available in 60 seconds."})");
+    CHECK(limited.header("retry-after") == "60");
+    // The same account through the other style is the same account.
+    auto users = f.post("/users/login", json::object{{"email", "amy"}, {"password", "x"}});
+    CHECK(users.status == 429);
+    CHECK(users.body == R"({"message":"Too many requests, try again in 60 seconds."})");
+
+    CHECK(f.post("/users/reset-password", json::object{{"email", "a@example.com"}}).status == 200);
+    auto resets = f.post("/auth/users/reset_password/", json::object{{"email", "b@example.com"}});
+    CHECK(resets.status == 429);
+    CHECK(resets.header("retry-after") == "30");
+}
+
+TEST_CASE("X-Forwarded-For counts only from a trusted proxy", "[http][server][throttle]")
+{
+    HttpFixture f([](Config& c, http::HttpSettings& s, http::ServerSettings&) {
+        c.throttle.reset_request_per_client = RateLimit{1, std::chrono::seconds(60)};
+        s.trusted_proxies = {"127.0.0.1"};
+    });
+    const json::object body{{"email", "a@example.com"}};
+    // Behind the trusted proxy, two clients are two clients ...
+    CHECK(f.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.1"}}).status == 204);
+    CHECK(f.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.2, 127.0.0.1"}}).status == 204);
+    CHECK(f.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.1"}}).status == 429);
+
+    HttpFixture direct([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+        c.throttle.reset_request_per_client = RateLimit{1, std::chrono::seconds(60)};
+    });
+    // ... while without it the header is ignored: one peer, one client.
+    CHECK(direct.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.1"}}).status == 204);
+    CHECK(direct.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.2"}}).status == 429);
+}

@@ -235,3 +235,32 @@ TEST_CASE("A cached session ends at once with logout and password changes", "[se
     REQUIRE(f.service->logout(who));
     CHECK(f.service->authenticate(first->access).error().code == Errc::token_invalid);
 }
+
+TEST_CASE("Throttling counts attempts per client and per account within a window", "[service][throttle]")
+{
+    ServiceFixture f([](Config& c) {
+        c.throttle.login_per_account = RateLimit{3, std::chrono::seconds(60)};
+        c.throttle.login_per_client = RateLimit{5, std::chrono::seconds(60)};
+    });
+    using Attempt = UserService::Attempt;
+    for (int i = 0; i < 3; ++i) REQUIRE(f.service->throttle(Attempt::login, "10.0.0.1", "amy"));
+    auto refused = f.service->throttle(Attempt::login, "10.0.0.1", "AMY");  // accounts ignore case
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::rate_limited);
+    CHECK(refused.error().retry_after_seconds == 60);
+    // Another account from the same client is still allowed, until the client's own limit.
+    CHECK(f.service->throttle(Attempt::login, "10.0.0.1", "ben"));
+    CHECK_FALSE(f.service->throttle(Attempt::login, "10.0.0.1", "cat"));
+    // Another client is counted apart; the window ends and the account may try again.
+    CHECK(f.service->throttle(Attempt::login, "10.0.0.2", "ben"));
+    f.clock->advance(std::chrono::seconds(45));
+    CHECK(f.service->throttle(Attempt::login, "10.0.0.1", "amy").error().retry_after_seconds == 15);
+    f.clock->advance(std::chrono::seconds(16));
+    CHECK(f.service->throttle(Attempt::login, "10.0.0.1", "amy"));
+}
+
+TEST_CASE("Throttling can be turned off" , "[service][throttle]")
+{
+    ServiceFixture f([](Config& c) { c.throttle.enabled = false; });
+    for (int i = 0; i < 100; ++i) REQUIRE(f.service->throttle(UserService::Attempt::reset_request, "x", "y"));
+}

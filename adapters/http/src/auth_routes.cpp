@@ -57,6 +57,16 @@ Response no_content(const Call& call)
     return empty_response(204, call.request);
 }
 
+using Attempt = UserService::Attempt;
+
+// The throttling answer when the client or account has made too many attempts of this kind.
+std::optional<Response> throttled(const Call& call, Attempt attempt, std::string_view account)
+{
+    auto allowed = call.service.throttle(attempt, call.client(), account);
+    if (allowed) return std::nullopt;
+    return auth::error(std::move(allowed).error(), call);
+}
+
 // ---- registration and activation ------------------------------------------------------------
 
 Response create_user(Call& call)
@@ -73,6 +83,7 @@ Response create_user(Call& call)
     read_avatar(call, f, in.avatar_image, clear);
     in.password = f.required("password");
     in.password_retype = f.required("re_password");
+    if (auto limited = throttled(call, Attempt::registration, in.email)) return std::move(*limited);
     const std::initializer_list<std::string_view> order = {"username", "email", "first_name", "last_name",
                                                                       "avatar", "password", "re_password"};
     if (f.optional_problem) return auth::field_errors(f.problems, order, call);
@@ -88,6 +99,7 @@ Response activation(Call& call)
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
     OneTimeCode code{f.required("uid"), f.required("token")};
+    if (auto limited = throttled(call, Attempt::activation, {})) return std::move(*limited);
     auto done = call.service.activate(code);
     if (!done) return auth::error(std::move(done).error(), call, {"uid", "token"}, f.problems);
     return no_content(call);
@@ -95,12 +107,13 @@ Response activation(Call& call)
 
 // resend_activation, reset_password, reset_username: one email field, 204 for any address.
 template <class Request>
-Response email_request(Call& call, Request request)
+Response email_request(Call& call, Attempt attempt, Request request)
 {
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
     const std::string email = f.required("email", auth::invalid_email);
+    if (auto limited = throttled(call, attempt, email)) return std::move(*limited);
     auto done = request(email);
     if (!done) return auth::error(std::move(done).error(), call, {"email"}, f.problems);
     return no_content(call);
@@ -108,17 +121,20 @@ Response email_request(Call& call, Request request)
 
 Response resend_activation(Call& call)
 {
-    return email_request(call, [&](const std::string& email) { return call.service.resend_activation(email); });
+    return email_request(call, Attempt::resend_activation,
+                         [&](const std::string& email) { return call.service.resend_activation(email); });
 }
 
 Response reset_password(Call& call)
 {
-    return email_request(call, [&](const std::string& email) { return call.service.request_password_reset(email); });
+    return email_request(call, Attempt::reset_request,
+                         [&](const std::string& email) { return call.service.request_password_reset(email); });
 }
 
 Response reset_username(Call& call)
 {
-    return email_request(call, [&](const std::string& email) { return call.service.request_username_reset(email); });
+    return email_request(call, Attempt::reset_request,
+                         [&](const std::string& email) { return call.service.request_username_reset(email); });
 }
 
 // ---- tokens -----------------------------------------------------------------------------------
@@ -131,6 +147,7 @@ Response jwt_create(Call& call)
     const std::string username = f.required("username");
     const std::string password = f.required("password");
     if (!f.problems.empty()) return auth::field_errors(f.problems, {"username", "password"}, call);
+    if (auto limited = throttled(call, Attempt::login, username)) return std::move(*limited);
     auto tokens = call.service.login(username, password);
     if (!tokens) {
         Error e = std::move(tokens).error();
@@ -294,6 +311,7 @@ Response reset_password_confirm(Call& call)
     OneTimeCode code{f.required("uid"), f.required("token")};
     const std::string password = f.required("new_password");
     const std::string retype = f.required("re_new_password");
+    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.confirm_password_reset(code, password, retype);
     if (!done)
         return auth::error(std::move(done).error(), call, {"uid", "token", "new_password", "re_new_password"},
@@ -310,6 +328,7 @@ Response reset_username_confirm(Call& call)
     // Djoser does not require uid and token here: a missing one is simply invalid.
     OneTimeCode code{f.optional("uid").value_or(""), f.optional("token").value_or("")};
     if (f.optional_problem) return auth::field_errors(f.problems, {"new_username", "uid", "token"}, call);
+    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.confirm_username_reset(code, username);
     if (!done) return auth::error(std::move(done).error(), call, {"new_username", "uid", "token"}, f.problems);
     return no_content(call);

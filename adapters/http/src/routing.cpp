@@ -2,6 +2,8 @@
 
 #include "text.hpp"
 
+#include <algorithm>
+
 namespace usermgmt::http::detail {
 namespace {
 
@@ -29,6 +31,24 @@ const std::variant<Body, BodyProblem>& Call::body()
 {
     if (!body_) body_ = parse_body(request, BodyLimits{settings.max_json_depth, settings.max_multipart_parts});
     return *body_;
+}
+
+std::string Call::client() const
+{
+    const auto& proxies = settings.trusted_proxies;
+    const auto trusted = [&](std::string_view address) {
+        return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
+    };
+    if (!trusted(peer.address)) return peer.address;
+    // X-Forwarded-For: client, proxy1, proxy2 — read from the right, skipping our proxies.
+    std::string_view forwarded = request["X-Forwarded-For"];
+    while (!forwarded.empty()) {
+        const auto comma = forwarded.rfind(',');
+        const auto address = trim_ascii(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+        if (!address.empty() && !trusted(address)) return std::string(address);
+        forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
+    }
+    return peer.address;
 }
 
 std::string Route::allow() const

@@ -32,6 +32,8 @@ struct Call {
 
     /// The parsed body, parsed once.
     const std::variant<Body, BodyProblem>& body();
+    /// The client's address: the socket peer, or what a trusted proxy forwarded.
+    std::string client() const;
 
 private:
     std::optional<std::variant<Body, BodyProblem>> body_;

@@ -18,6 +18,16 @@ Response ok(const json::value& body, const Call& call, unsigned status = 200)
     return json_response(status, body, call.request);
 }
 
+using Attempt = UserService::Attempt;
+
+// The throttling answer when the client or account has made too many attempts of this kind.
+std::optional<Response> throttled(const Call& call, Attempt attempt, std::string_view account)
+{
+    auto allowed = call.service.throttle(attempt, call.client(), account);
+    if (allowed) return std::nullopt;
+    return users::error(std::move(allowed).error(), call.request);
+}
+
 std::optional<UserId> id_param(const Call& call)
 {
     const std::string& text = call.params.front();
@@ -66,6 +76,7 @@ Response create_user(Call& call)
     in.require_activation = call.settings.users_require_activation;
     in.issue_tokens = true;
     in.access_token_lifetime = call.settings.users_access_token_lifetime;
+    if (auto limited = throttled(call, Attempt::registration, in.email)) return std::move(*limited);
     auto made = call.service.register_user(in, call.principal ? &*call.principal : nullptr);
     if (!made) return users::error(std::move(made).error(), call.request);
     json::object out;
@@ -83,6 +94,7 @@ Response login(Call& call)
     const auto email = f.text("email");
     const auto password = f.text("password");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
+    if (auto limited = throttled(call, Attempt::login, email.value_or(""))) return std::move(*limited);
     auto tokens = call.service.login_with(LoginField::email, email.value_or(""), password.value_or(""),
                                           TokenOptions{call.settings.users_access_token_lifetime});
     if (!tokens) return users::error(std::move(tokens).error(), call.request);
@@ -110,6 +122,7 @@ Response reset_password(Call& call)
     Fields f(*body.object);
     const auto email = f.text("email");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
+    if (auto limited = throttled(call, Attempt::reset_request, email.value_or(""))) return std::move(*limited);
     auto done = call.service.request_password_reset(email.value_or(""), users_origin);
     if (!done) return users::error(std::move(done).error(), call.request);
     // The same words for every address: the answer reveals nothing.
@@ -123,6 +136,7 @@ Response valid_password_token(Call& call)
     Fields f(*body.object);
     const auto token = f.text("resettoken");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
+    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.check_password_reset(OneTimeCode{std::nullopt, token.value_or("")});
     if (!done) return users::error(std::move(done).error(), call.request);
     return ok(json::object{{"message", "Token verified successfully."}}, call);
@@ -136,6 +150,7 @@ Response reset_password_confirm(Call& call)
     const auto token = f.text("resettoken");
     const auto password = f.text("newPassword");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
+    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.confirm_password_reset(OneTimeCode{std::nullopt, token.value_or("")},
                                                     password.value_or(""), std::nullopt);
     if (!done) return users::error(std::move(done).error(), call.request);

@@ -70,7 +70,14 @@ Response error(Error e, const Request& request)
         case Errc::token_invalid:
         case Errc::token_expired:
         case Errc::token_wrong_type: return unauthorized("Invalid or expired token.", request);
-        case Errc::rate_limited: return message(row.users_status, "Too many requests, try again later.", request);
+        case Errc::rate_limited: {
+            const auto wait = std::max<long long>(1, e.retry_after_seconds);
+            auto r = message(row.users_status, "Too many requests, try again in " + std::to_string(wait) +
+                                                   (wait == 1 ? " second." : " seconds."),
+                             request);
+            r.set(boost::beast::http::field::retry_after, std::to_string(wait));
+            return r;
+        }
         case Errc::storage_failure:
         case Errc::crypto_failure:
             return message(row.users_status, "Service temporarily unavailable, try again later.", request);
@@ -79,7 +86,8 @@ Response error(Error e, const Request& request)
         }
         return message(row.users_status, "Internal server error.", request);
     }();
-    if (row.retry_after) response.set(boost::beast::http::field::retry_after, "1");
+    if (row.retry_after && response[boost::beast::http::field::retry_after].empty())
+        response.set(boost::beast::http::field::retry_after, "1");
     return response;
 }
 

@@ -56,6 +56,11 @@ struct HttpSettings {
 
     CorsSettings cors;
 
+    /// Addresses of reverse proxies whose X-Forwarded-For is believed: for a request from one of
+    /// them, the client is the rightmost forwarded address that is not a proxy. Empty: the
+    /// client is always the socket peer.
+    std::vector<std::string> trusted_proxies;
+
     /// Threads that run password hashing (login, registration, password changes). 0: one per core.
     std::size_t hashing_threads = 0;
     /// Hash-bound requests waiting for a thread; beyond it the answer is 503 with Retry-After.
