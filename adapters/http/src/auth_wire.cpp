@@ -167,16 +167,11 @@ Response error(Error e, const Call& call, std::initializer_list<std::string_view
         case Errc::token_invalid:
         case Errc::token_expired:
         case Errc::token_wrong_type: return token_error(e, call);
-        case Errc::rate_limited: {
-            // DRF's throttling message.
-            const auto wait = std::max<long long>(1, e.retry_after_seconds);
-            auto r = detail_response(row.auth_status,
-                                     "Request was throttled. Expected available in " + std::to_string(wait) +
-                                         (wait == 1 ? " second." : " seconds."),
-                                     request);
-            r.set(boost::beast::http::field::retry_after, std::to_string(wait));
-            return r;
-        }
+        case Errc::rate_limited:  // DRF's throttling message
+            return detail_response(row.auth_status,
+                                   "Request was throttled. Expected available in " +
+                                       seconds_phrase(retry_after_seconds(e)),
+                                   request);
         case Errc::storage_failure:
         case Errc::crypto_failure:
             return detail_response(row.auth_status, "Service temporarily unavailable, try again later.", request);
@@ -185,8 +180,7 @@ Response error(Error e, const Call& call, std::initializer_list<std::string_view
         }
         return detail_response(row.auth_status, "A server error occurred.", request);
     }();
-    if (row.retry_after && response[boost::beast::http::field::retry_after].empty())
-        response.set(boost::beast::http::field::retry_after, "1");
+    if (row.retry_after) response.set(boost::beast::http::field::retry_after, std::to_string(retry_after_seconds(e)));
     return response;
 }
 

@@ -34,4 +34,14 @@ const HttpError& http_error(Errc code) noexcept
     return server_error;
 }
 
+long long retry_after_seconds(const Error& error) noexcept
+{
+    return error.retry_after_seconds > 0 ? error.retry_after_seconds : 1;
+}
+
+std::string seconds_phrase(long long seconds)
+{
+    return std::to_string(seconds) + (seconds == 1 ? " second." : " seconds.");
+}
+
 }  // namespace usermgmt::http::detail

@@ -3,6 +3,7 @@
 
 #include "usermgmt/error.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace usermgmt::http::detail {
@@ -15,5 +16,11 @@ struct HttpError {
 
 /// The row of `code`.
 const HttpError& http_error(Errc code) noexcept;
+
+/// The Retry-After of an error whose row has one: the error's own wait, else one second.
+long long retry_after_seconds(const Error& error) noexcept;
+
+/// "1 second." or "N seconds.", for the throttling messages.
+std::string seconds_phrase(long long seconds);
 
 }  // namespace usermgmt::http::detail

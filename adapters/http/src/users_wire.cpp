@@ -70,14 +70,9 @@ Response error(Error e, const Request& request)
         case Errc::token_invalid:
         case Errc::token_expired:
         case Errc::token_wrong_type: return unauthorized("Invalid or expired token.", request);
-        case Errc::rate_limited: {
-            const auto wait = std::max<long long>(1, e.retry_after_seconds);
-            auto r = message(row.users_status, "Too many requests, try again in " + std::to_string(wait) +
-                                                   (wait == 1 ? " second." : " seconds."),
-                             request);
-            r.set(boost::beast::http::field::retry_after, std::to_string(wait));
-            return r;
-        }
+        case Errc::rate_limited:
+            return message(row.users_status, "Too many requests, try again in " + seconds_phrase(retry_after_seconds(e)),
+                           request);
         case Errc::storage_failure:
         case Errc::crypto_failure:
             return message(row.users_status, "Service temporarily unavailable, try again later.", request);
@@ -86,8 +81,7 @@ Response error(Error e, const Request& request)
         }
         return message(row.users_status, "Internal server error.", request);
     }();
-    if (row.retry_after && response[boost::beast::http::field::retry_after].empty())
-        response.set(boost::beast::http::field::retry_after, "1");
+    if (row.retry_after) response.set(boost::beast::http::field::retry_after, std::to_string(retry_after_seconds(e)));
     return response;
 }
 
