@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace usermgmt {
 
@@ -25,6 +26,10 @@ struct UserService::Impl {
     /// Users and sessions by id; every write below invalidates what it changed, after commit.
     std::unique_ptr<detail::ReadCache> cache;
     mutable detail::RateLimiter limiter;
+    /// With rotation: the pair each refresh token got, for `refresh_reuse_interval`, so that a
+    /// second use within it gets the same pair. Raw tokens, in memory only, briefly.
+    mutable std::mutex rotated_mutex;
+    mutable std::unordered_map<std::string, std::pair<TokenPair, TimePoint>> rotated;
 
     // A hash of a random password, verified against when the account does not exist, so that a
     // login for an unknown name costs the same time as one for a known name.

@@ -300,12 +300,37 @@ Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
     const auto& claims = checked->first;
     const std::int64_t now = m.now_seconds();
     TokenPair pair;
-    // As simplejwt does, the new access token keeps the login's iat.
-    pair.access = m.sign(TokenType::access, claims.user_id, claims.session_id, claims.issued_at,
+    if (!m.config.rotate_refresh_tokens) {
+        // As simplejwt does, the new access token keeps the login's iat.
+        pair.access = m.sign(TokenType::access, claims.user_id, claims.session_id, claims.issued_at,
+                             now + m.config.access_token_lifetime.count());
+        return pair;
+    }
+
+    // Rotation: each refresh token works once. The first use is recorded (by digest) before the
+    // new pair exists, so of two concurrent uses only one is "first".
+    const std::string digest = detail::sha256(claims.jti);
+    const TimePoint at = m.now();
+    auto earlier = m.store->record_refresh_use(digest, claims.session_id, at);
+    if (!earlier) return std::move(earlier).error();
+    if (*earlier) {
+        if (at - **earlier > m.config.refresh_reuse_interval) {
+            // Used again long after: a copy was stolen and replayed. The whole family goes.
+            (void)m.store->end_session(claims.session_id, at);
+            m.cache->invalidate_session(claims.session_id);
+            return fail(Errc::token_invalid, "refresh token reused: session ended");
+        }
+        // Two tabs refreshing at once: the second gets the first's pair when it is still known.
+        std::lock_guard lock(m.rotated_mutex);
+        if (auto it = m.rotated.find(digest); it != m.rotated.end()) return it->second.first;
+    }
+    pair.access = m.sign(TokenType::access, claims.user_id, claims.session_id, now,
                          now + m.config.access_token_lifetime.count());
-    if (m.config.rotate_refresh_tokens)
-        pair.refresh = m.sign(TokenType::refresh, claims.user_id, claims.session_id, now,
-                              now + m.config.refresh_token_lifetime.count());
+    pair.refresh = m.sign(TokenType::refresh, claims.user_id, claims.session_id, now,
+                          now + m.config.refresh_token_lifetime.count());
+    std::lock_guard lock(m.rotated_mutex);
+    std::erase_if(m.rotated, [&](const auto& e) { return at - e.second.second > m.config.refresh_reuse_interval; });
+    m.rotated.emplace(digest, std::pair{pair, at});
     return pair;
 }
 

@@ -62,8 +62,11 @@ struct Config {
     std::string jwt_secret;
     std::chrono::seconds access_token_lifetime{300};
     std::chrono::seconds refresh_token_lifetime{86400};
-    /// When on, `refresh` also returns a new refresh token.
+    /// When on, `refresh` also returns a new refresh token, and a refresh token works once: used
+    /// again after `refresh_reuse_interval` it ends its whole session (a stolen token was
+    /// replayed); used again within it (two tabs refreshing at once), it gets the same new pair.
     bool rotate_refresh_tokens = false;
+    std::chrono::seconds refresh_reuse_interval{10};
 
     std::chrono::seconds activation_token_lifetime{3 * 86400};
     std::chrono::seconds password_reset_token_lifetime{3600};

@@ -88,6 +88,10 @@ public:
     [[nodiscard]] virtual Result<void> end_session(std::string_view id, TimePoint at) = 0;
     /// Ends every open session of `user` except `keep` (empty keeps none).
     [[nodiscard]] virtual Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) = 0;
+    /// Records the first use of a refresh token (by digest) of `session` at `at`. Returns nullopt
+    /// when this is the first use, else the time of the first use (the token is being reused).
+    [[nodiscard]] virtual Result<std::optional<TimePoint>> record_refresh_use(std::string_view digest,
+                                                                              std::string_view session, TimePoint at) = 0;
     /// Deletes sessions and tokens that expired before `before`.
     [[nodiscard]] virtual Result<void> purge_expired(TimePoint before) = 0;
 

@@ -10,7 +10,7 @@ namespace {
 // Migration N brings the schema from version N-1 to N. Never edit a released migration: add one.
 // Times are microseconds since the Unix epoch (UTC). Usernames, emails and group names compare
 // case-insensitively (ASCII, NOCASE), so the UNIQUE constraints catch "Bob" vs "bob".
-constexpr std::array<const char*, 2> migrations = {
+constexpr std::array<const char*, 3> migrations = {
     R"sql(
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,6 +68,15 @@ CREATE TRIGGER users_count_delete AFTER DELETE ON users
     // the table's full rows: 5 ms instead of 30 ms at offset 500,000 (bench/run.sh, scenario 3).
     R"sql(
 CREATE INDEX users_by_id ON users(id);
+)sql",
+    // 3: used refresh tokens (digests), per session, for rotation with reuse detection.
+    R"sql(
+CREATE TABLE refresh_uses (
+    digest BLOB PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    used_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX refresh_uses_by_session ON refresh_uses(session_id);
 )sql",
 };
 

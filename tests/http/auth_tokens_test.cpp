@@ -1,6 +1,8 @@
 // /auth: jwt/create, jwt/refresh, jwt/verify and the Authorization header.
 #include "http_fixture.hpp"
 
+#include <thread>
+
 using namespace usermgmt;
 using namespace usermgmt::test;
 using bhttp::verb;
@@ -73,6 +75,24 @@ TEST_CASE("Refresh rotation - when configured - answers a new refresh token", "[
     auto refreshed = f.post("/auth/jwt/refresh/", json::object{{"refresh", tokens.at("refresh")}});
     REQUIRE(refreshed.status == 200);
     CHECK(refreshed.json().as_object().contains("refresh"));
+}
+
+TEST_CASE("Rotation over HTTP: a replayed refresh token ends its session", "[http][auth][jwt]")
+{
+    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+        c.rotate_refresh_tokens = true;
+        c.refresh_reuse_interval = std::chrono::seconds(0);
+    });
+    f.make_user("rex");
+    auto tokens = tokens_of(f, "rex");
+    auto renewed = f.post("/auth/jwt/refresh/", json::object{{"refresh", tokens.at("refresh")}});
+    REQUIRE(renewed.status == 200);
+    const std::string access(renewed.json().at("access").as_string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past the (zero) reuse interval
+    auto replay = f.post("/auth/jwt/refresh/", json::object{{"refresh", tokens.at("refresh")}});
+    CHECK(replay.status == 401);
+    CHECK(replay.body == R"({"detail":"Token is invalid or expired","code":"token_not_valid"})");
+    CHECK(f.send(verb::get, "/auth/users/me/", {}, {{"Authorization", "Bearer " + access}}).status == 401);
 }
 
 TEST_CASE("The Authorization header as simplejwt reads it", "[http][auth][jwt]")

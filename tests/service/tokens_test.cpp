@@ -264,3 +264,29 @@ TEST_CASE("Throttling can be turned off" , "[service][throttle]")
     ServiceFixture f([](Config& c) { c.throttle.enabled = false; });
     for (int i = 0; i < 100; ++i) REQUIRE(f.service->throttle(UserService::Attempt::reset_request, "x", "y"));
 }
+
+TEST_CASE("Rotation: a refresh token works once - reuse within the interval gets the same pair - later ends the family", "[service][refresh]")
+{
+    ServiceFixture f([](Config& c) { c.rotate_refresh_tokens = true; });
+    f.make_user("pia");
+    auto login = f.service->login("pia", good_password);
+    auto first = f.service->refresh(login->refresh);
+    REQUIRE(first);
+    // Two tabs at once: the second use within the interval gets the very same pair.
+    auto second = f.service->refresh(login->refresh);
+    REQUIRE(second);
+    CHECK(second->access == first->access);
+    CHECK(second->refresh == first->refresh);
+    // The new refresh token goes on working, once.
+    f.clock->advance(std::chrono::seconds(5));
+    auto next = f.service->refresh(first->refresh);
+    REQUIRE(next);
+    CHECK(next->refresh != first->refresh);
+    // The old one replayed after the interval: the whole session ends, new tokens included.
+    f.clock->advance(std::chrono::seconds(11));
+    CHECK(f.service->refresh(login->refresh).error().code == Errc::token_invalid);
+    CHECK(f.service->authenticate(next->access).error().code == Errc::token_invalid);
+    CHECK(f.service->refresh(next->refresh).error().code == Errc::token_invalid);
+    // Another login is another family.
+    CHECK(f.service->refresh(f.service->login("pia", good_password)->refresh));
+}

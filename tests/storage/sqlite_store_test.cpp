@@ -94,7 +94,7 @@ TEST_CASE("SQLite: an older database is upgraded in place", "[sqlite]")
     CHECK((*again)->insert_user(contract_user("upgraded")));
 }
 
-TEST_CASE("SQLite: a version 1 database gets migration 2 and keeps its data", "[sqlite]")
+TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its data", "[sqlite]")
 {
     test::TempDir dir;
     {
@@ -105,7 +105,8 @@ TEST_CASE("SQLite: a version 1 database gets migration 2 and keeps its data", "[
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
     // Make it look as version 1 wrote it.
-    REQUIRE(sqlite3_exec(db, "DROP INDEX users_by_id; PRAGMA user_version = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "DROP INDEX users_by_id; DROP TABLE refresh_uses; PRAGMA user_version = 1", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
     sqlite3_close(db);
     auto upgraded = open_sqlite_store(dir / "users.db");
     REQUIRE(upgraded);
@@ -113,10 +114,10 @@ TEST_CASE("SQLite: a version 1 database gets migration 2 and keeps its data", "[
     CHECK((*upgraded)->list_users(ListQuery{10, 0, "", ""})->users.size() == 1);
     REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
     sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'users_by_id'", -1, &s, nullptr) ==
-            SQLITE_OK);
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses')", -1,
+                               &s, nullptr) == SQLITE_OK);
     REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    CHECK(sqlite3_column_int(s, 0) == 1);
+    CHECK(sqlite3_column_int(s, 0) == 2);
     sqlite3_finalize(s);
     sqlite3_close(db);
 }

@@ -193,6 +193,25 @@ TEST_CASE("contract: sessions end one by one or all but one", "[contract]")
     CHECK(store->find_session("s3"));
 }
 
+TEST_CASE("contract: the first use of a refresh token is recorded once", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto a = store->insert_user(contract_user("rita"));
+    REQUIRE(a);
+    const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
+    REQUIRE(store->create_session(SessionRecord{"fam", a->user.id, {}, later, std::nullopt}));
+    const auto t1 = TimePoint(std::chrono::seconds(1'800'000'000));
+    auto first = store->record_refresh_use(digest_of('r'), "fam", t1);
+    REQUIRE(first);
+    CHECK_FALSE(*first);
+    auto again = store->record_refresh_use(digest_of('r'), "fam", t1 + std::chrono::seconds(30));
+    REQUIRE(again);
+    REQUIRE(*again);
+    CHECK(**again == t1);
+    CHECK_FALSE(*store->record_refresh_use(digest_of('s'), "fam", t1));
+}
+
 TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted", "[contract]")
 {
     using namespace usermgmt;
