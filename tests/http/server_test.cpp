@@ -1,6 +1,8 @@
 // What only a socket shows: keep-alive, pipelining, limits, timeouts, CORS, shutdown, overload.
 #include "http_fixture.hpp"
 
+#include <sqlite3.h>
+
 #include <thread>
 
 using namespace usermgmt;
@@ -225,4 +227,26 @@ TEST_CASE("X-Forwarded-For counts only from a trusted proxy", "[http][server][th
     // ... while without it the header is ignored: one peer, one client.
     CHECK(direct.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.1"}}).status == 204);
     CHECK(direct.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.2"}}).status == 429);
+}
+
+TEST_CASE("A locked database answers 503 with Retry-After - then recovers", "[http][server][storage]")
+{
+    HttpFixture f;
+    f.make_user("amy");
+    const auto amy = f.bearer("amy");
+    // Another process takes the write lock and keeps it past the busy timeout (5 s).
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open((f.dir / "users.db").c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto locked = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Locked"})", amy);
+    CHECK(locked.status == 503);
+    CHECK(locked.header("retry-after") == "1");
+    CHECK(locked.body == R"({"detail":"Service temporarily unavailable, try again later."})");
+    // Reads go on meanwhile (WAL).
+    CHECK(f.send(verb::get, "/auth/users/me/", {}, amy).status == 200);
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    auto after = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Free"})", amy);
+    CHECK(after.status == 200);
+    CHECK(after.json().at("first_name") == "Free");
 }
