@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <thread>
 
 using namespace usermgmt;
@@ -249,4 +250,59 @@ TEST_CASE("A locked database answers 503 with Retry-After - then recovers", "[ht
     auto after = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Free"})", amy);
     CHECK(after.status == 200);
     CHECK(after.json().at("first_name") == "Free");
+}
+
+TEST_CASE("Concurrent registrations of one name over HTTP: exactly one 201", "[http][server][concurrency]")
+{
+    HttpFixture f;
+    std::atomic<int> created{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 6; ++t) {
+        clients.emplace_back([&, t] {
+            for (int i = 0; i < 3; ++i) {
+                // One username for all; one email for half of them: every refusal names a taken field.
+                auto reply = f.post("/auth/users/", json::object{{"username", "same"},
+                                                                 {"email", t % 2 ? "same@example.com" : "s" + std::to_string(t * 10 + i) + "@example.com"},
+                                                                 {"password", strong_password},
+                                                                 {"re_password", strong_password}});
+                if (reply.status == 201) ++created;
+                // The pre-check names every taken field; a race caught by the database names one.
+                else if (reply.status == 400 && (reply.json().as_object().contains("username") ||
+                                                 reply.json().as_object().contains("email")))
+                    ++refused;
+                else ++other;
+            }
+        });
+    }
+    for (auto& c : clients) c.join();
+    CHECK(created == 1);
+    CHECK(refused == 17);
+    CHECK(other == 0);
+}
+
+TEST_CASE("Concurrent updates of one user over HTTP lose no acknowledged field", "[http][server][concurrency]")
+{
+    HttpFixture f;
+    f.make_user("amy");
+    const auto amy = f.bearer("amy");
+    std::string last_first;
+    std::string last_last;
+    const auto writer = [&](const char* field, std::string& last) {
+        Client client(f.port());
+        for (int i = 0; i < 25; ++i) {
+            const std::string value = std::string(field) + std::to_string(i);
+            auto reply = client.send(verb::patch, "/auth/users/me/", json::serialize(json::object{{field, value}}), amy);
+            if (reply.status == 200) last = value;
+        }
+    };
+    std::thread a([&] { writer("first_name", last_first); });
+    std::thread b([&] { writer("last_name", last_last); });
+    a.join();
+    b.join();
+    auto me = f.send(verb::get, "/auth/users/me/", {}, amy).json();
+    CHECK(me.at("first_name") == json::value(last_first));
+    CHECK(me.at("last_name") == json::value(last_last));
+    CHECK(last_first == "first_name24");
 }
