@@ -328,3 +328,60 @@ TEST_CASE("kill -9 during a registration and password-change storm loses no ackn
     sqlite3_finalize(s);
     sqlite3_close(db);
 }
+
+namespace {
+
+// A small tmpfs of the test's own, so that a full disk can be made for real.
+class SmallDisk {
+public:
+    SmallDisk(const std::filesystem::path& at, const std::string& size) : at_(at)
+    {
+        std::filesystem::create_directories(at);
+        mounted_ = std::system(("mount -t tmpfs -o size=" + size + " tmpfs " + at.string() + " 2>/dev/null").c_str()) == 0;
+    }
+    ~SmallDisk()
+    {
+        if (mounted_) (void)std::system(("umount -l " + at_.string()).c_str());
+    }
+    bool mounted() const { return mounted_; }
+
+private:
+    std::filesystem::path at_;
+    bool mounted_ = false;
+};
+
+int register_at(unsigned short port, const std::string& email)
+{
+    Client client(port);
+    return static_cast<int>(
+        client.send(verb::post, "/users", json::serialize(json::object{{"email", email}, {"password", strong_password}}))
+            .status);
+}
+
+}  // namespace
+
+TEST_CASE("A full disk answers 503 - and the service recovers when space is freed", "[example][disk]")
+{
+    TempDir dir;
+    SmallDisk disk(dir / "disk", "4m");
+    if (!disk.mounted()) FAIL("this test mounts a tmpfs: it needs root (CI runs as root)");
+    const auto data = dir / "disk" / "data";
+    auto a = args(dir, {"--throttle", "false"});
+    a[3] = data.string();  // --data-dir on the small disk
+    ExampleServer server(dir, a);
+    const auto port = server.port();
+    REQUIRE(register_at(port, "before@example.com") == 201);
+    // Fill the disk to the last byte.
+    {
+        std::ofstream filler(dir / "disk" / "filler", std::ios::binary);
+        const std::string block(64 * 1024, 'x');
+        while (filler.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+        }
+    }
+    int full = 0;
+    for (int i = 0; i < 20 && full != 503; ++i) full = register_at(port, "full" + std::to_string(i) + "@example.com");
+    CHECK(full == 503);
+    std::filesystem::remove(dir / "disk" / "filler");
+    CHECK(register_at(port, "after@example.com") == 201);
+    CHECK(server.stop() == 0);
+}
