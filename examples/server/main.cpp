@@ -152,7 +152,8 @@ int main(int argc, char** argv)
     Ports ports;
     ports.media = make_directory_media_store(data_dir / "media");
     ports.store = std::move(*store);
-    ports.notifier = std::make_unique<TemplateMailer>(mail, std::move(transport));
+    // Mail leaves on its own thread: answers take the same time whether a mail goes out or not.
+    ports.notifier = make_background_notifier(std::make_unique<TemplateMailer>(mail, std::move(transport)));
     auto service = UserService::create(config, std::move(ports));
     if (!service) return fail_config(service.error().message);
     if (int rc = ensure_superuser(**service); rc != 0) return rc;

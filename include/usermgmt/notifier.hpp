@@ -4,6 +4,8 @@
 
 #include "usermgmt/types.hpp"
 
+#include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -76,5 +78,12 @@ private:
     mutable std::mutex mutex_;
     std::vector<Notification> sent_;
 };
+
+/// Wraps a notifier so that `notify` only queues: one background thread delivers, in order. A
+/// request then takes the same time whether a mail is sent or not, and a slow mail server never
+/// holds it. At most `capacity` notifications wait (beyond, the oldest waiting is dropped and
+/// reported on stderr without its token). The destructor delivers what is queued, then returns.
+[[nodiscard]] std::unique_ptr<Notifier> make_background_notifier(std::unique_ptr<Notifier> inner,
+                                                                 std::size_t capacity = 10000);
 
 }  // namespace usermgmt

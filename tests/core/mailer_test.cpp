@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 using namespace usermgmt;
@@ -102,4 +104,34 @@ TEST_CASE("The console transport prints the message", "[mail]")
     mailer.notify(activation_for("a@example.com"));
     CHECK(out.str().find("#/activate/Mg/") != std::string::npos);
     CHECK(out.str().find('\r') == std::string::npos);
+}
+
+TEST_CASE("The background notifier returns at once and delivers everything in order", "[mail]")
+{
+    // A slow transport: each delivery takes 20 ms.
+    class Slow final : public Notifier {
+    public:
+        Slow(std::vector<std::string>& seen, std::atomic<int>& delivered) : seen_(seen), delivered_(delivered) {}
+        void notify(const Notification& n) override
+        {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            seen_.push_back(n.user.email);
+            ++delivered_;
+        }
+
+    private:
+        std::vector<std::string>& seen_;
+        std::atomic<int>& delivered_;
+    };
+    std::vector<std::string> seen;
+    std::atomic<int> delivered{0};
+    {
+        auto notifier = make_background_notifier(std::make_unique<Slow>(seen, delivered));
+        for (int i = 0; i < 5; ++i) notifier->notify(activation_for("u" + std::to_string(i) + "@example.com"));
+        // Queued, not delivered: the callers did not wait for the slow transport.
+        CHECK(delivered < 5);
+    }  // the destructor delivers what is queued
+    CHECK(delivered == 5);
+    CHECK(seen == std::vector<std::string>{"u0@example.com", "u1@example.com", "u2@example.com", "u3@example.com",
+                                           "u4@example.com"});
 }
