@@ -317,7 +317,9 @@ TEST_CASE("kill -9 during a registration and password-change storm loses no ackn
     ExampleServer server(dir, server_args);
     Client client(server.port());
     REQUIRE(accounts.size() > 10);
-    for (const auto& [email, a] : accounts) {
+    for (const auto& entry : accounts) {
+        const std::string& email = entry.first;
+        const Account& a = entry.second;
         const auto login = [&](const std::string& password) {
             return client.send(verb::post, "/users/login",
                                json::serialize(json::object{{"email", email}, {"password", password}}))

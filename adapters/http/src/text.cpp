@@ -23,14 +23,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
-std::string to_lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    return out;
-}
-
 std::string percent_decode(std::string_view s, bool plus_is_space)
 {
     const auto hex = [](char c) -> int {

@@ -10,8 +10,6 @@ namespace usermgmt::http::detail {
 std::string_view trim_ascii(std::string_view s) noexcept;
 /// ASCII case-insensitive equality.
 bool iequals(std::string_view a, std::string_view b) noexcept;
-/// ASCII lower case.
-std::string to_lower(std::string_view s);
 /// Decodes %XX escapes and, when `plus_is_space`, '+' (form encoding). Invalid escapes stay as
 /// they are, as Python's unquote leaves them.
 std::string percent_decode(std::string_view s, bool plus_is_space);
