@@ -398,3 +398,62 @@ TEST_CASE("A full disk answers 503 - and the service recovers when space is free
     CHECK(register_at(port, "after@example.com") == 201);
     CHECK(server.stop() == 0);
 }
+
+namespace {
+
+// Makes the database read-only under a running server, in a way root cannot override: the
+// immutable attribute on the database file, its write-ahead log and the data directory (so no
+// journal can be created either). A read-only remount is not possible while the server holds the
+// files open for writing, so this is the nearest real thing. The shared-memory index (-shm) is
+// left writable: SQLite maps it, and a mapping that turns read-only kills the process with SIGBUS
+// (docs/security.md).
+class ImmutableFiles {
+public:
+    explicit ImmutableFiles(std::vector<std::filesystem::path> paths) : paths_(std::move(paths)) {}
+    ~ImmutableFiles() { set(false); }
+    bool set(bool on)
+    {
+        std::string command = std::string("chattr ") + (on ? "+i" : "-i");
+        for (const auto& p : paths_) command += " '" + p.string() + "'";
+        return std::system((command + " 2>/dev/null").c_str()) == 0;
+    }
+
+private:
+    std::vector<std::filesystem::path> paths_;
+};
+
+}  // namespace
+
+TEST_CASE("A read-only database answers 503 to writes and serves reads - and recovers", "[example][disk]")
+{
+    TempDir dir;
+    ExampleServer server(dir, args(dir, {"--throttle", "false"}),
+                         {"USERMGMT_SUPERUSER_USERNAME=root", "USERMGMT_SUPERUSER_EMAIL=root@example.com",
+                          "USERMGMT_SUPERUSER_PASSWORD=" + strong_password});
+    const auto port = server.port();
+    REQUIRE(register_at(port, "before@example.com") == 201);
+    Client client(port);
+    const auto login = client.send(verb::post, "/auth/jwt/create/",
+                                   json::serialize(json::object{{"username", "root"}, {"password", strong_password}}));
+    REQUIRE(login.status == 200);
+    const std::string access(login.json().at("access").as_string());
+
+    const auto data = dir / "data";
+    ImmutableFiles files({data / "users.db", data / "users.db-wal", data});
+    if (!files.set(true)) FAIL("this test sets the immutable attribute (chattr +i): it needs root and ext4 or tmpfs");
+
+    const auto refused = client.send(verb::post, "/auth/users/",
+                                     json::serialize(json::object{{"username", "ro"}, {"email", "ro@example.com"}, {"password", strong_password}, {"re_password", strong_password}}));
+    INFO(refused.body);
+    CHECK(refused.status == 503);
+    CHECK(refused.json().as_object().contains("detail"));
+    CHECK(refused.body.find("users.db") == std::string::npos);  // no internals on the wire
+    CHECK(register_at(port, "ro2@example.com") == 503);
+    // Reads go on: a signed-in user still sees itself.
+    const auto me = client.send(verb::get, "/auth/users/me/", "", {{"Authorization", "JWT " + access}});
+    CHECK(me.status == 200);
+
+    REQUIRE(files.set(false));
+    CHECK(register_at(port, "after@example.com") == 201);
+    CHECK(server.stop() == 0);
+}
