@@ -168,6 +168,7 @@ int main(int argc, char** argv)
     settings.cors.allowed_origins = options.cors_origins;
     settings.cors.allow_credentials = options.cors_credentials;
     settings.hashing_threads = options.hashing_threads;
+    settings.store_threads = options.store_threads;
     settings.trusted_proxies = options.trusted_proxies;
     std::mutex log_mutex;
     if (options.log_requests) {

@@ -88,6 +88,8 @@ const std::vector<Option>& all_options()
         text("mail_from", "sender address of mails", &Options::mail_from, false),
         number("threads", "I/O threads", &Options::threads, 1, 256),
         number("hashing_threads", "password hashing threads (0: one per core)", &Options::hashing_threads, 0, 256),
+        number("store_threads", "threads for the other writes (a locked database holds one of them)",
+               &Options::store_threads, 1, 256),
         text("auth_prefix", "mount point of the Djoser-style routes", &Options::auth_prefix, false),
         text("users_prefix", "mount point of the Express-style routes", &Options::users_prefix, false),
         flag("users_require_activation", "/users registrations need e-mail activation (no token then)",

@@ -86,7 +86,8 @@ private:
 };
 
 struct HttpFixture {
-    explicit HttpFixture(const std::function<void(Config&, http::HttpSettings&, http::ServerSettings&)>& tweak = {})
+    explicit HttpFixture(const std::function<void(Config&, http::HttpSettings&, http::ServerSettings&)>& tweak = {},
+                         const SqliteOptions& store_options = {})
     {
         Config config;
         config.jwt_secret = "http-test-secret-http-test-secret-0123456789";
@@ -96,7 +97,7 @@ struct HttpFixture {
         server_settings.port = 0;
         if (tweak) tweak(config, settings, server_settings);
         Ports ports;
-        auto store = open_sqlite_store(dir / "users.db");
+        auto store = open_sqlite_store(dir / "users.db", store_options);
         REQUIRE(store);
         ports.store = std::move(*store);
         MailTemplates mail;

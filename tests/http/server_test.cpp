@@ -232,24 +232,73 @@ TEST_CASE("X-Forwarded-For counts only from a trusted proxy", "[http][server][th
 
 TEST_CASE("A locked database answers 503 with Retry-After - then recovers", "[http][server][storage]")
 {
-    HttpFixture f;
+    // One I/O thread: if the waiting write held it, no read could be answered meanwhile.
+    HttpFixture f([](Config&, http::HttpSettings&, http::ServerSettings& server) { server.threads = 1; });
     f.make_user("amy");
     const auto amy = f.bearer("amy");
     // Another process takes the write lock and keeps it past the busy timeout (5 s).
     sqlite3* other = nullptr;
     REQUIRE(sqlite3_open((f.dir / "users.db").c_str(), &other) == SQLITE_OK);
     REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-    auto locked = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Locked"})", amy);
+    std::atomic<bool> write_answered{false};
+    Reply locked;
+    std::thread writer([&] {
+        locked = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Locked"})", amy);
+        write_answered = true;
+    });
+    // While the write waits for the lock, reads are answered (WAL lets them run, and the write
+    // waits on a store thread, not on the only I/O thread).
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    int reads_while_waiting = 0;
+    for (int i = 0; i < 5; ++i) {
+        const bool waiting = !write_answered;
+        if (f.send(verb::get, "/auth/users/me/", {}, amy).status == 200 && waiting && !write_answered) ++reads_while_waiting;
+    }
+    writer.join();
+    CHECK(reads_while_waiting == 5);
     CHECK(locked.status == 503);
     CHECK(locked.header("retry-after") == "1");
     CHECK(locked.body == R"({"detail":"Service temporarily unavailable, try again later."})");
-    // Reads go on meanwhile (WAL).
-    CHECK(f.send(verb::get, "/auth/users/me/", {}, amy).status == 200);
     REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(other);
     auto after = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Free"})", amy);
     CHECK(after.status == 200);
     CHECK(after.json().at("first_name") == "Free");
+}
+
+TEST_CASE("Writes waiting on a locked database fill a bounded queue - then 503 at once", "[http][server][storage]")
+{
+    SqliteOptions quick;
+    quick.busy_timeout = std::chrono::milliseconds(1500);
+    HttpFixture f([](Config&, http::HttpSettings& settings, http::ServerSettings&) {
+        settings.store_threads = 1;
+        settings.store_queue = 1;
+    }, quick);
+    const auto id = std::to_string(f.make_user("amy"));
+    const auto amy = f.bearer("amy");
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open((f.dir / "users.db").c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    // The first write waits on the only store thread, the second in the queue of one.
+    std::vector<Reply> waited(2);
+    std::vector<std::thread> writers;
+    for (int i = 0; i < 2; ++i) {
+        writers.emplace_back([&, i] { waited[i] = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"W"})", amy); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    // A third finds the queue full and is answered before the others, in each style's format.
+    const auto full = f.send(verb::patch, "/auth/users/me/", R"({"first_name":"X"})", amy);
+    CHECK(full.status == 503);
+    CHECK(full.header("retry-after") == "1");
+    CHECK(full.body == R"({"detail":"Too many requests are waiting for the database; try again shortly."})");
+    const auto full_users = f.send(verb::delete_, "/users/" + id, {}, amy);  // not run: refused at the queue
+    CHECK(full_users.status == 503);
+    CHECK(full_users.body == R"({"message":"Too many requests are waiting for the database; try again shortly."})");
+    for (auto& w : writers) w.join();
+    for (const auto& w : waited) CHECK(w.status == 503);  // the lock outlived the busy timeout
+    REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    CHECK(f.send(verb::patch, "/auth/users/me/", R"({"first_name":"Free"})", amy).status == 200);
 }
 
 TEST_CASE("Concurrent registrations of one name over HTTP: exactly one 201", "[http][server][concurrency]")

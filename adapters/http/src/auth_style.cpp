@@ -123,7 +123,7 @@ private:
             Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
             return with_allow(endpoint.run(call), route);
         };
-        return Resolved{std::move(run), endpoint.hashes};
+        return endpoint_call(std::move(run), endpoint, method);
     }
 
     const UserService& service_;

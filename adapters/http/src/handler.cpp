@@ -18,7 +18,8 @@ using detail::Resolved;
 struct Handler::Impl {
     Impl(const UserService& s, HttpSettings st)
         : service(s), settings(std::move(st)), media(s.media()), cors(settings.cors),
-          pool(settings.hashing_threads, settings.hashing_queue)
+          hashing_pool(settings.hashing_threads, settings.hashing_queue),
+          store_pool(settings.store_threads == 0 ? 1 : settings.store_threads, settings.store_queue)
     {
         if (!settings.auth_prefix.empty()) {
             if (settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
@@ -36,7 +37,8 @@ struct Handler::Impl {
     detail::Cors cors;
     std::vector<std::unique_ptr<detail::Style>> styles;
     // Thread-safe; mutable because posting work does not change what the handler answers.
-    mutable detail::WorkerPool pool;
+    mutable detail::WorkerPool hashing_pool;
+    mutable detail::WorkerPool store_pool;
 
     const detail::Style* style_of(std::string_view path) const
     {
@@ -191,14 +193,18 @@ void Handler::async_handle(Request request, Peer peer, std::function<void(Respon
         complete(impl.message(500, "A server error occurred.", *shared));
         return;
     }
-    if (!resolved.hashes) {
+    if (resolved.work == detail::Work::now) {
         complete(impl.run(resolved, *shared));
         return;
     }
-    // Password hashing goes to the pool; a full queue is answered at once.
+    // Hashing and writes go to their pools; a full queue is answered at once.
+    const bool hashing = resolved.work == detail::Work::hashing;
     auto job = std::make_shared<std::pair<Resolved, decltype(complete)>>(std::move(resolved), complete);
-    if (!impl.pool.try_post([&impl, shared, job] { job->second(impl.run(job->first, *shared)); })) {
-        auto busy = impl.message(503, "Too many requests are waiting for a password check; try again shortly.", *shared);
+    auto& pool = hashing ? impl.hashing_pool : impl.store_pool;
+    if (!pool.try_post([&impl, shared, job] { job->second(impl.run(job->first, *shared)); })) {
+        auto busy = impl.message(503, hashing ? "Too many requests are waiting for a password check; try again shortly."
+                                              : "Too many requests are waiting for the database; try again shortly.",
+                                 *shared);
         busy.set(bhttp::field::retry_after, "1");
         complete(std::move(busy));
     }

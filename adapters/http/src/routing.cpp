@@ -21,10 +21,17 @@ std::vector<std::string> split_path(std::string_view path, bool& trailing_slash)
 
 }  // namespace
 
+Resolved endpoint_call(std::function<Response()> run, const Endpoint& endpoint, boost::beast::http::verb method)
+{
+    using boost::beast::http::verb;
+    const bool reads = method == verb::get || method == verb::head || method == verb::options;
+    return Resolved{std::move(run), endpoint.hashes ? Work::hashing : reads ? Work::now : Work::store};
+}
+
 Resolved answer(Response response)
 {
     auto shared = std::make_shared<Response>(std::move(response));
-    return Resolved{[shared] { return std::move(*shared); }, false};
+    return Resolved{[shared] { return std::move(*shared); }, Work::now};
 }
 
 const std::variant<Body, BodyProblem>& Call::body()

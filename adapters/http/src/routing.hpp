@@ -80,13 +80,24 @@ inline Endpoint authenticated_endpoint(Response (*run)(Call&), bool hashes = fal
     return Endpoint{run, true, hashes};
 }
 
-/// What a style decided: an endpoint to run (maybe on the worker pool) or an answer already.
+/// Where a decided request runs.
+enum class Work {
+    now,      ///< on the calling (I/O) thread: answers already made, and reads (WAL never blocks them)
+    store,    ///< on the store pool: writes, which may wait on a locked database
+    hashing,  ///< on the hashing pool: anything that hashes a password
+};
+
+/// What a style decided: an endpoint to run, and where.
 struct Resolved {
     std::function<Response()> run;
-    bool hashes = false;
+    Work work = Work::now;
 };
 
 /// A decision that is already an answer.
 Resolved answer(Response response);
+
+/// A call of `endpoint` for a request with `method`: hashing endpoints go to the hashing pool,
+/// the other methods that change state to the store pool, reads run at once.
+Resolved endpoint_call(std::function<Response()> run, const Endpoint& endpoint, boost::beast::http::verb method);
 
 }  // namespace usermgmt::http::detail

@@ -63,7 +63,7 @@ public:
             Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
             return endpoint.run(call);
         };
-        return Resolved{std::move(run), endpoint.hashes};
+        return endpoint_call(std::move(run), endpoint, request->method());
     }
 
 private:

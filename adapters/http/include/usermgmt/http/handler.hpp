@@ -45,9 +45,10 @@ public:
     [[nodiscard]] Response handle(const Request& request, const Peer& peer = {}) const;
 
     /// Answers through `done`: requests that hash a password run on the handler's bounded
-    /// worker pool (so I/O threads never hash), the others at once on the calling thread. When
-    /// the pool's queue is full the answer is 503 with Retry-After. `done` is called exactly
-    /// once, from the calling thread or a pool thread.
+    /// hashing pool (so I/O threads never hash), other writes on its store pool (so a write
+    /// waiting on a locked database never holds an I/O thread), reads at once on the calling
+    /// thread. When a pool's queue is full the answer is 503 with Retry-After. `done` is called
+    /// exactly once, from the calling thread or a pool thread.
     void async_handle(Request request, Peer peer, std::function<void(Response)> done) const;
 
     /// An error answer in the format of the route style `request` was for (a server uses it for

@@ -65,6 +65,12 @@ struct HttpSettings {
     std::size_t hashing_threads = 0;
     /// Hash-bound requests waiting for a thread; beyond it the answer is 503 with Retry-After.
     std::size_t hashing_queue = 256;
+    /// Threads that run the other requests that write (profile updates, logout, refresh,
+    /// activation, …), so that a write waiting on a locked database (up to the store's busy
+    /// timeout) holds one of these and never an I/O thread: reads go on. Must be at least 1.
+    std::size_t store_threads = 2;
+    /// Writes waiting for a store thread; beyond it the answer is 503 with Retry-After.
+    std::size_t store_queue = 256;
 
     /// Called once per request when set (the example server prints one line).
     std::function<void(const RequestLog&)> access_log;
