@@ -10,7 +10,7 @@ namespace {
 // Migration N brings the schema from version N-1 to N. Never edit a released migration: add one.
 // Times are microseconds since the Unix epoch (UTC). Usernames, emails and group names compare
 // case-insensitively (ASCII, NOCASE), so the UNIQUE constraints catch "Bob" vs "bob".
-constexpr std::array<const char*, 3> migrations = {
+constexpr std::array<const char*, 4> migrations = {
     R"sql(
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,6 +77,20 @@ CREATE TABLE refresh_uses (
     used_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX refresh_uses_by_session ON refresh_uses(session_id);
+)sql",
+    // 4: how many users each block of 1024 ids holds, kept by triggers in the same transaction
+    // as the change. The user at list offset N is found by summing block counts (a thousand
+    // small rows at 1M users) and then walking at most 1024 ids, instead of N ids.
+    R"sql(
+CREATE TABLE user_id_blocks (block INTEGER PRIMARY KEY, users INTEGER NOT NULL);
+INSERT INTO user_id_blocks SELECT id >> 10, count(*) FROM users GROUP BY id >> 10;
+CREATE TRIGGER users_block_insert AFTER INSERT ON users BEGIN
+    INSERT INTO user_id_blocks VALUES (new.id >> 10, 1) ON CONFLICT (block) DO UPDATE SET users = users + 1;
+END;
+CREATE TRIGGER users_block_delete AFTER DELETE ON users BEGIN
+    UPDATE user_id_blocks SET users = users - 1 WHERE block = old.id >> 10;
+    DELETE FROM user_id_blocks WHERE block = old.id >> 10 AND users = 0;
+END;
 )sql",
 };
 

@@ -148,10 +148,18 @@ public:
             if (!q.username_prefix.empty()) s.bind(4, like_prefix(q.username_prefix));
         };
         UserPage page;
-        // Two steps: the id at the offset (walking the narrow id index, not the rows), then one
-        // window of rows from it. A plain OFFSET would step over every skipped row's record.
-        const std::string first_id = "(SELECT id FROM users" + std::string(where.empty() ? " INDEXED BY users_by_id" : "") +
-                                     " WHERE 1" + where + " ORDER BY id LIMIT 1 OFFSET ?2)";
+        // Two steps: the id at the offset, then one window of rows from it (a plain OFFSET would
+        // step over every skipped row's record). Without filters, the block counts (migration 4)
+        // say which block of 1024 ids holds the offset, and only that block's narrow index
+        // entries are walked. With filters, the matching ids are walked from the start.
+        const std::string unfiltered_first_id =
+            "(WITH running AS (SELECT block, users, sum(users) OVER (ORDER BY block) AS through FROM user_id_blocks), "
+            "start AS (SELECT block << 10 AS low, ?2 - (through - users) AS skip FROM running "
+            "WHERE through > ?2 ORDER BY block LIMIT 1) "
+            "SELECT id FROM users INDEXED BY users_by_id WHERE id >= (SELECT low FROM start) "
+            "ORDER BY id LIMIT 1 OFFSET coalesce((SELECT skip FROM start), 0))";
+        const std::string first_id =
+            where.empty() ? unfiltered_first_id : "(SELECT id FROM users WHERE 1" + where + " ORDER BY id LIMIT 1 OFFSET ?2)";
         auto s = c_.prepare(user_columns + "WHERE 1" + where + " AND id >= " + first_id + " ORDER BY id LIMIT ?1");
         if (!s) return std::move(s).error();
         (*s)->bind(1, q.limit).bind(2, q.offset);

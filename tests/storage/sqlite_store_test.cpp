@@ -105,8 +105,10 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
     // Make it look as version 1 wrote it.
-    REQUIRE(sqlite3_exec(db, "DROP INDEX users_by_id; DROP TABLE refresh_uses; PRAGMA user_version = 1", nullptr, nullptr,
-                         nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "DROP INDEX users_by_id; DROP TABLE refresh_uses; DROP TRIGGER users_block_insert; "
+                         "DROP TRIGGER users_block_delete; DROP TABLE user_id_blocks; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
     auto upgraded = open_sqlite_store(dir / "users.db");
     REQUIRE(upgraded);
@@ -114,10 +116,17 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     CHECK((*upgraded)->list_users(ListQuery{10, 0, "", ""})->users.size() == 1);
     REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
     sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses')", -1,
-                               &s, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses', "
+                               "'user_id_blocks', 'users_block_insert', 'users_block_delete')",
+                               -1, &s, nullptr) == SQLITE_OK);
     REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    CHECK(sqlite3_column_int(s, 0) == 2);
+    CHECK(sqlite3_column_int(s, 0) == 5);
+    sqlite3_finalize(s);
+    // Migration 4 counted the users that were already there.
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT sum(users) FROM user_id_blocks", -1, &s, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(s, 0) == 1);
     sqlite3_finalize(s);
     sqlite3_close(db);
 }

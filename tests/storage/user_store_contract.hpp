@@ -6,7 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 namespace usermgmt::test {
 
@@ -235,6 +237,49 @@ TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted",
     CHECK(store->list_users(ListQuery{10, 100, "", ""})->users.empty());
     REQUIRE(store->erase_user(all->users[0].id));
     CHECK(store->list_users(ListQuery{10, 0, "", ""})->total == 4);
+}
+
+TEST_CASE("contract: pages at any offset match the ordered ids - across thousands of users and deletions", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    std::vector<UserId> ids;  // the reference: every id, in order
+    const auto insert = [&](int from, int to) {
+        REQUIRE(store->in_transaction([&](UserStore& s) -> Result<void> {
+            for (int i = from; i < to; ++i) {
+                auto made = s.insert_user(contract_user("u" + std::to_string(i)));
+                if (!made) return std::move(made).error();
+                ids.push_back(made->user.id);
+            }
+            return {};
+        }));
+    };
+    const auto check_pages = [&] {
+        for (std::size_t offset : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{1023}, std::size_t{1024},
+                                   std::size_t{1500}, std::size_t{2047}, std::size_t{2048}, ids.size() - 3, ids.size(),
+                                   ids.size() + 10}) {
+            auto page = store->list_users(ListQuery{5, static_cast<std::int64_t>(offset), "", ""});
+            REQUIRE(page);
+            CHECK(page->total == static_cast<std::int64_t>(ids.size()));
+            std::vector<UserId> expected(ids.begin() + static_cast<std::ptrdiff_t>(std::min(offset, ids.size())),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(std::min(offset + 5, ids.size())));
+            std::vector<UserId> got;
+            for (const auto& u : page->users) got.push_back(u.id);
+            INFO("offset " << offset);
+            CHECK(got == expected);
+        }
+    };
+    insert(0, 3000);
+    check_pages();
+    // Delete a whole stretch, some single ids and the newest, then add more after them.
+    std::vector<UserId> gone(ids.begin() + 100, ids.begin() + 1300);
+    gone.push_back(ids[1500]);
+    gone.push_back(ids[2999]);
+    for (UserId id : gone) REQUIRE(store->erase_user(id));
+    std::erase_if(ids, [&](UserId id) { return std::find(gone.begin(), gone.end(), id) != gone.end(); });
+    check_pages();
+    insert(3000, 3100);
+    check_pages();
 }
 
 TEST_CASE("contract: groups are named - unique and removable", "[contract]")
