@@ -1,9 +1,9 @@
 #pragma once
 // The private state of UserService and the helpers its use cases share.
 
+#include "usermgmt/throttle_store.hpp"
 #include "usermgmt/user_service.hpp"
 
-#include "rate_limiter.hpp"
 #include "read_cache.hpp"
 #include "validation.hpp"
 
@@ -25,7 +25,7 @@ struct UserService::Impl {
     std::shared_ptr<const detail::PasswordValidator> passwords;
     /// Users and sessions by id; every write below invalidates what it changed, after commit.
     std::unique_ptr<detail::ReadCache> cache;
-    mutable detail::RateLimiter limiter;
+    std::unique_ptr<ThrottleStore> throttle;
     /// With rotation: the pair each refresh token got, for `refresh_reuse_interval`, so that a
     /// second use within it gets the same pair. Raw tokens, in memory only, briefly.
     mutable std::mutex rotated_mutex;

@@ -45,6 +45,7 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     impl->notifier = ports.notifier ? std::move(ports.notifier) : std::make_unique<NullNotifier>();
     impl->media = std::move(ports.media);
     impl->clock = ports.clock ? std::move(ports.clock) : std::make_unique<SystemClock>();
+    impl->throttle = ports.throttle ? std::move(ports.throttle) : make_memory_throttle_store();
     impl->cache = std::make_unique<detail::ReadCache>(config.cache_capacity);
     impl->config = std::move(config);
     return std::unique_ptr<UserService>(new UserService(std::move(impl)));
@@ -383,13 +384,18 @@ Result<void> UserService::throttle(Attempt attempt, std::string_view client, std
     }();
     const TimePoint now = m.now();
     long long wait = 0;
-    if (limits.per_client)
-        wait = m.limiter.hit(std::string(limits.name) + "|ip|" + std::string(client), *limits.per_client, now);
+    if (limits.per_client) {
+        auto hit = m.throttle->hit(std::string(limits.name) + "|ip|" + std::string(client), *limits.per_client, now);
+        if (!hit) return std::move(hit).error();
+        wait = *hit;
+    }
     // Accounts compare case-insensitively, as the store finds them.
     if (wait == 0 && limits.per_account && !account.empty()) {
         std::string key = std::string(limits.name) + "|account|";
         for (char c : account) key += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        wait = m.limiter.hit(key, *limits.per_account, now);
+        auto hit = m.throttle->hit(key, *limits.per_account, now);
+        if (!hit) return std::move(hit).error();
+        wait = *hit;
     }
     if (wait == 0) return {};
     Error e = fail(Errc::rate_limited, std::string("too many ") + limits.name + " attempts");

@@ -150,6 +150,11 @@ int main(int argc, char** argv)
     if (options.mail_outbox.empty()) transport = std::make_unique<ConsoleTransport>();
     else transport = std::make_unique<OutboxTransport>(options.mail_outbox);
     Ports ports;
+    if (!options.throttle_file.empty()) {
+        auto throttle = open_sqlite_throttle_store(options.throttle_file);
+        if (!throttle) return fail_config(throttle.error().message);
+        ports.throttle = std::move(*throttle);
+    }
     ports.media = make_directory_media_store(data_dir / "media");
     ports.store = std::move(*store);
     // Mail leaves on its own thread: answers take the same time whether a mail goes out or not.

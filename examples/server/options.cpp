@@ -110,6 +110,8 @@ const std::vector<Option>& all_options()
         number("argon2_memory_kib", "Argon2id memory in KiB", &Options::argon2_memory_kib, 8, 4 * 1024 * 1024),
         flag("log_requests", "print one line per request", &Options::log_requests),
         flag("throttle", "limit login, registration and reset attempts per client and account", &Options::throttle),
+        text("throttle_file", "count attempts in this SQLite file, shared by every server using it (default: memory)",
+             &Options::throttle_file),
         list("trusted_proxies", "comma-separated proxy addresses whose X-Forwarded-For is believed",
              &Options::trusted_proxies),
     };

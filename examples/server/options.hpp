@@ -32,6 +32,7 @@ struct Options {
     unsigned argon2_memory_kib = 19 * 1024;
     bool log_requests = true;
     bool throttle = true;
+    std::string throttle_file;
     std::vector<std::string> trusted_proxies;
     std::string config_file;
     bool help = false;

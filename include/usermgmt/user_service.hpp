@@ -9,6 +9,7 @@
 #include "usermgmt/password_hasher.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/types.hpp"
+#include "usermgmt/throttle_store.hpp"
 #include "usermgmt/user_store.hpp"
 
 #include <memory>
@@ -31,6 +32,9 @@ struct Ports {
     std::unique_ptr<MediaStore> media;
     /// Null: the system clock.
     std::unique_ptr<Clock> clock;
+    /// Where `throttle` counts attempts. Null: in this process's memory
+    /// (`make_memory_throttle_store`); share one store between nodes to share the limits.
+    std::unique_ptr<ThrottleStore> throttle;
 };
 
 /// Input of `set_password`.

@@ -11,6 +11,7 @@
 #include "usermgmt/password_hasher.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/sqlite_store.hpp"
+#include "usermgmt/throttle_store.hpp"
 #include "usermgmt/types.hpp"
 #include "usermgmt/user_service.hpp"
 #include "usermgmt/user_store.hpp"

@@ -25,6 +25,17 @@ struct FinalizeStatement {
 using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
 using StatementHandle = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
 
+/// Times are stored as microseconds since the Unix epoch (UTC).
+inline std::int64_t to_micros(std::chrono::system_clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+inline std::chrono::system_clock::time_point from_micros(std::int64_t us)
+{
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
+}
+
 /// Turns a SQLite result code into an Error: unique violations become `already_exists` with
 /// the column as field, everything else `storage_failure`.
 Error to_error(sqlite3* db, int rc, std::string_view what);

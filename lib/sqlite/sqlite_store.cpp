@@ -15,15 +15,8 @@ using detail::sqlite::Statement;
 using detail::sqlite::to_error;
 using detail::sqlite::WriteTransaction;
 
-std::int64_t to_micros(TimePoint t)
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint from_micros(std::int64_t us)
-{
-    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(us)));
-}
+using detail::sqlite::from_micros;
+using detail::sqlite::to_micros;
 
 // Escapes LIKE's wildcards so a prefix filter matches literally.
 std::string like_prefix(std::string_view prefix)

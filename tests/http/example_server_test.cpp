@@ -457,3 +457,31 @@ TEST_CASE("A read-only database answers 503 to writes and serves reads - and rec
     CHECK(register_at(port, "after@example.com") == 201);
     CHECK(server.stop() == 0);
 }
+
+TEST_CASE("Two servers sharing a throttle file share the login limit of an account", "[example][throttle]")
+{
+    TempDir dir;
+    const std::string shared = (dir / "throttle.db").string();
+    auto a_args = args(dir, {"--throttle-file", shared});
+    auto b_args = args(dir, {"--throttle-file", shared});
+    b_args[3] = (dir / "data-b").string();  // its own database: only the counts are shared
+    ExampleServer a(dir, a_args);
+    ExampleServer b(dir, b_args);
+    Client to_a(a.port());
+    Client to_b(b.port());
+    const auto attempt = [](Client& client) {
+        return client.send(verb::post, "/auth/jwt/create/",
+                           json::serialize(json::object{{"username", "amy"}, {"password", "wrong-Password-1"}}));
+    };
+    // The default limit is 10 attempts a minute per account, counted across both servers.
+    for (int i = 0; i < 5; ++i) {
+        CHECK(attempt(to_a).status == 401);
+        CHECK(attempt(to_b).status == 401);
+    }
+    const auto refused = attempt(to_a);
+    CHECK(refused.status == 429);
+    CHECK(!refused.header("retry-after").empty());
+    CHECK(attempt(to_b).status == 429);
+    CHECK(a.stop() == 0);
+    CHECK(b.stop() == 0);
+}

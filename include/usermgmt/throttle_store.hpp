@@ -1,0 +1,42 @@
+#pragma once
+/// @file throttle_store.hpp
+/// The throttling port: where `UserService::throttle` counts attempts. The default keeps the
+/// counts in this process; a store shared by every node (the SQLite one below for processes on
+/// one host, or your own over Redis or a database) makes the limits hold across all of them.
+
+#include "usermgmt/config.hpp"
+#include "usermgmt/result.hpp"
+#include "usermgmt/types.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+namespace usermgmt {
+
+/// Fixed-window attempt counters by key. Thread-safe.
+class ThrottleStore {
+public:
+    virtual ~ThrottleStore() = default;
+    /// Counts one attempt on `key` at `now`, unless `limit.requests` attempts were already
+    /// counted in the key's current window (which starts at the first attempt after the
+    /// previous one ended and lasts `limit.per`). Returns 0 when the attempt was counted, or
+    /// the whole seconds (at least 1) until the current window ends when it was refused; a
+    /// refused attempt is not counted. Must be atomic: two nodes counting the last allowed
+    /// attempt at once must not both be allowed. `limit.requests == 0` means no limit.
+    [[nodiscard]] virtual Result<long long> hit(std::string_view key, const RateLimit& limit, TimePoint now) = 0;
+};
+
+/// Counters in this process's memory (the default), bounded: past 100,000 keys, ended windows
+/// are dropped.
+[[nodiscard]] std::unique_ptr<ThrottleStore> make_memory_throttle_store();
+
+/// Counters in a SQLite file shared by every process that opens it (created if missing). Use
+/// its own file, not the users database, so counting never waits on the users' write lock.
+/// Counts are not worth a disk flush: commits are durable against a process crash, and a power
+/// loss may forget the last seconds of counts. `storage_failure` when the file cannot be opened.
+[[nodiscard]] Result<std::unique_ptr<ThrottleStore>> open_sqlite_throttle_store(
+    const std::filesystem::path& path, std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(5000));
+
+}  // namespace usermgmt

@@ -1,0 +1,84 @@
+// ThrottleStore over a SQLite file that several processes share. Each attempt is one small
+// write transaction: BEGIN IMMEDIATE takes the file's write lock, so reading the window and
+// counting in it are atomic across processes.
+#include "usermgmt/throttle_store.hpp"
+
+#include "connection.hpp"
+
+#include <mutex>
+
+namespace usermgmt {
+namespace {
+
+using detail::sqlite::Connection;
+using detail::sqlite::from_micros;
+using detail::sqlite::to_micros;
+using detail::sqlite::WriteTransaction;
+
+// Windows that ended are deleted every this many attempts, so the table holds only live keys.
+constexpr unsigned sweep_every = 1000;
+
+class SqliteThrottleStore final : public ThrottleStore {
+public:
+    explicit SqliteThrottleStore(std::unique_ptr<Connection> connection) : c_(std::move(connection)) {}
+
+    Result<long long> hit(std::string_view key, const RateLimit& limit, TimePoint now) override
+    {
+        if (limit.requests == 0) return 0LL;
+        // One connection, one caller at a time: an attempt is a few microseconds of work.
+        std::lock_guard lock(mutex_);
+        WriteTransaction tx(*c_);
+        if (auto ok = tx.begin(); !ok) return std::move(ok).error();
+        if (++hits_ % sweep_every == 0) {
+            auto sweep = c_->prepare("DELETE FROM throttle_windows WHERE ends_at <= ?1");
+            if (!sweep) return std::move(sweep).error();
+            if (auto ok = (*sweep)->bind(1, to_micros(now)).run("sweep throttle windows"); !ok)
+                return std::move(ok).error();
+        }
+        auto read = c_->prepare("SELECT ends_at, attempts FROM throttle_windows WHERE key = ?1");
+        if (!read) return std::move(read).error();
+        (*read)->bind(1, key);
+        const int rc = (*read)->step();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return detail::sqlite::to_error(c_->db(), rc, "read throttle window");
+        const bool open = rc == SQLITE_ROW && from_micros((*read)->integer(0)) > now;
+        const TimePoint ends_at = open ? from_micros((*read)->integer(0)) : now + limit.per;
+        const std::int64_t attempts = open ? (*read)->integer(1) : 0;
+        read->reset();  // done with the row: release the statement before writing
+        if (attempts >= limit.requests) {
+            const auto left = std::chrono::ceil<std::chrono::seconds>(ends_at - now).count();
+            return left > 0 ? static_cast<long long>(left) : 1LL;
+        }
+        auto write = c_->prepare(
+            "INSERT INTO throttle_windows (key, ends_at, attempts) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (key) DO UPDATE SET ends_at = excluded.ends_at, attempts = excluded.attempts");
+        if (!write) return std::move(write).error();
+        (*write)->bind(1, key).bind(2, to_micros(ends_at)).bind(3, attempts + 1);
+        if (auto ok = (*write)->run("count throttle attempt"); !ok) return std::move(ok).error();
+        if (auto ok = tx.commit(); !ok) return std::move(ok).error();
+        return 0LL;
+    }
+
+private:
+    std::mutex mutex_;
+    std::unique_ptr<Connection> c_;
+    unsigned hits_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ThrottleStore>> open_sqlite_throttle_store(const std::filesystem::path& path,
+                                                                  std::chrono::milliseconds busy_timeout)
+{
+    auto connection = Connection::open(path.string(), busy_timeout);
+    if (!connection) return std::move(connection).error();
+    // Counts survive a process crash without a flush per attempt (WAL + NORMAL).
+    if (auto ok = (*connection)->exec("PRAGMA synchronous=NORMAL"); !ok) return std::move(ok).error();
+    if (auto ok = (*connection)->exec("CREATE TABLE IF NOT EXISTS throttle_windows ("
+                                      "key TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, attempts INTEGER NOT NULL"
+                                      ") WITHOUT ROWID");
+        !ok)
+        return std::move(ok).error();
+    return std::unique_ptr<ThrottleStore>(std::make_unique<SqliteThrottleStore>(std::move(*connection)));
+}
+
+}  // namespace usermgmt

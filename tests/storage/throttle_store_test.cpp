@@ -1,0 +1,135 @@
+// The throttling port: the in-memory store and the SQLite store behave alike, and the SQLite
+// store shares its counts between every store (and so every process) that opens the file.
+#include "usermgmt/throttle_store.hpp"
+#include "usermgmt/usermgmt.hpp"
+
+#include "../support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using namespace usermgmt;
+
+namespace {
+
+const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
+
+long long hit(ThrottleStore& store, std::string_view key, const RateLimit& limit, TimePoint now)
+{
+    auto result = store.hit(key, limit, now);
+    REQUIRE(result);
+    return *result;
+}
+
+// What every ThrottleStore does.
+void check_fixed_windows(ThrottleStore& store)
+{
+    const RateLimit three{3, std::chrono::seconds(60)};
+    for (int i = 0; i < 3; ++i) CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::seconds(i)) == 0);
+    // The fourth in the window is refused with the seconds left in it, and not counted.
+    CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::seconds(10)) == 50);
+    CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::milliseconds(59'500)) == 1);
+    // Other keys count apart.
+    CHECK(hit(store, "login|ip|10.0.0.2", three, t0 + std::chrono::seconds(10)) == 0);
+    // The window ends 60 s after its first attempt; a new one begins.
+    CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::seconds(60)) == 0);
+    CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::seconds(61)) == 0);
+    CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::seconds(62)) == 0);
+    CHECK(hit(store, "login|ip|10.0.0.1", three, t0 + std::chrono::seconds(63)) == 57);
+    // No limit: always counted.
+    for (int i = 0; i < 10; ++i) CHECK(hit(store, "free", RateLimit{0, std::chrono::seconds(60)}, t0) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("Throttle store in memory: fixed windows per key", "[throttle]")
+{
+    auto store = make_memory_throttle_store();
+    check_fixed_windows(*store);
+}
+
+TEST_CASE("Throttle store in SQLite: fixed windows per key", "[throttle][sqlite]")
+{
+    test::TempDir dir;
+    auto store = open_sqlite_throttle_store(dir / "throttle.db");
+    REQUIRE(store);
+    check_fixed_windows(**store);
+}
+
+TEST_CASE("Throttle store in SQLite: stores on one file share the counts - exactly the limit is allowed under contention",
+          "[throttle][sqlite][concurrency]")
+{
+    test::TempDir dir;
+    auto a = open_sqlite_throttle_store(dir / "throttle.db");
+    auto b = open_sqlite_throttle_store(dir / "throttle.db");  // as another node on this host would
+    REQUIRE(a);
+    REQUIRE(b);
+    const RateLimit limit{25, std::chrono::seconds(60)};
+    std::atomic<int> allowed{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            ThrottleStore& store = t % 2 ? **a : **b;
+            for (int i = 0; i < 20; ++i) {
+                auto r = store.hit("login|account|amy", limit, t0);
+                if (r && *r == 0) ++allowed;
+                else if (r) ++refused;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(allowed == 25);
+    CHECK(refused == 55);
+    // The counts outlive the store: a store opened later sees them.
+    auto c = open_sqlite_throttle_store(dir / "throttle.db");
+    REQUIRE(c);
+    CHECK(hit(**c, "login|account|amy", limit, t0 + std::chrono::seconds(1)) == 59);
+}
+
+TEST_CASE("Throttle store in SQLite: a file that cannot be opened is a storage failure", "[throttle][sqlite]")
+{
+    test::TempDir dir;
+    auto store = open_sqlite_throttle_store(dir / "missing-dir" / "throttle.db");
+    REQUIRE_FALSE(store);
+    CHECK(store.error().code == Errc::storage_failure);
+}
+
+TEST_CASE("Throttling through a shared store holds across services - as across nodes", "[throttle][service]")
+{
+    test::TempDir dir;
+    const auto make = [&](const std::string& name) {
+        Config config;
+        config.jwt_secret = "throttle-test-secret-throttle-test-secret-0123";
+        config.argon2 = Argon2Params::cheapest_for_tests();
+        config.throttle.login_per_account = RateLimit{4, std::chrono::seconds(60)};
+        Ports ports;
+        auto store = open_sqlite_store(dir / (name + ".db"));
+        REQUIRE(store);
+        ports.store = std::move(*store);
+        auto throttle = open_sqlite_throttle_store(dir / "throttle.db");
+        REQUIRE(throttle);
+        ports.throttle = std::move(*throttle);
+        auto service = UserService::create(std::move(config), std::move(ports));
+        REQUIRE(service);
+        return std::move(*service);
+    };
+    auto node1 = make("node1");
+    auto node2 = make("node2");
+    using Attempt = UserService::Attempt;
+    REQUIRE(node1->throttle(Attempt::login, "10.0.0.1", "amy"));
+    REQUIRE(node2->throttle(Attempt::login, "10.0.0.2", "amy"));
+    REQUIRE(node1->throttle(Attempt::login, "10.0.0.3", "Amy"));
+    REQUIRE(node2->throttle(Attempt::login, "10.0.0.4", "AMY"));
+    // The fifth attempt on the account is refused, whichever node gets it.
+    auto refused = node1->throttle(Attempt::login, "10.0.0.5", "amy");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::rate_limited);
+    CHECK(refused.error().retry_after_seconds > 0);
+    CHECK_FALSE(node2->throttle(Attempt::login, "10.0.0.6", "amy"));
+    // Another account is not affected.
+    CHECK(node2->throttle(Attempt::login, "10.0.0.6", "ben"));
+}
