@@ -1,25 +1,44 @@
 #include "usermgmt/password_hasher.hpp"
 
 #include "crypto.hpp"
+#include "worker_pool.hpp"
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <future>
+#include <limits>
+#include <memory>
 #include <string>
+#include <thread>
 
 namespace usermgmt {
 namespace {
 
+// Hashes are computed on the hasher's own threads, one hash per thread at a time, while the
+// caller waits. This bounds hashing memory (threads x mem_limit_bytes) however many threads call
+// the hasher, and lets callers' other work overlap the hashes: an HTTP request waiting for its
+// commit's fsync leaves its core to the next hash. Measured on 2 cores, 1M users: registrations
+// 173 -> 181/s, logins 172 -> 178/s, with four request threads over two hashing threads
+// (docs/performance.md).
 class Argon2idHasher final : public PasswordHasher {
 public:
-    explicit Argon2idHasher(Argon2Params params) : params_(params) {}
+    explicit Argon2idHasher(Argon2Params params)
+        : params_(params),
+          threads_(params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency()),
+                   std::numeric_limits<std::size_t>::max())
+    {
+    }
 
     Result<std::string> hash(std::string_view password) const override
     {
-        char out[crypto_pwhash_STRBYTES];
-        if (crypto_pwhash_str_alg(out, password.data(), password.size(), params_.ops_limit,
-                                  params_.mem_limit_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
-            return fail(Errc::crypto_failure, "argon2id hashing failed (out of memory?)");
-        return std::string(out);
+        return on_hashing_thread([&]() -> Result<std::string> {
+            char out[crypto_pwhash_STRBYTES];
+            if (crypto_pwhash_str_alg(out, password.data(), password.size(), params_.ops_limit,
+                                      params_.mem_limit_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0)
+                return fail(Errc::crypto_failure, "argon2id hashing failed (out of memory?)");
+            return std::string(out);
+        });
     }
 
     bool verify(std::string_view hash, std::string_view password) const override
@@ -27,7 +46,8 @@ public:
         // crypto_pwhash_str_verify reads a NUL-terminated string of bounded length.
         if (hash.size() >= crypto_pwhash_STRBYTES) return false;
         const std::string stored(hash);
-        return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0;
+        return on_hashing_thread(
+            [&] { return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0; });
     }
 
     bool needs_rehash(std::string_view hash) const override
@@ -39,7 +59,19 @@ public:
     }
 
 private:
+    // Runs `work` on a hashing thread and returns its result; the caller's references stay valid
+    // because the caller waits. The task is shared so it outlives the wait on either side.
+    template <class Work>
+    auto on_hashing_thread(Work work) const -> decltype(work())
+    {
+        auto task = std::make_shared<std::packaged_task<decltype(work())()>>(std::move(work));
+        auto result = task->get_future();
+        if (!threads_.try_post([task] { (*task)(); })) (*task)();  // only while shutting down
+        return result.get();
+    }
+
     Argon2Params params_;
+    mutable detail::WorkerPool threads_;
 };
 
 }  // namespace

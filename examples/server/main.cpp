@@ -138,7 +138,7 @@ int main(int argc, char** argv)
     config.refresh_token_lifetime = std::chrono::seconds(options.refresh_token_lifetime);
     config.rotate_refresh_tokens = options.rotate_refresh_tokens;
     config.throttle.enabled = options.throttle;
-    config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024};
+    config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024, options.argon2_threads};
 
     auto store = open_sqlite_store(data_dir / "users.db");
     if (!store) return fail_config(store.error().message);

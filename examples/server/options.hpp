@@ -16,6 +16,7 @@ struct Options {
     std::string mail_from = "webmaster@localhost";
     unsigned threads = 2;
     unsigned hashing_threads = 0;
+    unsigned argon2_threads = 0;
     unsigned store_threads = 2;
     std::string auth_prefix = "/auth/";
     std::string users_prefix = "/users";

@@ -15,9 +15,13 @@ namespace usermgmt {
 struct Argon2Params {
     std::uint64_t ops_limit = 2;
     std::size_t mem_limit_bytes = 19u * 1024u * 1024u;
+    /// Threads that compute hashes; callers wait for them. 0: one per core. However many
+    /// threads call the hasher, at most this many hashes (and `mem_limit_bytes` each) are in
+    /// memory at once.
+    unsigned threads = 0;
 
     /// The cheapest parameters libsodium accepts (1 pass, 8 KiB): for tests and seeding only.
-    [[nodiscard]] static Argon2Params cheapest_for_tests() { return {1, 8192}; }
+    [[nodiscard]] static Argon2Params cheapest_for_tests() { return {1, 8192, 0}; }
 };
 
 /// The password rules, modelled on Django's four default validators.

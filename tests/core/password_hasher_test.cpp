@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 using namespace usermgmt;
 
 TEST_CASE("Argon2id hashes are self-describing and verify", "[hasher]")
@@ -40,4 +44,34 @@ TEST_CASE("Parameters outside libsodium's limits are a configuration error", "[h
     const Argon2Params defaults;
     CHECK(defaults.ops_limit >= 2);
     CHECK(defaults.mem_limit_bytes >= 19u * 1024u * 1024u);
+}
+
+TEST_CASE("Many callers share the hasher's hashing threads - each gets its own result", "[hasher][concurrency]")
+{
+    Argon2Params params = Argon2Params::cheapest_for_tests();
+    params.threads = 2;  // fewer than the callers: they queue for the two
+    auto hasher = make_argon2id_hasher(params);
+    REQUIRE(hasher);
+    std::vector<std::string> hashes(8);
+    std::vector<int> verified(8, 0);
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 8; ++t) {
+        callers.emplace_back([&, t] {
+            const std::string password = "password of caller " + std::to_string(t);
+            for (int i = 0; i < 5; ++i) {
+                auto hash = (*hasher)->hash(password);
+                if (!hash) return;
+                hashes[static_cast<std::size_t>(t)] = *hash;
+                if ((*hasher)->verify(*hash, password) && !(*hasher)->verify(*hash, password + "x"))
+                    ++verified[static_cast<std::size_t>(t)];
+            }
+        });
+    }
+    for (auto& c : callers) c.join();
+    for (int t = 0; t < 8; ++t) {
+        CHECK(verified[static_cast<std::size_t>(t)] == 5);
+        // A caller's hash is of its own password, not a neighbour's.
+        CHECK((*hasher)->verify(hashes[static_cast<std::size_t>(t)], "password of caller " + std::to_string(t)));
+        CHECK_FALSE((*hasher)->verify(hashes[static_cast<std::size_t>(t)], "password of caller " + std::to_string((t + 1) % 8)));
+    }
 }

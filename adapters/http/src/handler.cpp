@@ -7,7 +7,9 @@
 #include "worker_pool.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <exception>
+#include <thread>
 #include <vector>
 
 namespace usermgmt::http {
@@ -15,10 +17,15 @@ namespace bhttp = boost::beast::http;
 using detail::answer;
 using detail::Resolved;
 
+std::size_t cores()
+{
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
 struct Handler::Impl {
     Impl(const UserService& s, HttpSettings st)
         : service(s), settings(std::move(st)), media(s.media()), cors(settings.cors),
-          hashing_pool(settings.hashing_threads, settings.hashing_queue),
+          hashing_pool(settings.hashing_threads ? settings.hashing_threads : 2 * cores(), settings.hashing_queue),
           store_pool(settings.store_threads == 0 ? 1 : settings.store_threads, settings.store_queue)
     {
         if (!settings.auth_prefix.empty()) {
@@ -37,8 +44,8 @@ struct Handler::Impl {
     detail::Cors cors;
     std::vector<std::unique_ptr<detail::Style>> styles;
     // Thread-safe; mutable because posting work does not change what the handler answers.
-    mutable detail::WorkerPool hashing_pool;
-    mutable detail::WorkerPool store_pool;
+    mutable usermgmt::detail::WorkerPool hashing_pool;
+    mutable usermgmt::detail::WorkerPool store_pool;
 
     const detail::Style* style_of(std::string_view path) const
     {

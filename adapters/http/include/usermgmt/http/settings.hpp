@@ -61,7 +61,10 @@ struct HttpSettings {
     /// client is always the socket peer.
     std::vector<std::string> trusted_proxies;
 
-    /// Threads that run password hashing (login, registration, password changes). 0: one per core.
+    /// Threads that run requests that hash a password (login, registration, password changes).
+    /// 0: two per core. The hashes themselves run on the hasher's threads (one per core,
+    /// `Argon2Params::threads`), so twice as many request threads let one request's commit
+    /// overlap another's hash, and memory stays bounded by the hasher.
     std::size_t hashing_threads = 0;
     /// Hash-bound requests waiting for a thread; beyond it the answer is 503 with Retry-After.
     std::size_t hashing_queue = 256;

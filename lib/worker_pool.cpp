@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace usermgmt::http::detail {
+namespace usermgmt::detail {
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity) : capacity_(queue_capacity)
 {
@@ -47,4 +47,4 @@ void WorkerPool::run()
     }
 }
 
-}  // namespace usermgmt::http::detail
+}  // namespace usermgmt::detail

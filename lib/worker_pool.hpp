@@ -1,5 +1,6 @@
 #pragma once
-// A fixed set of threads with a bounded queue, for password hashing off the I/O threads.
+// A fixed set of threads with a bounded queue. The Argon2id hasher computes on one; the HTTP
+// adapter runs hash-bound requests and writes on two others, off its I/O threads.
 
 #include <condition_variable>
 #include <cstddef>
@@ -9,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace usermgmt::http::detail {
+namespace usermgmt::detail {
 
 class WorkerPool {
 public:
@@ -34,4 +35,4 @@ private:
     std::vector<std::thread> threads_;
 };
 
-}  // namespace usermgmt::http::detail
+}  // namespace usermgmt::detail
