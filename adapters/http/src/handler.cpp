@@ -6,8 +6,8 @@
 #include "wire.hpp"
 #include "worker_pool.hpp"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -17,10 +17,14 @@ namespace bhttp = boost::beast::http;
 using detail::answer;
 using detail::Resolved;
 
+namespace {
+
 std::size_t cores()
 {
     return std::max(1u, std::thread::hardware_concurrency());
 }
+
+}  // namespace
 
 struct Handler::Impl {
     Impl(const UserService& s, HttpSettings st)
