@@ -44,18 +44,22 @@ public:
         const TimePoint ends_at = open ? from_micros((*read)->integer(0)) : now + limit.per;
         const std::int64_t attempts = open ? (*read)->integer(1) : 0;
         read->reset();  // done with the row: release the statement before writing
+        long long wait = 0;
         if (attempts >= limit.requests) {
+            // Refused, and not counted.
             const auto left = std::chrono::ceil<std::chrono::seconds>(ends_at - now).count();
-            return left > 0 ? static_cast<long long>(left) : 1LL;
+            wait = left > 0 ? static_cast<long long>(left) : 1LL;
+        } else {
+            auto write = c_->prepare(
+                "INSERT INTO throttle_windows (key, ends_at, attempts) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (key) DO UPDATE SET ends_at = excluded.ends_at, attempts = excluded.attempts");
+            if (!write) return std::move(write).error();
+            (*write)->bind(1, key).bind(2, to_micros(ends_at)).bind(3, attempts + 1);
+            if (auto ok = (*write)->run("count throttle attempt"); !ok) return std::move(ok).error();
         }
-        auto write = c_->prepare(
-            "INSERT INTO throttle_windows (key, ends_at, attempts) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (key) DO UPDATE SET ends_at = excluded.ends_at, attempts = excluded.attempts");
-        if (!write) return std::move(write).error();
-        (*write)->bind(1, key).bind(2, to_micros(ends_at)).bind(3, attempts + 1);
-        if (auto ok = (*write)->run("count throttle attempt"); !ok) return std::move(ok).error();
+        // Committed either way, so a sweep done in this transaction is kept.
         if (auto ok = tx.commit(); !ok) return std::move(ok).error();
-        return 0LL;
+        return wait;
     }
 
 private:
