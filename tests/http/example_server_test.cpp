@@ -1,6 +1,7 @@
 // The example server as a user runs it: options from file, environment and flags; exit code 2
 // on bad configuration; a secret kept in the data directory; the superuser from the environment.
 #include "http_fixture.hpp"
+#include "../support/sqlite_query.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -8,8 +9,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include <atomic>
 #include <mutex>
@@ -332,14 +331,7 @@ TEST_CASE("kill -9 during a registration and password-change storm loses no ackn
     CHECK(server.stop() == 0);
 
     // And the file is sound.
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "data" / "users.db").c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) == "ok");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    CHECK(query_text(dir / "data" / "users.db", "PRAGMA integrity_check") == "ok");
 }
 
 namespace {

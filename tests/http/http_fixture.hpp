@@ -87,7 +87,7 @@ private:
 
 struct HttpFixture {
     explicit HttpFixture(const std::function<void(Config&, http::HttpSettings&, http::ServerSettings&)>& tweak = {},
-                         const SqliteOptions& store_options = {})
+                         const SqliteOptions& store_options = {}, std::unique_ptr<PasswordHasher> hasher = nullptr)
     {
         Config config;
         config.jwt_secret = "http-test-secret-http-test-secret-0123456789";
@@ -100,6 +100,7 @@ struct HttpFixture {
         auto store = open_sqlite_store(dir / "users.db", store_options);
         REQUIRE(store);
         ports.store = std::move(*store);
+        ports.hasher = std::move(hasher);  // null: Argon2id with config.argon2
         MailTemplates mail;
         mail.site_url = "http://frontend.example/";
         ports.notifier = std::make_unique<TemplateMailer>(mail, std::make_unique<OutboxTransport>(dir / "outbox"));

@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 using namespace usermgmt;
@@ -156,10 +158,53 @@ TEST_CASE("Token-checked requests are answered while logins wait for the hashing
     for (auto& client : logins) CHECK(client->read().status == 200);
 }
 
+namespace {
+
+// The real Argon2id hasher, whose verifications wait at a gate the test opens: a request is
+// then surely in flight for as long as the test needs.
+class GatedHasher final : public PasswordHasher {
+public:
+    GatedHasher() : real_(std::move(*make_argon2id_hasher(Argon2Params::cheapest_for_tests()))) {}
+    Result<std::string> hash(std::string_view password) const override { return real_->hash(password); }
+    bool needs_rehash(std::string_view hash) const override { return real_->needs_rehash(hash); }
+    bool verify(std::string_view hash, std::string_view password) const override
+    {
+        std::unique_lock lock(mutex_);
+        waiting_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return open_; });
+        return real_->verify(hash, password);
+    }
+    /// True once a verification waits at the gate (within 10 s).
+    bool wait_for_waiter() const
+    {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_; });
+    }
+    void open() const
+    {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        changed_.notify_all();
+    }
+
+private:
+    std::unique_ptr<PasswordHasher> real_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    mutable bool waiting_ = false;
+    mutable bool open_ = false;
+};
+
+}  // namespace
+
 TEST_CASE("Graceful shutdown finishes the request in flight", "[http][server]")
 {
-    // A real Argon2id cost, so that the login is still hashing when stop() is called.
-    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) { c.argon2 = Argon2Params{3, 32u * 1024u * 1024u}; });
+    auto gated = std::make_unique<GatedHasher>();
+    const GatedHasher& gate = *gated;
+    HttpFixture f({}, {}, std::move(gated));
+    // Whatever happens below, the gate opens before the fixture stops the server.
+    const std::unique_ptr<const GatedHasher, void (*)(const GatedHasher*)> open_at_exit(&gate, [](const GatedHasher* g) { g->open(); });
     f.make_superuser("root");
     Client client(f.port());
     bhttp::request<bhttp::string_body> request{verb::post, "/auth/jwt/create/", 11};
@@ -168,8 +213,22 @@ TEST_CASE("Graceful shutdown finishes the request in flight", "[http][server]")
     request.body() = json::serialize(json::object{{"username", "root"}, {"password", strong_password}});
     request.prepare_payload();
     bhttp::write(client.stream(), request);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(gate.wait_for_waiter());  // the login is in flight, checking the password
     std::thread stopper([&] { f.server->stop(); });
+    // Once the server refuses new connections it is stopping; then let the login finish.
+    bool refusing = false;
+    for (int i = 0; i < 500 && !refusing; ++i) {
+        try {
+            Client probe(f.port());
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        } catch (const std::exception&) {
+            refusing = true;
+        }
+    }
+    CHECK(refusing);
+    // stop() marks the live connections right after it closes the acceptor.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gate.open();
     auto reply = client.read();
     stopper.join();
     CHECK(reply.status == 200);

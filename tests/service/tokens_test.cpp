@@ -1,8 +1,7 @@
 #include "usermgmt/user_service.hpp"
 
 #include "../support/service_fixture.hpp"
-
-#include <sqlite3.h>
+#include "../support/sqlite_query.hpp"
 
 using namespace usermgmt;
 using namespace usermgmt::test;
@@ -85,15 +84,7 @@ TEST_CASE("Login rehashes a password made with older parameters", "[service][log
         return std::move(*UserService::create(c, std::move(p)));
     };
     const auto stored_hash = [&] {
-        sqlite3* db = nullptr;
-        sqlite3_open((dir / "u.db").c_str(), &db);
-        sqlite3_stmt* s = nullptr;
-        sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE username = 'gus'", -1, &s, nullptr);
-        REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-        std::string h = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-        sqlite3_close(db);
-        return h;
+        return test::query_text(dir / "u.db", "SELECT password_hash FROM users WHERE username = 'gus'");
     };
     {
         auto old = open(Argon2Params::cheapest_for_tests());

@@ -1,5 +1,6 @@
 #include "usermgmt/sqlite_store.hpp"
 
+#include "../support/sqlite_query.hpp"
 #include "../support/temp_dir.hpp"
 #include "user_store_contract.hpp"
 
@@ -51,19 +52,8 @@ TEST_CASE("SQLite: WAL mode - foreign keys and the schema version are in place",
 {
     test::TempDir dir;
     REQUIRE(open_sqlite_store(dir / "users.db"));
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
-    const auto scalar = [&](const char* sql) {
-        sqlite3_stmt* s = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK);
-        REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-        std::string v = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-        return v;
-    };
-    CHECK(scalar("PRAGMA journal_mode") == "wal");
-    CHECK(scalar("PRAGMA user_version") == std::to_string(sqlite_schema_version()));
-    sqlite3_close(db);
+    CHECK(test::query_text(dir / "users.db", "PRAGMA journal_mode") == "wal");
+    CHECK(test::query_text(dir / "users.db", "PRAGMA user_version") == std::to_string(sqlite_schema_version()));
 }
 
 TEST_CASE("SQLite: a database from a newer version is refused with a clear error", "[sqlite]")
@@ -114,21 +104,11 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     REQUIRE(upgraded);
     CHECK((*upgraded)->find_user_by_username("kept"));
     CHECK((*upgraded)->list_users(ListQuery{10, 0, "", ""})->users.size() == 1);
-    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db,
-                               "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses', "
-                               "'user_id_blocks', 'users_block_insert', 'users_block_delete')",
-                               -1, &s, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    CHECK(sqlite3_column_int(s, 0) == 5);
-    sqlite3_finalize(s);
+    CHECK(test::query_text(dir / "users.db",
+                           "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses', "
+                           "'user_id_blocks', 'users_block_insert', 'users_block_delete')") == "5");
     // Migration 4 counted the users that were already there.
-    REQUIRE(sqlite3_prepare_v2(db, "SELECT sum(users) FROM user_id_blocks", -1, &s, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    CHECK(sqlite3_column_int(s, 0) == 1);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    CHECK(test::query_text(dir / "users.db", "SELECT sum(users) FROM user_id_blocks") == "1");
 }
 
 TEST_CASE("SQLite: a path that cannot be opened is a storage failure", "[sqlite]")

@@ -3,10 +3,10 @@
 #include "usermgmt/throttle_store.hpp"
 #include "usermgmt/usermgmt.hpp"
 
+#include "../support/sqlite_query.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <thread>
@@ -100,14 +100,7 @@ TEST_CASE("Throttle store in SQLite: ended windows are swept - so the file holds
     // 999 keys whose windows end a second later; the 1000th attempt, later, sweeps them.
     for (int i = 0; i < 999; ++i) REQUIRE(hit(**store, "k" + std::to_string(i), one_second, t0) == 0);
     REQUIRE(hit(**store, "late", one_second, t0 + std::chrono::seconds(2)) == 0);
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "throttle.db").c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, "SELECT group_concat(key) FROM throttle_windows", -1, &s, nullptr) == SQLITE_OK);
-    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) == "late");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    CHECK(test::query_text(dir / "throttle.db", "SELECT group_concat(key) FROM throttle_windows") == "late");
 }
 
 TEST_CASE("Throttle store in SQLite: a file that cannot be opened is a storage failure", "[throttle][sqlite]")
