@@ -1,6 +1,8 @@
 // A notifier that delivers on its own thread, so that mail never sits on a request's path.
 #include "usermgmt/notifier.hpp"
 
+#include "crypto.hpp"
+
 #include <condition_variable>
 #include <deque>
 #include <iostream>
@@ -33,6 +35,7 @@ public:
             if (queue_.size() >= capacity_) {
                 std::cerr << "usermgmt: notification queue full, dropped a " << to_string(queue_.front().kind)
                           << " notification for user " << queue_.front().user.id << "\n";
+                detail::wipe(queue_.front().token);
                 queue_.pop_front();
             }
             queue_.push_back(n);
@@ -53,6 +56,8 @@ private:
                 queue_.pop_front();
             }
             inner_->notify(next);
+            // The raw token is a live credential: it leaves no copy in freed memory.
+            detail::wipe(next.token);
         }
     }
 

@@ -1,6 +1,13 @@
-// The default ThrottleStore: fixed windows per key in a map, under one mutex.
+// The default ThrottleStore: fixed windows per key in this process's memory, bounded.
+// Keys are spread over shards, each with its own mutex, map and queue, so no attempt waits on a
+// lock held for the whole store, and eviction is O(1): each shard keeps its keys in the order
+// their windows started and drops the first when it is full.
 #include "usermgmt/throttle_store.hpp"
 
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <list>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -8,41 +15,85 @@
 namespace usermgmt {
 namespace {
 
+// Longer keys are refused: the bound on count is then a bound on bytes.
+constexpr std::size_t max_key_bytes = 128;
+constexpr std::size_t shard_count = 16;
+
 class MemoryThrottleStore final : public ThrottleStore {
 public:
+    explicit MemoryThrottleStore(std::size_t max_keys) : per_shard_(std::max<std::size_t>(1, max_keys / shard_count)) {}
+
     Result<long long> hit(std::string_view key, const RateLimit& limit, TimePoint now) override
     {
         if (limit.requests == 0) return 0LL;
-        std::lock_guard lock(mutex_);
-        // Bounded memory: past 100,000 keys, windows that are over are dropped.
-        if (windows_.size() > 100000)
-            std::erase_if(windows_, [&](const auto& entry) { return now >= entry.second.start + entry.second.length; });
-        auto& w = windows_[std::string(key)];
-        if (w.count == 0 || now >= w.start + w.length) w = Window{now, 0, limit.per};
-        if (w.count >= limit.requests) {
-            const auto left = std::chrono::ceil<std::chrono::seconds>(w.start + w.length - now).count();
+        if (key.size() > max_key_bytes) return fail(Errc::invalid_argument, "throttle key too long");
+        Shard& shard = shards_[std::hash<std::string_view>{}(key) % shard_count];
+        std::lock_guard lock(shard.mutex);
+        auto found = shard.index.find(key);
+        if (found == shard.index.end()) {
+            if (shard.index.size() >= per_shard_) {
+                shard.index.erase(shard.order.front().key);
+                shard.order.pop_front();
+            }
+            shard.order.push_back(Window{std::string(key), now, 0, limit.per});
+            found = shard.index.emplace(shard.order.back().key, std::prev(shard.order.end())).first;
+        }
+        auto window = found->second;
+        if (window->count == 0 || now >= window->start + window->length) {
+            // A new window: it moves to the back of the start order.
+            // (Only the counts change: the index views the key's characters in place.)
+            window->start = now;
+            window->count = 0;
+            window->length = limit.per;
+            shard.order.splice(shard.order.end(), shard.order, window);
+        }
+        if (window->count >= limit.requests) {
+            const auto left = std::chrono::ceil<std::chrono::seconds>(window->start + window->length - now).count();
             return left > 0 ? static_cast<long long>(left) : 1LL;
         }
-        ++w.count;
+        ++window->count;
         return 0LL;
+    }
+
+    Result<void> purge(TimePoint now) override
+    {
+        for (auto& shard : shards_) {
+            std::lock_guard lock(shard.mutex);
+            for (auto it = shard.order.begin(); it != shard.order.end();) {
+                if (now < it->start + it->length) {
+                    ++it;
+                    continue;
+                }
+                shard.index.erase(it->key);
+                it = shard.order.erase(it);
+            }
+        }
+        return {};
     }
 
 private:
     struct Window {
+        std::string key;
         TimePoint start;
         std::uint32_t count = 0;
         std::chrono::seconds length{0};
     };
+    struct Shard {
+        std::mutex mutex;
+        std::list<Window> order;  // by window start, oldest first
+        // Views into the list's keys (list nodes never move).
+        std::unordered_map<std::string_view, std::list<Window>::iterator> index;
+    };
 
-    std::mutex mutex_;
-    std::unordered_map<std::string, Window> windows_;
+    std::size_t per_shard_;
+    std::array<Shard, shard_count> shards_;
 };
 
 }  // namespace
 
-std::unique_ptr<ThrottleStore> make_memory_throttle_store()
+std::unique_ptr<ThrottleStore> make_memory_throttle_store(std::size_t max_keys)
 {
-    return std::make_unique<MemoryThrottleStore>();
+    return std::make_unique<MemoryThrottleStore>(max_keys);
 }
 
 }  // namespace usermgmt

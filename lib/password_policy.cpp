@@ -136,8 +136,13 @@ std::vector<std::string> PasswordValidator::check(std::string_view password, con
         messages.emplace_back(blank_message);
         return messages;
     }
+    if (!is_valid_utf8(password)) {
+        // Stray bytes would count as no characters: the length rule could not bound the input.
+        messages.emplace_back("Enter a valid password. It must be UTF-8 text.");
+        return messages;
+    }
     const std::size_t length = utf8_length(password);
-    if (length > policy_.max_length) {
+    if (length > policy_.max_length || password.size() > max_password_bytes(policy_.max_length)) {
         // Nothing else is worth computing on an oversized input.
         messages.push_back("This password is too long. It must contain at most " + std::to_string(policy_.max_length) +
                            " characters.");

@@ -10,6 +10,16 @@ std::uint64_t ReadCache::epoch() const
     return epoch_;
 }
 
+std::uint64_t ReadCache::observe_version(std::uint64_t version)
+{
+    std::lock_guard lock(mutex_);
+    if (version_ != version) {
+        clear_locked();
+        version_ = version;
+    }
+    return epoch_;
+}
+
 std::optional<StoredUser> ReadCache::user(UserId id) const
 {
     if (!enabled()) return std::nullopt;
@@ -82,6 +92,11 @@ void ReadCache::invalidate_session(const std::string& id)
 void ReadCache::clear()
 {
     std::lock_guard lock(mutex_);
+    clear_locked();
+}
+
+void ReadCache::clear_locked()
+{
     ++epoch_;
     users_.clear();
     sessions_.clear();

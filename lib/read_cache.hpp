@@ -1,12 +1,8 @@
 #pragma once
 // In-memory caches of the rows every authenticated request reads: users by id and sessions by
-// id. Thread-safe and bounded. Writers invalidate after they commit; a reader caches what it
-// read only if no invalidation happened since it began reading (an epoch counter), so a slow
-// reader can never put back a row older than a write it raced with.
-//
-// They assume that this process makes every change to the database (as the example server
-// does). A deployment where several processes write one database turns them off
-// (Config::cache_capacity = 0).
+// id. Thread-safe and bounded. A reader caches what it read only if no invalidation happened
+// since it began reading (an epoch counter), so a slow reader can never put back a row older
+// than a write it raced with. When and what to invalidate is decided by CachingUserStore.
 
 #include "usermgmt/user_store.hpp"
 
@@ -23,8 +19,12 @@ class ReadCache {
 public:
     explicit ReadCache(std::size_t capacity) : capacity_(capacity) {}
 
+    bool enabled() const { return capacity_ > 0; }
     /// The epoch to pass to `put_*` for a read that starts now.
     std::uint64_t epoch() const;
+    /// Records the database's change counter: when it differs from the last one seen, everything
+    /// cached is dropped. Returns the epoch to pass to `put_*` for a read that starts now.
+    std::uint64_t observe_version(std::uint64_t version);
 
     std::optional<StoredUser> user(UserId id) const;
     void put_user(const StoredUser& user, std::uint64_t read_epoch);
@@ -39,12 +39,13 @@ public:
     void clear();
 
 private:
-    bool enabled() const { return capacity_ > 0; }
     void drop_session_locked(const std::string& id);
+    void clear_locked();
 
     std::size_t capacity_;
     mutable std::mutex mutex_;
     std::uint64_t epoch_ = 0;
+    std::optional<std::uint64_t> version_;
     std::unordered_map<UserId, StoredUser> users_;
     std::unordered_map<std::string, SessionRecord> sessions_;
     std::unordered_map<UserId, std::vector<std::string>> sessions_of_;

@@ -16,6 +16,7 @@ Result<void> UserService::set_password(const Principal& who, const PasswordChang
     const Impl& m = *impl_;
     // DRF's order: field checks (blanks, and the current password) all together, then the
     // rules of the new password, then the retype.
+    if (auto ok = m.count_password_check(who); !ok) return ok;
     auto stored = m.load(who.user_id);
     if (!stored) return std::move(stored).error();
     FieldErrors errors;
@@ -52,6 +53,7 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
                                        std::string_view current_password) const
 {
     const Impl& m = *impl_;
+    if (auto ok = m.count_password_check(who); !ok) return ok;
     auto stored = m.load(who.user_id);
     if (!stored) return std::move(stored).error();
     // DRF validates both fields before it reports: their errors come together.

@@ -12,20 +12,12 @@ std::int64_t UserService::Impl::now_seconds() const
 
 Result<StoredUser> UserService::Impl::load(UserId id) const
 {
-    if (auto cached = cache->user(id)) return std::move(*cached);
-    const auto epoch = cache->epoch();
-    auto found = store->find_user(id);
-    if (found) cache->put_user(*found, epoch);
-    return found;
+    return store->find_user(id);
 }
 
 Result<SessionRecord> UserService::Impl::load_session(const std::string& id) const
 {
-    if (auto cached = cache->session(id)) return std::move(*cached);
-    const auto epoch = cache->epoch();
-    auto found = store->find_session(id);
-    if (found) cache->put_session(*found, epoch);
-    return found;
+    return store->find_session(id);
 }
 
 Result<StoredUser> UserService::Impl::modify_user(
@@ -44,14 +36,25 @@ Result<StoredUser> UserService::Impl::modify_user(
         written = std::move(*row);
         return {};
     });
-    // Whatever the outcome, the row may have changed: the next read goes to the database.
-    cache->invalidate_user(id);
     if (!done) return std::move(done).error();
     return std::move(*written);
 }
 
+Result<void> UserService::Impl::count_password_check(const Principal& who) const
+{
+    const ThrottleConfig& t = limiter->config();
+    if (auto ok = limiter->count("password|client", who.client, t.password_check_per_client, now()); !ok) return ok;
+    return limiter->count("password|user", account_subject(who.user_id), t.password_check_per_user, now());
+}
+
 bool UserService::Impl::check_password(const StoredUser* user, std::string_view password) const
 {
+    // No password is longer than the policy allows: an oversized one is not hashed whole, but
+    // it still costs one hash, as a wrong one does.
+    if (password.size() > detail::max_password_bytes(config.password_policy.max_length)) {
+        user = nullptr;
+        password = "x";
+    }
     if (user && !user->password_hash.empty()) return hasher->verify(user->password_hash, password);
     std::call_once(dummy_once, [&] {
         auto hashed = hasher->hash(detail::to_hex(detail::random_bytes(16)));
@@ -228,7 +231,8 @@ Result<void> UserService::Impl::send_one_time_by_email(std::string_view email, b
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
     auto found = store->find_user_by_email(email);
     if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
-    if (found->user.is_active != want_active) return {};
+    // A deactivated account gets no mail either: a fresh activation link would undo staff's ban.
+    if (found->user.is_active != want_active || found->user.disabled) return {};
     return send_one_time(found->user, purpose, kind, lifetime, origin);
 }
 

@@ -4,7 +4,8 @@
 #include "usermgmt/throttle_store.hpp"
 #include "usermgmt/user_service.hpp"
 
-#include "read_cache.hpp"
+#include "attempt_limiter.hpp"
+#include "caching_user_store.hpp"
 #include "validation.hpp"
 
 #include <functional>
@@ -17,15 +18,14 @@ namespace usermgmt {
 
 struct UserService::Impl {
     Config config;
+    /// The store behind the read cache (CachingUserStore): reads by id may come from memory.
     std::unique_ptr<UserStore> store;
     std::unique_ptr<PasswordHasher> hasher;
     std::unique_ptr<Notifier> notifier;
     std::unique_ptr<MediaStore> media;
     std::unique_ptr<Clock> clock;
     std::shared_ptr<const detail::PasswordValidator> passwords;
-    /// Users and sessions by id; every write below invalidates what it changed, after commit.
-    std::unique_ptr<detail::ReadCache> cache;
-    std::unique_ptr<ThrottleStore> throttle;
+    std::unique_ptr<detail::AttemptLimiter> limiter;
     /// With rotation: the pair each refresh token got, for `refresh_reuse_interval`, so that a
     /// second use within it gets the same pair. Raw tokens, in memory only, briefly.
     mutable std::mutex rotated_mutex;
@@ -40,14 +40,19 @@ struct UserService::Impl {
     std::int64_t now_seconds() const;
 
     // ---- users -----------------------------------------------------------------------------
-    /// A user by id, from the cache when it holds it.
+    /// A user by id (from the cache when it holds a fresh copy).
     Result<StoredUser> load(UserId id) const;
-    /// A session by id, from the cache when it holds it.
+    /// A session by id (from the cache when it holds a fresh copy).
     Result<SessionRecord> load_session(const std::string& id) const;
     /// Re-reads a user inside a write transaction, applies `change` and writes it back, so a
     /// concurrent update of other fields is never lost. Returns the row as written.
     Result<StoredUser> modify_user(UserId id, const std::function<Result<void>(StoredUser&)>& change,
                                    const std::function<Result<void>(UserStore&, const StoredUser&)>& also = {}) const;
+    /// The throttling subject of an account (never equal to a name or address anyone can type).
+    static std::string account_subject(UserId id) { return "\x01" + std::to_string(id); }
+    /// Counts an authenticated request that checks or hashes a password, per user and per
+    /// client, so that one account cannot fill the hashing pool nor guess its own password.
+    Result<void> count_password_check(const Principal& who) const;
     /// Verifies a password against a stored hash; spends a dummy hash when `user` is null.
     bool check_password(const StoredUser* user, std::string_view password) const;
     /// Field errors of a password for `user`'s attributes (null: no similarity rule).

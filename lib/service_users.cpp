@@ -33,6 +33,9 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
         return fail(Errc::forbidden, "only staff may change is_active, only superusers is_staff");
     if (patch.groups && !patch.groups->empty() && !who.is_staff) return fail(Errc::forbidden, "only staff may assign groups");
     if (patch.is_active == false && who.user_id == id) return fail(Errc::forbidden, "you may not deactivate yourself");
+    if (patch.password) {
+        if (auto ok = m.count_password_check(who); !ok) return std::move(ok).error();
+    }
 
     FieldErrors errors;
     if (patch.replace && !patch.email) errors.add("email", "This field is required.");
@@ -100,7 +103,12 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
                 std::sort(u.groups.begin(), u.groups.end());
                 u.groups.erase(std::unique(u.groups.begin(), u.groups.end()), u.groups.end());
             }
-            if (patch.is_active) u.is_active = *patch.is_active;
+            if (patch.is_active) {
+                // Staff's word: a deactivation only staff can lift, an activation that counts as one.
+                u.is_active = *patch.is_active;
+                u.disabled = !*patch.is_active;
+                if (u.is_active && !u.activated_at) u.activated_at = m.now();
+            }
             if (patch.is_staff) u.is_staff = *patch.is_staff;
             if (new_hash) row.password_hash = *new_hash;
             deactivated = before.is_active && !u.is_active;
@@ -110,6 +118,11 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
         [&](UserStore& s, const StoredUser& row) -> Result<void> {
             // Deactivation ends every session and voids old activation links (so only a new
             // one, or staff, can activate again); a new password ends every session but the caller's.
+            // Links mailed to the old address die with it.
+            if (email_changed) {
+                if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::password_reset); !ok) return ok;
+                if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::username_reset); !ok) return ok;
+            }
             if (deactivated) {
                 if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::activation); !ok) return ok;
                 return Impl::after_password_change(s, row.user.id, "", m.now());
@@ -147,6 +160,7 @@ Result<void> UserService::delete_user(const Principal& who, UserId id,
     if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");
     if (current_password) {
         if (current_password->empty()) return field_error("current_password", std::string(detail::blank_message));
+        if (auto ok = m.count_password_check(who); !ok) return ok;
         auto caller = m.load(who.user_id);
         if (!caller) return std::move(caller).error();
         if (!m.check_password(&*caller, *current_password)) return field_error("current_password", "Invalid password.");
@@ -155,9 +169,7 @@ Result<void> UserService::delete_user(const Principal& who, UserId id,
     if (!target) return std::move(target).error();
     if (!Impl::may_manage(who, target->user)) return fail(Errc::forbidden, "staff may not delete a superuser");
     // Sessions, tokens and memberships go with the row (ON DELETE CASCADE).
-    auto erased = m.store->erase_user(id);
-    m.cache->invalidate_user(id);
-    if (!erased) return erased;
+    if (auto erased = m.store->erase_user(id); !erased) return erased;
     m.drop_media(target->user, User{});
     return {};
 }
@@ -206,9 +218,7 @@ Result<void> UserService::create_group(const Principal& who, std::string_view na
 Result<void> UserService::delete_group(const Principal& who, std::string_view name) const
 {
     if (!who.is_staff) return fail(Errc::forbidden, "only staff manage groups");
-    auto erased = impl_->store->erase_group(name);
-    impl_->cache->clear();  // the group's members changed
-    return erased;
+    return impl_->store->erase_group(name);
 }
 
 Result<std::vector<std::string>> UserService::list_groups(const Principal& who) const

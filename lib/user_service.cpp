@@ -40,13 +40,14 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     auto validator = detail::PasswordValidator::create(config.password_policy);
     if (!validator) return std::move(validator).error();
     impl->passwords = std::move(*validator);
-    impl->store = std::move(ports.store);
+    // Every read and write of the service goes through the cache, which keeps itself right.
+    impl->store = std::make_unique<detail::CachingUserStore>(std::move(ports.store), config.cache_capacity);
     impl->hasher = std::move(ports.hasher);
     impl->notifier = ports.notifier ? std::move(ports.notifier) : std::make_unique<NullNotifier>();
     impl->media = std::move(ports.media);
     impl->clock = ports.clock ? std::move(ports.clock) : std::make_unique<SystemClock>();
-    impl->throttle = ports.throttle ? std::move(ports.throttle) : make_memory_throttle_store();
-    impl->cache = std::make_unique<detail::ReadCache>(config.cache_capacity);
+    impl->limiter = std::make_unique<detail::AttemptLimiter>(
+        config.throttle, ports.throttle ? std::move(ports.throttle) : make_memory_throttle_store());
     impl->config = std::move(config);
     return std::unique_ptr<UserService>(new UserService(std::move(impl)));
 }
@@ -135,6 +136,7 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     u.birthdate = in.birthdate;
     u.avatar = in.avatar;
     u.is_active = activate_now;
+    if (activate_now) u.activated_at = m.now();
     u.is_staff = u.is_superuser = flags.superuser;
     u.groups = in.groups;
     u.date_joined = u.updated_at = m.now();
@@ -204,7 +206,8 @@ Result<void> UserService::activate(const OneTimeCode& code) const
     const TokenRecord& token = found->first;
     StoredUser& stored = found->second;
     if (stored.user.is_active) return fail(Errc::stale_token, "account already active");
-    if (token.used) return field_error("token", "Invalid token for given user.");
+    // A deactivation by staff is lifted by staff only, never by a mailed link.
+    if (token.used || stored.user.disabled) return field_error("token", "Invalid token for given user.");
 
     auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
         // Consuming first makes the token single-use even when two requests race.
@@ -213,14 +216,15 @@ Result<void> UserService::activate(const OneTimeCode& code) const
                                                             : std::move(consumed).error();
         auto row = s.find_user(stored.user.id);
         if (!row) return std::move(row).error();
+        if (row->user.disabled) return field_error("token", "Invalid token for given user.");
         row->user.is_active = true;
+        if (!row->user.activated_at) row->user.activated_at = m.now();
         row->user.updated_at = m.now();
         if (auto ok = s.update_user(*row); !ok) return ok;
         // The used token stays (marked used), so that a second click is answered "stale".
         stored = std::move(*row);
         return {};
     });
-    m.cache->invalidate_user(stored.user.id);
     if (!done) return done;
     if (m.config.send_activation_confirmation) m.notify(NotificationKind::activation_confirmed, stored.user);
     return {};
@@ -253,14 +257,21 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
 
     Result<StoredUser> found = fail(Errc::not_found);
     // An oversized identifier or password cannot match an account; skip the lookup, not the hash.
-    const bool plausible = login.size() <= detail::max_email_length && detail::utf8_length(password) <=
-                                                                           m.config.password_policy.max_length;
+    const bool plausible = login.size() <= detail::max_email_length &&
+                           password.size() <= detail::max_password_bytes(m.config.password_policy.max_length);
     if (plausible && field != LoginField::email) found = m.store->find_user_by_username(login);
     if (plausible && field != LoginField::username && !found && found.error().code == Errc::not_found)
         found = m.store->find_user_by_email(login);
     if (!found && found.error().code != Errc::not_found) return std::move(found).error();
 
     const StoredUser* user = found ? &*found : nullptr;
+    // One limit per account, however it was spelled (username on /auth, email on /users): a
+    // known account is counted by its id, an unknown name by itself.
+    if (plausible) {
+        const std::string subject = user ? Impl::account_subject(user->user.id) : std::string(login);
+        if (auto ok = m.limiter->count("login|resolved", subject, m.limiter->config().login_per_account, m.now()); !ok)
+            return std::move(ok).error();
+    }
     const bool password_ok = m.check_password(user, plausible ? password : std::string_view("x"));
     // Unknown, wrong and inactive are one answer, after the same hashing work.
     if (!user || !password_ok || !user->user.is_active) return fail(Errc::invalid_credentials, "invalid credentials");
@@ -318,7 +329,6 @@ Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
         if (at - **earlier > m.config.refresh_reuse_interval) {
             // Used again long after: a copy was stolen and replayed. The whole family goes.
             (void)m.store->end_session(claims.session_id, at);
-            m.cache->invalidate_session(claims.session_id);
             return fail(Errc::token_invalid, "refresh token reused: session ended");
         }
         // Two tabs refreshing at once: the second gets the first's pair when it is still known.
@@ -356,16 +366,13 @@ Result<Principal> UserService::authenticate(std::string_view access_token) const
 
 Result<void> UserService::logout(const Principal& who) const
 {
-    auto ended = impl_->store->end_session(who.session_id, impl_->now());
-    impl_->cache->invalidate_session(who.session_id);
-    return ended;
+    return impl_->store->end_session(who.session_id, impl_->now());
 }
 
 Result<void> UserService::throttle(Attempt attempt, std::string_view client, std::string_view account) const
 {
     const Impl& m = *impl_;
-    const ThrottleConfig& t = m.config.throttle;
-    if (!t.enabled) return {};
+    const ThrottleConfig& t = m.limiter->config();
     struct Limits {
         const char* name;
         const RateLimit* per_client;
@@ -383,31 +390,27 @@ Result<void> UserService::throttle(Attempt attempt, std::string_view client, std
         return {"other", nullptr, nullptr};
     }();
     const TimePoint now = m.now();
-    long long wait = 0;
+    const std::string name = limits.name;
     if (limits.per_client) {
-        auto hit = m.throttle->hit(std::string(limits.name) + "|ip|" + std::string(client), *limits.per_client, now);
-        if (!hit) return std::move(hit).error();
-        wait = *hit;
+        if (auto ok = m.limiter->count(name + "|client", client, *limits.per_client, now); !ok) return ok;
     }
-    // Accounts compare case-insensitively, as the store finds them.
-    if (wait == 0 && limits.per_account && !account.empty()) {
-        std::string key = std::string(limits.name) + "|account|";
-        for (char c : account) key += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        auto hit = m.throttle->hit(key, *limits.per_account, now);
-        if (!hit) return std::move(hit).error();
-        wait = *hit;
-    }
-    if (wait == 0) return {};
-    Error e = fail(Errc::rate_limited, std::string("too many ") + limits.name + " attempts");
-    e.retry_after_seconds = wait;
-    return e;
+    // An identifier longer than any address cannot name an account: it is not counted (nor kept).
+    if (limits.per_account && account.size() <= detail::max_email_length)
+        return m.limiter->count(name + "|account", account, *limits.per_account, now);
+    return {};
 }
 
 Result<void> UserService::purge_expired() const
 {
-    auto purged = impl_->store->purge_expired(impl_->now());
-    impl_->cache->clear();
-    return purged;
+    const Impl& m = *impl_;
+    const TimePoint now = m.now();
+    if (auto ok = m.store->purge_expired(now); !ok) return ok;
+    if (m.config.unactivated_account_lifetime.count() > 0) {
+        auto gone = m.store->erase_unactivated(now - m.config.unactivated_account_lifetime);
+        if (!gone) return std::move(gone).error();
+        for (const auto& user : *gone) m.drop_media(user, User{});
+    }
+    return m.limiter->store().purge(now);
 }
 
 Result<void> UserService::health() const

@@ -137,13 +137,16 @@ std::size_t utf8_length(std::string_view text) noexcept
         std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-bool is_clean_text(std::string_view text) noexcept
+namespace {
+
+// Well-formed UTF-8; with `reject_controls`, also free of C0 controls (but tab and newline) and DEL.
+bool scan_utf8(std::string_view text, bool reject_controls) noexcept
 {
     std::size_t i = 0;
     while (i < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) return false;
+            if (reject_controls && ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)) return false;
             ++i;
             continue;
         }
@@ -165,6 +168,18 @@ bool is_clean_text(std::string_view text) noexcept
         i += extra + 1;
     }
     return true;
+}
+
+}  // namespace
+
+bool is_clean_text(std::string_view text) noexcept
+{
+    return scan_utf8(text, true);
+}
+
+bool is_valid_utf8(std::string_view text) noexcept
+{
+    return scan_utf8(text, false);
 }
 
 bool is_valid_email(std::string_view email) noexcept

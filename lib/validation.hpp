@@ -25,6 +25,10 @@ inline constexpr std::string_view blank_message = "This field may not be blank."
 
 /// Number of Unicode code points in UTF-8 text (invalid bytes count one each).
 std::size_t utf8_length(std::string_view text) noexcept;
+/// True for well-formed UTF-8 (no stray continuation bytes, overlong forms or surrogates).
+bool is_valid_utf8(std::string_view text) noexcept;
+/// The most bytes a password of `max_length` code points can take (4 bytes each at most).
+inline constexpr std::size_t max_password_bytes(std::size_t max_length) noexcept { return max_length * 4; }
 /// True for well-formed UTF-8 without NUL or other C0 control characters but tab/newline.
 bool is_clean_text(std::string_view text) noexcept;
 

@@ -138,6 +138,7 @@ int main(int argc, char** argv)
     config.refresh_token_lifetime = std::chrono::seconds(options.refresh_token_lifetime);
     config.rotate_refresh_tokens = options.rotate_refresh_tokens;
     config.throttle.enabled = options.throttle;
+    config.unactivated_account_lifetime = std::chrono::days(options.unactivated_account_days);
     config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024, options.argon2_threads};
 
     auto store = open_sqlite_store(data_dir / "users.db");
@@ -162,6 +163,8 @@ int main(int argc, char** argv)
     auto service = UserService::create(config, std::move(ports));
     if (!service) return fail_config(service.error().message);
     if (int rc = ensure_superuser(**service); rc != 0) return rc;
+    // Expired sessions, tokens and counts, and accounts never activated, do not pile up.
+    PeriodicPurge purge(**service, std::chrono::seconds(options.purge_interval));
 
     http::HttpSettings settings;
     settings.auth_prefix = options.auth_prefix;

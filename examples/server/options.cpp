@@ -117,6 +117,10 @@ const std::vector<Option>& all_options()
              &Options::throttle_file),
         list("trusted_proxies", "comma-separated proxy addresses whose X-Forwarded-For is believed",
              &Options::trusted_proxies),
+        number("purge_interval", "seconds between purges of expired sessions, tokens and throttle counts",
+               &Options::purge_interval, 1, 31'536'000),
+        number("unactivated_account_days", "days after which accounts never activated are deleted (0: never)",
+               &Options::unactivated_account_days, 0, 36'500),
     };
     return options;
 }

@@ -35,6 +35,8 @@ struct Options {
     bool throttle = true;
     std::string throttle_file;
     std::vector<std::string> trusted_proxies;
+    unsigned purge_interval = 3600;
+    unsigned unactivated_account_days = 7;
     std::string config_file;
     bool help = false;
 };

@@ -44,8 +44,9 @@ struct RateLimit {
     std::chrono::seconds per{60};
 };
 
-/// Limits on the attempts an attacker could repeat, per client address and per account
-/// (username or email, as given). `UserService::throttle` counts them.
+/// Limits on the attempts an attacker could repeat, per client address and per account.
+/// Logins count per resolved account (one limit however the account is spelled); resend and
+/// reset requests per address as given. Keys are digests: their size is fixed.
 struct ThrottleConfig {
     RateLimit login_per_account{10, std::chrono::seconds(60)};
     RateLimit login_per_client{30, std::chrono::seconds(60)};
@@ -56,6 +57,12 @@ struct ThrottleConfig {
     RateLimit reset_request_per_account{5, std::chrono::seconds(3600)};
     RateLimit reset_request_per_client{20, std::chrono::seconds(60)};
     RateLimit reset_confirm_per_client{30, std::chrono::seconds(60)};
+    /// Authenticated requests that check or hash a password (set_password, set_username, a
+    /// delete with the current password, an update with a new password), per user and per
+    /// client address: a stolen token cannot guess the password, nor one account fill the
+    /// hashing pool.
+    RateLimit password_check_per_user{10, std::chrono::seconds(60)};
+    RateLimit password_check_per_client{30, std::chrono::seconds(60)};
     /// Off: `throttle` allows everything (benchmarks, trusted networks).
     bool enabled = true;
 };
@@ -89,10 +96,14 @@ struct Config {
     /// Largest page `list_users` returns.
     std::int64_t max_page_size = 1000;
 
-    /// Users and sessions kept in memory so that checking a token reads no database row. 0 turns
-    /// the cache off: needed when other processes also write the same database, as the cache
-    /// only sees this process's changes.
+    /// Users and sessions kept in memory so that checking a token reads no database row. The
+    /// cache stays right when other processes or nodes write the same database: it is emptied
+    /// whenever the store's `data_version` says anyone committed. 0 turns it off.
     std::size_t cache_capacity = 100000;
+
+    /// Accounts never activated are deleted (with their media) by `purge_expired` this long
+    /// after they registered. 0 keeps them.
+    std::chrono::seconds unactivated_account_lifetime{7 * 86400};
 
     /// Largest avatar image `set_avatar` accepts.
     std::size_t max_avatar_bytes = 5u * 1024u * 1024u;

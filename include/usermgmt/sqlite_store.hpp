@@ -15,7 +15,10 @@ namespace usermgmt {
 struct SqliteOptions {
     /// How long a statement waits for a lock held by another connection or process.
     std::chrono::milliseconds busy_timeout{5000};
-    /// Most connections kept open; each thread borrows one per call.
+    /// Most connections kept open; each thread borrows one per call. A quarter of them (at
+    /// least one, when there are two or more) is kept for reads, so token checks and health
+    /// checks never wait behind writers stuck on a locked database. A call that finds no free
+    /// connection within `busy_timeout` fails with `storage_failure`.
     std::size_t max_connections = 8;
 };
 
@@ -25,7 +28,7 @@ struct SqliteOptions {
 ///
 /// Thread-safety: the store is safe to use from many threads. It keeps a small pool of
 /// connections; a call borrows one for its duration (SQLite connections are never shared
-/// between threads at once). Write transactions start with BEGIN IMMEDIATE, so concurrent
+/// between threads at once), plus one that only reads `PRAGMA data_version` for caches. Write transactions start with BEGIN IMMEDIATE, so concurrent
 /// writers wait for each other (up to `busy_timeout`) instead of failing.
 [[nodiscard]] Result<std::unique_ptr<UserStore>> open_sqlite_store(const std::filesystem::path& path,
                                                                    SqliteOptions options = {});

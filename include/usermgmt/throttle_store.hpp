@@ -26,11 +26,15 @@ public:
     /// refused attempt is not counted. Must be atomic: two nodes counting the last allowed
     /// attempt at once must not both be allowed. `limit.requests == 0` means no limit.
     [[nodiscard]] virtual Result<long long> hit(std::string_view key, const RateLimit& limit, TimePoint now) = 0;
+    /// Forgets the windows that ended before `now` (`UserService::purge_expired` calls it).
+    [[nodiscard]] virtual Result<void> purge(TimePoint now) = 0;
 };
 
-/// Counters in this process's memory (the default), bounded: past 100,000 keys, ended windows
-/// are dropped.
-[[nodiscard]] std::unique_ptr<ThrottleStore> make_memory_throttle_store();
+/// Counters in this process's memory (the default), bounded by count (`max_keys`) and so by
+/// bytes (keys longer than 128 bytes are refused with `invalid_argument`; the service's keys are
+/// 40-odd bytes). When full, the key whose window started first is evicted, ended or not: under
+/// a flood of distinct keys the oldest counts are forgotten rather than memory growing.
+[[nodiscard]] std::unique_ptr<ThrottleStore> make_memory_throttle_store(std::size_t max_keys = 100000);
 
 /// Counters in a SQLite file shared by every process that opens it (created if missing). Use
 /// its own file, not the users database, so counting never waits on the users' write lock.

@@ -56,6 +56,13 @@ struct User {
     TimePoint date_joined{};
     TimePoint updated_at{};
     std::optional<TimePoint> last_login;
+    /// When the account first became active; nullopt while it never was. Accounts never
+    /// activated are deleted after `Config::unactivated_account_lifetime`.
+    std::optional<TimePoint> activated_at;
+    /// Deactivated by staff (`UserPatch::is_active = false`): only staff can make it active
+    /// again; `resend_activation` and `activate` refuse it. An account waiting for its (first or
+    /// new) address to be confirmed is inactive but not disabled.
+    bool disabled = false;
 };
 
 /// Input of `UserService::register_user`.
@@ -145,6 +152,9 @@ struct Principal {
     std::string session_id;
     bool is_staff = false;
     bool is_superuser = false;
+    /// The client's address as the transport saw it (an HTTP adapter sets it), for the
+    /// per-client limits of password checks; empty in-process.
+    std::string client;
 };
 
 /// A one-time token as a route style received it. `uid` is the /auth style's base64url user

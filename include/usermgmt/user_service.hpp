@@ -87,9 +87,11 @@ public:
 
     // ---- tokens --------------------------------------------------------------------------
 
-    /// Logs in with `Config::login_field` and opens a session.
+    /// Logs in with `Config::login_field` and opens a session. Counts the attempt against
+    /// `ThrottleConfig::login_per_account` for the account the name resolves to (an unknown
+    /// name by itself), before any hashing.
     /// Errors: `invalid_argument` (missing fields), `invalid_credentials` (unknown, wrong password,
-    /// inactive: alike, and equally slow).
+    /// inactive: alike, and equally slow), `rate_limited`.
     [[nodiscard]] Result<TokenPair> login(std::string_view login, std::string_view password,
                                           const TokenOptions& options = {}) const;
     /// As `login`, matching `login` with `field` (`username_or_email` tries the username first).
@@ -131,6 +133,10 @@ public:
     // ---- credentials ---------------------------------------------------------------------
 
     /// Changes the caller's password; ends the caller's other sessions and pending reset tokens.
+    /// Like every call that checks or hashes a password for an authenticated caller (also
+    /// `set_username`, `delete_user` with a password, `update_user` with a new password), it is
+    /// counted against `ThrottleConfig::password_check_per_user` and `_per_client`
+    /// (`Principal::client`): `rate_limited` past them.
     [[nodiscard]] Result<void> set_password(const Principal& who, const PasswordChange& change) const;
     /// Changes the caller's username; needs the current password.
     [[nodiscard]] Result<void> set_username(const Principal& who, std::string_view new_username,
@@ -162,6 +168,9 @@ public:
     /// Counts one attempt by `client` (an address) on `account` (username or email as given;
     /// empty when there is none) against `Config::throttle`. `rate_limited` with
     /// `retry_after_seconds` when a limit is reached; route styles call it before the attempt.
+    /// An `account` longer than any email address is not counted (it names no account).
+    /// Logins need no account here: `login_with` counts the account it resolves itself, so
+    /// that one account has one limit however it is spelled; route styles pass none.
     [[nodiscard]] Result<void> throttle(Attempt attempt, std::string_view client, std::string_view account) const;
 
     // ---- housekeeping --------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include "usermgmt/result.hpp"
 #include "usermgmt/types.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -64,6 +65,9 @@ public:
     [[nodiscard]] virtual Result<void> update_user(const StoredUser& record) = 0;
     /// Deletes the user and, with it, its tokens, sessions and memberships.
     [[nodiscard]] virtual Result<void> erase_user(UserId id) = 0;
+    /// Deletes the accounts that were never activated and joined before `joined_before` (with
+    /// their tokens and sessions); returns them, so that their media can be removed.
+    [[nodiscard]] virtual Result<std::vector<User>> erase_unactivated(TimePoint joined_before) = 0;
     /// Users ordered by id, filtered by case-insensitive prefixes, and the matching count.
     [[nodiscard]] virtual Result<UserPage> list_users(const ListQuery& query) = 0;
 
@@ -101,6 +105,12 @@ public:
 
     /// Succeeds when the storage answers (for health checks).
     [[nodiscard]] virtual Result<void> ping() = 0;
+
+    /// A number that changes whenever a change is committed to the storage by anyone: this
+    /// process or another one, this node or another one. Caches read it before trusting a row
+    /// (the service's read cache is emptied when it changes). An error when the backend cannot
+    /// tell at the moment: then nothing is cached. Cheap: called on every cached read.
+    [[nodiscard]] virtual Result<std::uint64_t> data_version() = 0;
 };
 
 }  // namespace usermgmt

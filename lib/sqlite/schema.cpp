@@ -10,7 +10,7 @@ namespace {
 // Migration N brings the schema from version N-1 to N. Never edit a released migration: add one.
 // Times are microseconds since the Unix epoch (UTC). Usernames, emails and group names compare
 // case-insensitively (ASCII, NOCASE), so the UNIQUE constraints catch "Bob" vs "bob".
-constexpr std::array<const char*, 4> migrations = {
+constexpr std::array<const char*, 5> migrations = {
     R"sql(
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -91,6 +91,16 @@ CREATE TRIGGER users_block_delete AFTER DELETE ON users BEGIN
     UPDATE user_id_blocks SET users = users - 1 WHERE block = old.id >> 10;
     DELETE FROM user_id_blocks WHERE block = old.id >> 10 AND users = 0;
 END;
+)sql",
+    // 5: account states. `activated_at` is null while an account was never activated (such
+    // accounts are purged after a while); `disabled` marks a deactivation by staff, which only
+    // staff can lift. Existing rows: active ones, and inactive ones that once logged in, count
+    // as activated; none counts as disabled (the old schema could not tell).
+    R"sql(
+ALTER TABLE users ADD COLUMN activated_at INTEGER;
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET activated_at = coalesce(last_login, date_joined) WHERE is_active = 1 OR last_login IS NOT NULL;
+CREATE INDEX users_never_activated ON users(date_joined) WHERE activated_at IS NULL;
 )sql",
 };
 

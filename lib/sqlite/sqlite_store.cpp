@@ -3,6 +3,7 @@
 #include "connection.hpp"
 #include "schema.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -35,7 +36,7 @@ const std::string user_columns =
     "SELECT id, username, email, password_hash, first_name, last_name, birthdate, avatar, avatar_is_media, "
     "is_active, is_staff, is_superuser, date_joined, updated_at, last_login, "
     "(SELECT group_concat(name, char(31)) FROM (SELECT g.name AS name FROM user_groups ug "
-    "JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = users.id ORDER BY g.name)) FROM users ";
+    "JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = users.id ORDER BY g.name)), activated_at, disabled FROM users ";
 
 StoredUser read_user(const Statement& s)
 {
@@ -63,6 +64,8 @@ StoredUser read_user(const Statement& s)
         u.groups.push_back(groups.substr(start, end - start));
         start = end + 1;
     }
+    if (!s.is_null(16)) u.activated_at = from_micros(s.integer(16));
+    u.disabled = s.integer(17) != 0;
     return r;
 }
 
@@ -82,8 +85,8 @@ public:
         if (auto ok = tx.begin(); !ok) return std::move(ok).error();
         auto s = c_.prepare(
             "INSERT INTO users (username, email, password_hash, first_name, last_name, birthdate, avatar, "
-            "avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, last_login) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+            "avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, last_login, activated_at, "
+            "disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
         if (!s) return std::move(s).error();
         if (auto ok = bind_user(**s, record).run("insert user"); !ok) return std::move(ok).error();
         const UserId id = c_.last_insert_id();
@@ -116,9 +119,10 @@ public:
         auto s = c_.prepare(
             "UPDATE users SET username = ?1, email = ?2, password_hash = ?3, first_name = ?4, last_name = ?5, "
             "birthdate = ?6, avatar = ?7, avatar_is_media = ?8, is_active = ?9, is_staff = ?10, "
-            "is_superuser = ?11, date_joined = ?12, updated_at = ?13, last_login = ?14 WHERE id = ?15");
+            "is_superuser = ?11, date_joined = ?12, updated_at = ?13, last_login = ?14, activated_at = ?15, "
+            "disabled = ?16 WHERE id = ?17");
         if (!s) return std::move(s).error();
-        bind_user(**s, record).bind(15, record.user.id);
+        bind_user(**s, record).bind(17, record.user.id);
         if (auto ok = (*s)->run("update user"); !ok) return ok;
         if (c_.changes() == 0) return fail(Errc::not_found, "no such user");
         if (auto ok = write_groups(record.user.id, record.user.groups); !ok) return ok;
@@ -129,6 +133,24 @@ public:
     {
         return write_one("DELETE FROM users WHERE id = ?1", [&](Statement& s) { s.bind(1, id); }, "delete user",
                          true);
+    }
+
+    Result<std::vector<User>> erase_unactivated(TimePoint joined_before) override
+    {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return std::move(ok).error();
+        auto s = c_.prepare(user_columns + "WHERE activated_at IS NULL AND is_active = 0 AND disabled = 0 "
+                                           "AND date_joined < ?1");
+        if (!s) return std::move(s).error();
+        (*s)->bind(1, to_micros(joined_before));
+        std::vector<User> gone;
+        int rc = SQLITE_ROW;
+        while ((rc = (*s)->step()) == SQLITE_ROW) gone.push_back(read_user(**s).user);
+        if (rc != SQLITE_DONE) return to_error(c_.db(), rc, "find unactivated users");
+        for (const auto& u : gone)
+            if (auto ok = erase_user(u.id); !ok) return std::move(ok).error();
+        if (auto ok = tx.commit(); !ok) return std::move(ok).error();
+        return gone;
     }
 
     Result<UserPage> list_users(const ListQuery& q) override
@@ -319,6 +341,16 @@ public:
         return {};
     }
 
+    // This connection's view: SQLite counts the commits of every other connection, not its own.
+    Result<std::uint64_t> data_version() override
+    {
+        auto s = c_.prepare("PRAGMA data_version");
+        if (!s) return std::move(s).error();
+        const int rc = (*s)->step();
+        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "data_version");
+        return static_cast<std::uint64_t>((*s)->integer(0));
+    }
+
 private:
     static Statement& bind_user(Statement& s, const StoredUser& r)
     {
@@ -333,6 +365,8 @@ private:
             .bind(12, to_micros(u.date_joined))
             .bind(13, to_micros(u.updated_at));
         if (u.last_login) s.bind(14, to_micros(*u.last_login));
+        if (u.activated_at) s.bind(15, to_micros(*u.activated_at));
+        s.bind(16, std::int64_t{u.disabled});
         return s;
     }
 
@@ -406,9 +440,15 @@ private:
 };
 
 // The thread-safe store: each call borrows a connection from the pool for its duration.
+// Writers may hold all connections but `read_reserve` of them, so reads (token checks, lists,
+// /healthz) always find one even while every writer waits on a locked database. No call waits
+// for a connection longer than the busy timeout: it fails (503) instead.
 class PooledStore final : public UserStore {
 public:
-    PooledStore(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options) {}
+    PooledStore(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options)
+    {
+        read_reserve_ = options_.max_connections > 1 ? std::max<std::size_t>(1, options_.max_connections / 4) : 0;
+    }
 
     Result<void> start()
     {
@@ -417,75 +457,106 @@ public:
         if (auto ok = detail::sqlite::migrate(**first); !ok) return ok;
         idle_.push_back(std::move(*first));
         open_count_ = 1;
+        // A connection of its own that never writes: its data_version moves with every commit
+        // made by anyone, this process's other connections included.
+        auto watcher = Connection::open(path_, options_.busy_timeout);
+        if (!watcher) return std::move(watcher).error();
+        watcher_ = std::move(*watcher);
         return {};
     }
 
-    Result<StoredUser> insert_user(const StoredUser& r) override { return with([&](UserStore& s) { return s.insert_user(r); }); }
-    Result<StoredUser> find_user(UserId id) override { return with([&](UserStore& s) { return s.find_user(id); }); }
-    Result<StoredUser> find_user_by_username(std::string_view n) override { return with([&](UserStore& s) { return s.find_user_by_username(n); }); }
-    Result<StoredUser> find_user_by_email(std::string_view e) override { return with([&](UserStore& s) { return s.find_user_by_email(e); }); }
-    Result<void> update_user(const StoredUser& r) override { return with([&](UserStore& s) { return s.update_user(r); }); }
-    Result<void> erase_user(UserId id) override { return with([&](UserStore& s) { return s.erase_user(id); }); }
-    Result<UserPage> list_users(const ListQuery& q) override { return with([&](UserStore& s) { return s.list_users(q); }); }
-    Result<void> create_group(std::string_view n) override { return with([&](UserStore& s) { return s.create_group(n); }); }
-    Result<void> erase_group(std::string_view n) override { return with([&](UserStore& s) { return s.erase_group(n); }); }
-    Result<std::vector<std::string>> list_groups() override { return with([&](UserStore& s) { return s.list_groups(); }); }
-    Result<void> put_token(const TokenRecord& t) override { return with([&](UserStore& s) { return s.put_token(t); }); }
-    Result<TokenRecord> find_token(TokenPurpose p, std::string_view d) override { return with([&](UserStore& s) { return s.find_token(p, d); }); }
-    Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d) override { return with([&](UserStore& s) { return s.consume_token(p, d); }); }
-    Result<void> erase_tokens(UserId u, TokenPurpose p) override { return with([&](UserStore& s) { return s.erase_tokens(u, p); }); }
-    Result<void> create_session(const SessionRecord& r) override { return with([&](UserStore& s) { return s.create_session(r); }); }
-    Result<SessionRecord> find_session(std::string_view id) override { return with([&](UserStore& s) { return s.find_session(id); }); }
-    Result<void> end_session(std::string_view id, TimePoint at) override { return with([&](UserStore& s) { return s.end_session(id, at); }); }
-    Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return with([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }
-    Result<std::optional<TimePoint>> record_refresh_use(std::string_view d, std::string_view sid, TimePoint at) override { return with([&](UserStore& s) { return s.record_refresh_use(d, sid, at); }); }
-    Result<void> purge_expired(TimePoint before) override { return with([&](UserStore& s) { return s.purge_expired(before); }); }
-    Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override { return with([&](UserStore& s) { return s.in_transaction(work); }); }
-    Result<void> ping() override { return with([&](UserStore& s) { return s.ping(); }); }
+    Result<StoredUser> insert_user(const StoredUser& r) override { return writing([&](UserStore& s) { return s.insert_user(r); }); }
+    Result<StoredUser> find_user(UserId id) override { return reading([&](UserStore& s) { return s.find_user(id); }); }
+    Result<StoredUser> find_user_by_username(std::string_view n) override { return reading([&](UserStore& s) { return s.find_user_by_username(n); }); }
+    Result<StoredUser> find_user_by_email(std::string_view e) override { return reading([&](UserStore& s) { return s.find_user_by_email(e); }); }
+    Result<void> update_user(const StoredUser& r) override { return writing([&](UserStore& s) { return s.update_user(r); }); }
+    Result<void> erase_user(UserId id) override { return writing([&](UserStore& s) { return s.erase_user(id); }); }
+    Result<std::vector<User>> erase_unactivated(TimePoint before) override { return writing([&](UserStore& s) { return s.erase_unactivated(before); }); }
+    Result<UserPage> list_users(const ListQuery& q) override { return reading([&](UserStore& s) { return s.list_users(q); }); }
+    Result<void> create_group(std::string_view n) override { return writing([&](UserStore& s) { return s.create_group(n); }); }
+    Result<void> erase_group(std::string_view n) override { return writing([&](UserStore& s) { return s.erase_group(n); }); }
+    Result<std::vector<std::string>> list_groups() override { return reading([&](UserStore& s) { return s.list_groups(); }); }
+    Result<void> put_token(const TokenRecord& t) override { return writing([&](UserStore& s) { return s.put_token(t); }); }
+    Result<TokenRecord> find_token(TokenPurpose p, std::string_view d) override { return reading([&](UserStore& s) { return s.find_token(p, d); }); }
+    Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d) override { return writing([&](UserStore& s) { return s.consume_token(p, d); }); }
+    Result<void> erase_tokens(UserId u, TokenPurpose p) override { return writing([&](UserStore& s) { return s.erase_tokens(u, p); }); }
+    Result<void> create_session(const SessionRecord& r) override { return writing([&](UserStore& s) { return s.create_session(r); }); }
+    Result<SessionRecord> find_session(std::string_view id) override { return reading([&](UserStore& s) { return s.find_session(id); }); }
+    Result<void> end_session(std::string_view id, TimePoint at) override { return writing([&](UserStore& s) { return s.end_session(id, at); }); }
+    Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return writing([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }
+    Result<std::optional<TimePoint>> record_refresh_use(std::string_view d, std::string_view sid, TimePoint at) override { return writing([&](UserStore& s) { return s.record_refresh_use(d, sid, at); }); }
+    Result<void> purge_expired(TimePoint before) override { return writing([&](UserStore& s) { return s.purge_expired(before); }); }
+    Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override { return writing([&](UserStore& s) { return s.in_transaction(work); }); }
+    Result<void> ping() override { return reading([&](UserStore& s) { return s.ping(); }); }
+
+    Result<std::uint64_t> data_version() override
+    {
+        std::lock_guard lock(watcher_mutex_);
+        return ConnectionStore(*watcher_).data_version();
+    }
 
 private:
-    // Borrows an idle connection (opening one while under the limit, else waiting), runs `call`
-    // on a store bound to it, and returns the connection to the pool.
     template <class Call>
-    auto with(Call call) -> decltype(call(std::declval<UserStore&>()))
+    auto reading(Call call) -> decltype(call(std::declval<UserStore&>())) { return with(call, false); }
+    template <class Call>
+    auto writing(Call call) -> decltype(call(std::declval<UserStore&>())) { return with(call, true); }
+
+    // Borrows an idle connection (opening one while under the limit, else waiting at most the
+    // busy timeout), runs `call` on a store bound to it, and returns the connection to the pool.
+    template <class Call>
+    auto with(Call call, bool writes) -> decltype(call(std::declval<UserStore&>()))
     {
         std::unique_ptr<Connection> connection;
         {
             std::unique_lock lock(mutex_);
-            available_.wait(lock, [&] { return !idle_.empty() || open_count_ < options_.max_connections; });
+            const std::size_t writer_limit = options_.max_connections - read_reserve_;
+            const auto may_take = [&] {
+                if (writes && writers_ >= writer_limit) return false;
+                return !idle_.empty() || open_count_ < options_.max_connections;
+            };
+            if (!available_.wait_for(lock, options_.busy_timeout, may_take))
+                return fail(Errc::storage_failure, "no database connection became free within the busy timeout");
             if (!idle_.empty()) {
                 connection = std::move(idle_.back());
                 idle_.pop_back();
             } else {
                 ++open_count_;
             }
+            if (writes) ++writers_;
         }
+        const auto give_back = [&](std::unique_ptr<Connection> c) {
+            {
+                std::lock_guard lock(mutex_);
+                if (c) idle_.push_back(std::move(c));
+                else --open_count_;
+                if (writes) --writers_;
+            }
+            available_.notify_all();
+        };
         if (!connection) {
             auto opened = Connection::open(path_, options_.busy_timeout);
             if (!opened) {
-                std::lock_guard lock(mutex_);
-                --open_count_;
-                available_.notify_one();
+                give_back(nullptr);
                 return std::move(opened).error();
             }
             connection = std::move(*opened);
         }
         ConnectionStore store(*connection);
         auto result = call(store);
-        {
-            std::lock_guard lock(mutex_);
-            idle_.push_back(std::move(connection));
-        }
-        available_.notify_one();
+        give_back(std::move(connection));
         return result;
     }
 
     std::string path_;
     SqliteOptions options_;
+    std::size_t read_reserve_ = 0;
     std::mutex mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;
     std::size_t open_count_ = 0;
+    std::size_t writers_ = 0;
+    std::mutex watcher_mutex_;
+    std::unique_ptr<Connection> watcher_;
 };
 
 }  // namespace

@@ -30,10 +30,7 @@ public:
         WriteTransaction tx(*c_);
         if (auto ok = tx.begin(); !ok) return std::move(ok).error();
         if (++hits_ % sweep_every == 0) {
-            auto sweep = c_->prepare("DELETE FROM throttle_windows WHERE ends_at <= ?1");
-            if (!sweep) return std::move(sweep).error();
-            if (auto ok = (*sweep)->bind(1, to_micros(now)).run("sweep throttle windows"); !ok)
-                return std::move(ok).error();
+            if (auto ok = sweep(now); !ok) return std::move(ok).error();
         }
         auto read = c_->prepare("SELECT ends_at, attempts FROM throttle_windows WHERE key = ?1");
         if (!read) return std::move(read).error();
@@ -62,7 +59,23 @@ public:
         return wait;
     }
 
+    Result<void> purge(TimePoint now) override
+    {
+        std::lock_guard lock(mutex_);
+        WriteTransaction tx(*c_);
+        if (auto ok = tx.begin(); !ok) return ok;
+        if (auto ok = sweep(now); !ok) return ok;
+        return tx.commit();
+    }
+
 private:
+    Result<void> sweep(TimePoint now)
+    {
+        auto s = c_->prepare("DELETE FROM throttle_windows WHERE ends_at <= ?1");
+        if (!s) return std::move(s).error();
+        return (*s)->bind(1, to_micros(now)).run("sweep throttle windows");
+    }
+
     std::mutex mutex_;
     std::unique_ptr<Connection> c_;
     unsigned hits_ = 0;

@@ -76,6 +76,30 @@ TEST_CASE("GET users/: only oneself for users - everyone for staff - DRF paginat
     CHECK(f.send(verb::get, "/auth/users/?limit=abc", {}, root).json().is_array());
 }
 
+TEST_CASE("GET users/ with the largest offset: an empty page - no overflow (UBSan run)", "[http][auth][users]")
+{
+    HttpFixture f;
+    f.make_user("amy");
+    f.make_superuser("root");
+    for (const auto& who : {f.bearer("root"), f.bearer("amy")}) {
+        auto reply = f.send(verb::get, "/auth/users/?limit=1&offset=9223372036854775807", {}, who);
+        REQUIRE(reply.status == 200);
+        auto page = reply.json().as_object();
+        CHECK(page.at("results").as_array().empty());
+        CHECK(page.at("next").is_null());
+        CHECK(page.at("previous") == "http://127.0.0.1/auth/users/?limit=1&offset=9223372036854775806");
+    }
+    auto huge_limit = f.send(verb::get, "/auth/users/?limit=9223372036854775807&offset=9223372036854775807", {},
+                             f.bearer("root"));
+    REQUIRE(huge_limit.status == 200);
+    CHECK(huge_limit.json().at("next").is_null());
+    // The /users style: an empty array, the total in its header.
+    auto users = f.send(verb::get, "/users?limit=9223372036854775807&offset=9223372036854775807", {}, f.bearer("root"));
+    REQUIRE(users.status == 200);
+    CHECK(users.json().as_array().empty());
+    CHECK(users.header("x-total-count") == "2");
+}
+
 TEST_CASE("PATCH and PUT users/me/: fields - read-only fields ignored - errors", "[http][auth][users]")
 {
     HttpFixture f;

@@ -477,3 +477,90 @@ TEST_CASE("Two servers sharing a throttle file share the login limit of an accou
     CHECK(a.stop() == 0);
     CHECK(b.stop() == 0);
 }
+
+TEST_CASE("Two servers on one data directory: a write through one is seen by the other on its next request", "[example][coherence]")
+{
+    TempDir dir;
+    const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root",
+                                                "USERMGMT_SUPERUSER_EMAIL=root@example.com",
+                                                "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
+    ExampleServer a(dir, args(dir, {"--auth-require-activation", "false"}), superuser);
+    Client to_a(a.port());  // A is up: the secret and the schema exist before B starts
+    ExampleServer b(dir, args(dir, {"--auth-require-activation", "false"}));
+    Client to_b(b.port());
+    const auto bearer = [](const std::string& token) {
+        return std::map<std::string, std::string>{{"Authorization", "Bearer " + token}};
+    };
+    const auto register_user = [&](const std::string& name) {
+        auto made = to_a.send(verb::post, "/auth/users/",
+                              json::serialize(json::object{{"username", name}, {"email", name + "@example.com"},
+                                                           {"password", strong_password}, {"re_password", strong_password}}));
+        REQUIRE(made.status == 201);
+        return made.json().at("id").as_int64();
+    };
+    const auto login = [&](const std::string& name) {
+        auto made = to_a.send(verb::post, "/auth/jwt/create/",
+                              json::serialize(json::object{{"username", name}, {"password", strong_password}}));
+        REQUIRE(made.status == 200);
+        return std::string(made.json().at("access").as_string());
+    };
+    const auto me_at_b = [&](const std::string& token) { return to_b.send(verb::get, "/auth/users/me/", {}, bearer(token)); };
+    register_user("alice");
+    register_user("bob");
+    const auto carol_id = register_user("carol");
+    register_user("dave");
+    const std::string alice = login("alice"), bob = login("bob"), bob_other = login("bob"), carol = login("carol"),
+                      dave = login("dave"), root = login("root");
+    // B has read (and cached) every user and session.
+    for (const auto& token : {alice, bob, bob_other, carol, dave}) REQUIRE(me_at_b(token).status == 200);
+
+    // Each write through A, then at once (no sleep, no retry) the next request at B.
+    REQUIRE(to_a.send(verb::post, "/users/logout", {}, bearer(alice)).status == 200);
+    CHECK(me_at_b(alice).status == 401);
+
+    REQUIRE(to_a.send(verb::post, "/auth/users/set_password/",
+                      json::serialize(json::object{{"current_password", strong_password},
+                                                   {"new_password", "another-Horse-battery-7"},
+                                                   {"re_new_password", "another-Horse-battery-7"}}),
+                      bearer(bob))
+                .status == 204);
+    CHECK(me_at_b(bob_other).status == 401);
+    CHECK(me_at_b(bob).status == 200);  // the session that changed it goes on
+
+    REQUIRE(to_a.send(verb::delete_, "/auth/users/" + std::to_string(carol_id) + "/",
+                      json::serialize(json::object{{"current_password", strong_password}}), bearer(root))
+                .status == 204);
+    CHECK(me_at_b(carol).status == 401);
+
+    REQUIRE(to_a.send(verb::patch, "/auth/users/me/", json::serialize(json::object{{"first_name", "Dorothy"}}), bearer(dave))
+                .status == 200);
+    auto seen = me_at_b(dave);
+    REQUIRE(seen.status == 200);
+    CHECK(seen.json().at("first_name") == "Dorothy");
+    CHECK(a.stop() == 0);
+    CHECK(b.stop() == 0);
+}
+
+TEST_CASE("The server purges expired sessions on its schedule", "[example][purge]")
+{
+    TempDir dir;
+    const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root",
+                                                "USERMGMT_SUPERUSER_EMAIL=root@example.com",
+                                                "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
+    ExampleServer server(dir, args(dir, {"--purge-interval", "1", "--access-token-lifetime", "1",
+                                         "--refresh-token-lifetime", "1"}),
+                         superuser);
+    Client client(server.port());
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(client.send(verb::post, "/auth/jwt/create/",
+                            json::serialize(json::object{{"username", "root"}, {"password", strong_password}}))
+                    .status == 200);
+    const auto db = dir / "data" / "users.db";
+    CHECK(query_text(db, "SELECT count(*) FROM sessions") != "0");
+    // Sessions live a second; the purge runs every second. Bounded wait: 10 s at most.
+    std::string left;
+    for (int i = 0; i < 100 && (left = query_text(db, "SELECT count(*) FROM sessions")) != "0"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(left == "0");
+    CHECK(server.stop() == 0);
+}

@@ -52,7 +52,8 @@ TEST_CASE("Many threads registering the same and different names", "[service][co
 
 TEST_CASE("Concurrent logins and profile updates lose no field", "[service][concurrency]")
 {
-    ServiceFixture f;
+    // More logins of one account than its default limit allows in a minute.
+    ServiceFixture f([](Config& c) { c.throttle.login_per_account.requests = 100; });
     auto amy = f.make_user("amy");
     const Principal a = f.principal_of("amy");
     std::atomic<int> failures{0};

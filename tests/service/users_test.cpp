@@ -6,7 +6,7 @@ using namespace usermgmt;
 using namespace usermgmt::test;
 
 namespace {
-const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x06\0\0\0", 29);
+const std::string& png = tiny_png;
 }
 
 TEST_CASE("Users see themselves - others are hidden unless staff", "[service][users]")

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <future>
 #include <list>
 #include <thread>
 
@@ -97,7 +98,9 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     // Make it look as version 1 wrote it.
     REQUIRE(sqlite3_exec(db,
                          "DROP INDEX users_by_id; DROP TABLE refresh_uses; DROP TRIGGER users_block_insert; "
-                         "DROP TRIGGER users_block_delete; DROP TABLE user_id_blocks; PRAGMA user_version = 1",
+                         "DROP TRIGGER users_block_delete; DROP TABLE user_id_blocks; DROP INDEX users_never_activated; "
+                         "ALTER TABLE users DROP COLUMN activated_at; ALTER TABLE users DROP COLUMN disabled; "
+                         "PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr) == SQLITE_OK);
     sqlite3_close(db);
     auto upgraded = open_sqlite_store(dir / "users.db");
@@ -107,8 +110,9 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     CHECK(test::query_text(dir / "users.db",
                            "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses', "
                            "'user_id_blocks', 'users_block_insert', 'users_block_delete')") == "5");
-    // Migration 4 counted the users that were already there.
+    // Migration 4 counted the users that were already there; 5 counts an active one as activated.
     CHECK(test::query_text(dir / "users.db", "SELECT sum(users) FROM user_id_blocks") == "1");
+    CHECK((*upgraded)->find_user_by_username("kept")->user.activated_at);
 }
 
 TEST_CASE("SQLite: a path that cannot be opened is a storage failure", "[sqlite]")
@@ -148,4 +152,67 @@ TEST_CASE("SQLite: concurrent inserts of one name give exactly one success", "[s
     CHECK(same_clash == threads * per_thread - 1);
     CHECK(other_errors == 0);
     CHECK(store.list_users(ListQuery{})->total == threads * per_thread + 1);
+}
+
+TEST_CASE("SQLite: data_version sees a commit made by another store on the same file", "[sqlite]")
+{
+    // Two stores on one file stand for two processes: neither shares a connection with the other.
+    test::TempDir dir;
+    auto a = open_sqlite_store(dir / "users.db");
+    auto b = open_sqlite_store(dir / "users.db");
+    REQUIRE(a);
+    REQUIRE(b);
+    const auto before = (*b)->data_version();
+    REQUIRE(before);
+    REQUIRE((*a)->insert_user(contract_user("elsewhere")));
+    const auto after = (*b)->data_version();
+    REQUIRE(after);
+    CHECK(*after != *before);
+    CHECK(*(*b)->data_version() == *after);  // nothing new since
+}
+
+TEST_CASE("SQLite: reads get a connection while every writer slot is taken - and no wait is unbounded", "[sqlite][concurrency]")
+{
+    test::TempDir dir;
+    // Two connections: one for writers, one kept for reads. A short busy timeout bounds every wait.
+    auto opened = open_sqlite_store(dir / "users.db", SqliteOptions{std::chrono::milliseconds(1000), 2});
+    REQUIRE(opened);
+    UserStore& store = **opened;
+    auto made = store.insert_user(contract_user("reader"));
+    REQUIRE(made);
+
+    // A writer stuck in its transaction (as one waiting on a lock would be) holds its connection.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<bool> holding{false};
+    std::thread stuck([&] {
+        (void)store.in_transaction([&](UserStore&) -> Result<void> {
+            holding = true;
+            released.wait();
+            return {};
+        });
+    });
+    while (!holding) std::this_thread::yield();
+
+    // A second writer finds no writer slot: it fails after the busy timeout instead of waiting for ever.
+    std::atomic<bool> second_done{false};
+    Result<void> second;
+    std::thread waiting([&] {
+        second = store.create_group("late");
+        second_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it start waiting
+
+    // Meanwhile a read is answered at once, before the waiting writer gives up.
+    auto found = store.find_user(made->user.id);
+    CHECK(found);
+    CHECK_FALSE(second_done);
+    CHECK(store.ping());
+
+    waiting.join();
+    REQUIRE_FALSE(second);
+    CHECK(second.error().code == Errc::storage_failure);
+    release.set_value();
+    stuck.join();
+    CHECK(store.create_group("later"));  // the pool recovers
 }

@@ -146,3 +146,37 @@ TEST_CASE("Throttling through a shared store holds across services - as across n
     // Another account is not affected.
     CHECK(node2->throttle(Attempt::login, "10.0.0.6", "ben"));
 }
+
+TEST_CASE("The memory throttle store is bounded: a flood of keys evicts the oldest - long keys are refused", "[throttle]")
+{
+    auto store = make_memory_throttle_store(160);
+    const TimePoint now{std::chrono::seconds(1'700'000'000)};
+    const RateLimit one{1, std::chrono::seconds(3600)};
+    REQUIRE(*store->hit("victim", one, now) == 0);
+    CHECK(*store->hit("victim", one, now) > 0);
+    // Thousands of distinct keys later, the oldest window is forgotten rather than memory growing.
+    for (int i = 0; i < 5000; ++i) REQUIRE(store->hit("flood-" + std::to_string(i), one, now));
+    CHECK(*store->hit("victim", one, now) == 0);
+    auto too_long = store->hit(std::string(129, 'k'), one, now);
+    REQUIRE_FALSE(too_long);
+    CHECK(too_long.error().code == Errc::invalid_argument);
+}
+
+TEST_CASE("Throttle stores forget ended windows on purge", "[throttle]")
+{
+    test::TempDir dir;
+    auto shared = open_sqlite_throttle_store(dir / "throttle.db");
+    REQUIRE(shared);
+    const TimePoint now{std::chrono::seconds(1'700'000'000)};
+    const RateLimit limit{5, std::chrono::seconds(60)};
+    for (int i = 0; i < 10; ++i) REQUIRE((*shared)->hit("k" + std::to_string(i), limit, now));
+    REQUIRE((*shared)->hit("late", limit, now + std::chrono::seconds(50)));
+    CHECK(test::query_text(dir / "throttle.db", "SELECT count(*) FROM throttle_windows") == "11");
+    REQUIRE((*shared)->purge(now + std::chrono::seconds(61)));
+    CHECK(test::query_text(dir / "throttle.db", "SELECT count(*) FROM throttle_windows") == "1");
+
+    auto memory = make_memory_throttle_store();
+    REQUIRE(memory->hit("m", RateLimit{1, std::chrono::seconds(60)}, now));
+    REQUIRE(memory->purge(now + std::chrono::seconds(61)));
+    CHECK(*memory->hit("m", RateLimit{1, std::chrono::seconds(60)}, now + std::chrono::seconds(62)) == 0);
+}

@@ -49,6 +49,8 @@ TEST_CASE("contract: insert assigns ids and find returns every column", "[contra
     in.user.is_staff = true;
     in.user.groups = {"editors", "admins"};
     in.user.last_login = TimePoint(std::chrono::microseconds(1'700'000'000'123'456));
+    in.user.activated_at = TimePoint(std::chrono::microseconds(1'700'000'000'654'321));
+    in.user.disabled = true;
     auto made = store->insert_user(in);
     REQUIRE(made);
     CHECK(made->user.id > 0);
@@ -68,6 +70,8 @@ TEST_CASE("contract: insert assigns ids and find returns every column", "[contra
     CHECK(u.groups == std::vector<std::string>{"admins", "editors"});
     CHECK(u.date_joined == in.user.date_joined);
     CHECK(u.last_login == in.user.last_login);
+    CHECK(u.activated_at == in.user.activated_at);
+    CHECK(u.disabled);
     CHECK(store->find_user(made->user.id + 1000).error().code == Errc::not_found);
 }
 
@@ -320,4 +324,62 @@ TEST_CASE("contract: a failed transaction leaves nothing behind", "[contract]")
     CHECK(store->find_user_by_username("jane"));
     CHECK(store->find_user_by_username("joan"));
     CHECK(store->ping());
+}
+
+TEST_CASE("contract: accounts never activated are erased once old enough - no other account is", "[contract]")
+{
+    using namespace usermgmt;
+    using std::chrono::days;
+    auto store = make_contract_store();
+    const TimePoint t0 = contract_user("x").user.date_joined;
+    const auto add = [&](const std::string& name, bool active, std::optional<TimePoint> activated, bool disabled,
+                         TimePoint joined) {
+        StoredUser r = contract_user(name);
+        r.user.is_active = active;
+        r.user.activated_at = activated;
+        r.user.disabled = disabled;
+        r.user.date_joined = joined;
+        auto made = store->insert_user(r);
+        REQUIRE(made);
+        return made->user.id;
+    };
+    const UserId pending = add("pending", false, std::nullopt, false, t0);
+    const UserId recent = add("recent", false, std::nullopt, false, t0 + days(10));
+    const UserId active = add("active", true, t0, false, t0);
+    const UserId banned = add("banned", false, t0, true, t0);             // deactivated by staff
+    const UserId banned_early = add("banned-early", false, std::nullopt, true, t0);  // before activating
+    const UserId reverifying = add("reverifying", false, t0, false, t0);  // confirming a new address
+    TokenRecord token{TokenPurpose::activation, pending, digest_of('p'), t0, t0 + days(3), false};
+    REQUIRE(store->put_token(token));
+    REQUIRE(store->create_session(SessionRecord{"pending-session", pending, t0, t0 + days(1), std::nullopt}));
+
+    auto gone = store->erase_unactivated(t0 + days(7));
+    REQUIRE(gone);
+    REQUIRE(gone->size() == 1);
+    CHECK(gone->front().username == "pending");
+    CHECK(store->find_user(pending).error().code == Errc::not_found);
+    CHECK(store->find_token(TokenPurpose::activation, digest_of('p')).error().code == Errc::not_found);
+    CHECK(store->find_session("pending-session").error().code == Errc::not_found);
+    for (UserId kept : {recent, active, banned, banned_early, reverifying}) CHECK(store->find_user(kept));
+    CHECK(store->erase_unactivated(t0 + days(7))->empty());
+}
+
+TEST_CASE("contract: data_version moves with every committed change", "[contract]")
+{
+    using namespace usermgmt;
+    auto store = make_contract_store();
+    auto before = store->data_version();
+    REQUIRE(before);
+    REQUIRE(store->find_user_by_username("nobody").error().code == Errc::not_found);
+    CHECK(*store->data_version() == *before);  // reads change nothing
+    auto made = store->insert_user(contract_user("versioned"));
+    REQUIRE(made);
+    auto after_insert = store->data_version();
+    REQUIRE(after_insert);
+    CHECK(*after_insert != *before);
+    REQUIRE(store->end_sessions_of(made->user.id, "", made->user.date_joined));
+    StoredUser changed = *made;
+    changed.user.first_name = "Changed";
+    REQUIRE(store->update_user(changed));
+    CHECK(*store->data_version() != *after_insert);
 }

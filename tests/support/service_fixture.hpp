@@ -15,6 +15,8 @@ namespace usermgmt::test {
 
 inline const std::string test_secret = "test-secret-test-secret-test-secret-0123456789";
 inline const std::string good_password = "correct-Horse-battery-9";
+/// The smallest PNG header the image check accepts.
+inline const std::string tiny_png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x06\0\0\0", 29);
 
 struct ServiceFixture {
     explicit ServiceFixture(const std::function<void(Config&)>& tweak = {})

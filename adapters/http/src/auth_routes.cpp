@@ -147,7 +147,7 @@ Response jwt_create(Call& call)
     const std::string username = f.required("username");
     const std::string password = f.required("password");
     if (!f.problems.empty()) return auth::field_errors(f.problems, {"username", "password"}, call);
-    if (auto limited = throttled(call, Attempt::login, username)) return std::move(*limited);
+    if (auto limited = throttled(call, Attempt::login, {})) return std::move(*limited);
     auto tokens = call.service.login(username, password);
     if (!tokens) {
         Error e = std::move(tokens).error();
@@ -215,7 +215,8 @@ Response list_users(Call& call)
                              std::string(path_of(call.request.target())) + "?limit=" + std::to_string(size);
     json::value next = nullptr;
     json::value previous = nullptr;
-    if (query.offset + size < page->total) next = base + "&offset=" + std::to_string(query.offset + size);
+    // Compared without adding to the offset, which may be as large as int64 allows.
+    if (query.offset < page->total - size) next = base + "&offset=" + std::to_string(query.offset + size);
     if (query.offset > 0) {
         const auto back = std::max<std::int64_t>(0, query.offset - size);
         previous = back == 0 ? base : base + "&offset=" + std::to_string(back);

@@ -94,7 +94,7 @@ Response login(Call& call)
     const auto email = f.text("email");
     const auto password = f.text("password");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
-    if (auto limited = throttled(call, Attempt::login, email.value_or(""))) return std::move(*limited);
+    if (auto limited = throttled(call, Attempt::login, {})) return std::move(*limited);
     auto tokens = call.service.login_with(LoginField::email, email.value_or(""), password.value_or(""),
                                           TokenOptions{call.settings.users_access_token_lifetime});
     if (!tokens) return users::error(std::move(tokens).error(), call.request);

@@ -1,0 +1,68 @@
+#pragma once
+// The read cache as a decorator of the store port: the one place where cached rows are kept and
+// dropped. Users and sessions read by id are cached. Before a cached row is trusted, the store's
+// `data_version` is read: if anyone (this process, another process, another node) committed a
+// change since the last look, the cache is emptied. A write through this decorator empties it
+// too, as soon as the write ends, so a backend that learns of commits late (a notification)
+// still never shows this process its own write missing. A reader caches what it read only if
+// nothing was emptied since it started (an epoch), so a slow reader cannot put back a row older
+// than a commit it raced with. Emptying on any change is coarse, and enough: writes are rare
+// next to the token checks the cache is for (docs/performance.md).
+
+#include "usermgmt/user_store.hpp"
+
+#include "read_cache.hpp"
+
+#include <memory>
+#include <mutex>
+
+namespace usermgmt::detail {
+
+class CachingUserStore final : public UserStore {
+public:
+    /// Wraps `inner`; `capacity` rows of each kind at most (0: every read goes to `inner`).
+    CachingUserStore(std::unique_ptr<UserStore> inner, std::size_t capacity);
+
+    Result<StoredUser> insert_user(const StoredUser& record) override;
+    Result<StoredUser> find_user(UserId id) override;
+    Result<StoredUser> find_user_by_username(std::string_view username) override;
+    Result<StoredUser> find_user_by_email(std::string_view email) override;
+    Result<void> update_user(const StoredUser& record) override;
+    Result<void> erase_user(UserId id) override;
+    Result<std::vector<User>> erase_unactivated(TimePoint joined_before) override;
+    Result<UserPage> list_users(const ListQuery& query) override;
+    Result<void> create_group(std::string_view name) override;
+    Result<void> erase_group(std::string_view name) override;
+    Result<std::vector<std::string>> list_groups() override;
+    Result<void> put_token(const TokenRecord& token) override;
+    Result<TokenRecord> find_token(TokenPurpose purpose, std::string_view digest) override;
+    Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest) override;
+    Result<void> erase_tokens(UserId user, TokenPurpose purpose) override;
+    Result<void> create_session(const SessionRecord& session) override;
+    Result<SessionRecord> find_session(std::string_view id) override;
+    Result<void> end_session(std::string_view id, TimePoint at) override;
+    Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) override;
+    Result<std::optional<TimePoint>> record_refresh_use(std::string_view digest, std::string_view session,
+                                                        TimePoint at) override;
+    Result<void> purge_expired(TimePoint before) override;
+    Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override;
+    Result<void> ping() override;
+    Result<std::uint64_t> data_version() override;
+
+private:
+    // The epoch to cache a row read from now on, after emptying the cache if anyone committed
+    // since the last look; nullopt when the store cannot say (then nothing is cached or trusted).
+    std::optional<std::uint64_t> fresh_epoch();
+    // Runs a write on the inner store, then empties the cache whatever the outcome (a failed
+    // commit may still have changed rows: the next read goes to the database).
+    template <class Write>
+    auto write(Write&& call) -> decltype(call(std::declval<UserStore&>()));
+
+    std::unique_ptr<UserStore> inner_;
+    ReadCache cache_;
+    // Reading the version and acting on it is one step, so two readers never act on versions
+    // out of order (an older one would look like a change and empty the cache for nothing).
+    std::mutex version_mutex_;
+};
+
+}  // namespace usermgmt::detail
