@@ -269,6 +269,48 @@ TEST_CASE("Throttled attempts get 429 with Retry-After in each style's words", "
     CHECK(resets.header("retry-after") == "30");
 }
 
+TEST_CASE("One account has one login limit across styles - however it is spelled", "[http][server][throttle]")
+{
+    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+        c.throttle.login_per_account = RateLimit{3, std::chrono::seconds(60)};
+    });
+    f.make_user("amy");
+    const json::object wrong{{"username", "amy"}, {"password", "wrong-password-1"}};
+    CHECK(f.post("/auth/jwt/create/", wrong).status == 401);
+    CHECK(f.post("/auth/jwt/create/", json::object{{"username", "AMY"}, {"password", "wrong-password-1"}}).status == 401);
+    CHECK(f.post("/users/login", json::object{{"email", "amy@example.com"}, {"password", "x-Password-1"}}).status == 401);
+    // The fourth attempt is refused whichever name and style it uses, the right password too.
+    CHECK(f.post("/users/login", json::object{{"email", "amy@example.com"}, {"password", strong_password}}).status == 429);
+    CHECK(f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", strong_password}}).status == 429);
+}
+
+TEST_CASE("Authenticated password checks get 429 in each style past the per-user limit", "[http][server][throttle]")
+{
+    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+        c.throttle.password_check_per_user = RateLimit{2, std::chrono::seconds(60)};
+    });
+    const auto id = f.make_user("amy");
+    const auto amy = f.bearer("amy");
+    const json::object wrong{{"current_password", "wrong-Password-1"}, {"new_password", "another-Horse-battery-7"},
+                             {"re_new_password", "another-Horse-battery-7"}};
+    CHECK(f.post("/auth/users/set_password/", wrong, amy).status == 400);
+    CHECK(f.post("/auth/users/set_username/", json::object{{"current_password", "wrong-Password-1"}, {"new_username", "amy2"}}, amy)
+              .status == 400);
+    auto limited = f.post("/auth/users/set_password/", wrong, amy);
+    CHECK(limited.status == 429);
+    CHECK(limited.body == R"({"detail":"Request was throttled. Expected available in 60 seconds."})");
+    CHECK(limited.header("retry-after") == "60");
+    CHECK(f.send(verb::delete_, "/auth/users/me/", json::serialize(json::object{{"current_password", strong_password}}), amy)
+              .status == 429);
+    auto users = f.send(verb::put, "/users/" + std::to_string(id),
+                        json::serialize(json::object{{"email", "amy@example.com"}, {"password", "another-Horse-battery-7"}}),
+                        amy);
+    CHECK(users.status == 429);
+    CHECK(users.body == R"({"message":"Too many requests, try again in 60 seconds."})");
+    // Nothing changed: the old password still logs in.
+    CHECK(f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", strong_password}}).status == 200);
+}
+
 TEST_CASE("X-Forwarded-For counts only from a trusted proxy", "[http][server][throttle]")
 {
     HttpFixture f([](Config& c, http::HttpSettings& s, http::ServerSettings&) {
