@@ -100,7 +100,8 @@ public:
     [[nodiscard]] virtual Result<void> purge_expired(TimePoint before) = 0;
 
     /// Runs `work` in one transaction on a store bound to it: committed when `work` succeeds,
-    /// rolled back when it fails. Nested calls join the outer transaction.
+    /// rolled back when it fails. A nested call is a savepoint of the outer transaction: when it
+    /// fails, its own changes are undone even if the outer work goes on and commits.
     [[nodiscard]] virtual Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) = 0;
 
     /// Succeeds when the storage answers (for health checks).

@@ -46,12 +46,29 @@ Statement& Statement::bind_blob(int index, std::string_view bytes)
     return *this;
 }
 
+Result<bool> Statement::next(std::string_view what)
+{
+    const int rc = step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return to_error(db_, rc, what);
+}
+
+Result<void> Statement::one(std::string_view what, std::string_view missing)
+{
+    auto row = next(what);
+    if (!row) return std::move(row).error();
+    if (!*row) return fail(Errc::not_found, std::string(missing));
+    return {};
+}
+
 Result<void> Statement::run(std::string_view what)
 {
-    int rc = SQLITE_ROW;
-    while (rc == SQLITE_ROW) rc = step();
-    if (rc != SQLITE_DONE) return to_error(db_, rc, what);
-    return {};
+    while (true) {
+        auto row = next(what);
+        if (!row) return std::move(row).error();
+        if (!*row) return {};
+    }
 }
 
 std::string Statement::text(int column) const
@@ -84,7 +101,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, st
     return connection;
 }
 
-Result<std::unique_ptr<Statement>> Connection::prepare(const std::string& sql)
+Result<Statement> Connection::prepare(const std::string& sql)
 {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
@@ -94,7 +111,7 @@ Result<std::unique_ptr<Statement>> Connection::prepare(const std::string& sql)
         if (rc != SQLITE_OK) return to_error(db_.get(), rc, "prepare");
         it = cache_.emplace(sql, StatementHandle(raw)).first;
     }
-    return std::make_unique<Statement>(db_.get(), it->second.get());
+    return Statement(db_.get(), it->second.get());
 }
 
 Result<void> Connection::exec(const std::string& sql)
@@ -108,13 +125,12 @@ Result<void> Connection::exec(const std::string& sql)
 
 Result<void> WriteTransaction::begin()
 {
-    if (connection_.transaction_depth == 0) {
-        // IMMEDIATE takes the write lock now, so two writers queue on busy_timeout instead of
-        // deadlocking when both try to upgrade a read transaction.
-        if (auto ok = connection_.exec("BEGIN IMMEDIATE"); !ok) return ok;
-        owner_ = true;
-    }
-    ++connection_.transaction_depth;
+    depth_ = connection_.transaction_depth + 1;
+    // IMMEDIATE takes the write lock now, so two writers queue on busy_timeout instead of
+    // deadlocking when both try to upgrade a read transaction.
+    const std::string sql = depth_ == 1 ? "BEGIN IMMEDIATE" : "SAVEPOINT nested_" + std::to_string(depth_);
+    if (auto ok = connection_.exec(sql); !ok) return ok;
+    connection_.transaction_depth = depth_;
     open_ = true;
     return {};
 }
@@ -122,10 +138,9 @@ Result<void> WriteTransaction::begin()
 Result<void> WriteTransaction::commit()
 {
     if (!open_) return fail(Errc::internal, "commit without begin");
-    if (owner_) {
-        if (auto ok = connection_.exec("COMMIT"); !ok) return ok;
-    }
-    --connection_.transaction_depth;
+    const std::string sql = depth_ == 1 ? "COMMIT" : "RELEASE nested_" + std::to_string(depth_);
+    if (auto ok = connection_.exec(sql); !ok) return ok;
+    connection_.transaction_depth = depth_ - 1;
     open_ = false;
     return {};
 }
@@ -133,9 +148,15 @@ Result<void> WriteTransaction::commit()
 WriteTransaction::~WriteTransaction()
 {
     if (!open_) return;
-    --connection_.transaction_depth;
+    connection_.transaction_depth = depth_ - 1;
     // Never throws: a failed rollback leaves SQLite to roll back when the connection closes.
-    if (owner_) (void)connection_.exec("ROLLBACK");
+    if (depth_ == 1) {
+        (void)connection_.exec("ROLLBACK");
+    } else {
+        const std::string name = "nested_" + std::to_string(depth_);
+        (void)connection_.exec("ROLLBACK TO " + name);
+        (void)connection_.exec("RELEASE " + name);
+    }
 }
 
 }  // namespace usermgmt::detail::sqlite

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace usermgmt::detail::sqlite {
 
@@ -40,14 +41,17 @@ inline std::chrono::system_clock::time_point from_micros(std::int64_t us)
 /// the column as field, everything else `storage_failure`.
 Error to_error(sqlite3* db, int rc, std::string_view what);
 
-/// A cached statement in use; reset and unbound when it goes out of scope.
+/// A cached statement in use, a movable value; reset and unbound when it goes out of scope.
 class Statement {
 public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
+    Statement(Statement&& other) noexcept : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    Statement& operator=(Statement&&) = delete;
     ~Statement()
     {
+        if (!stmt_) return;
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
     }
@@ -58,10 +62,15 @@ public:
     Statement& bind_blob(int index, std::string_view bytes);
     Statement& bind(int index, const std::optional<std::int64_t>& value);
 
-    /// SQLITE_ROW: a row is ready; SQLITE_DONE: finished; anything else is an error code.
-    int step() { return sqlite3_step(stmt_); }
+    /// Steps once: true when a row is ready, false when finished, the error when the step fails.
+    /// The one place where a step's row/done/error is told apart.
+    Result<bool> next(std::string_view what);
+    /// Steps to the first row: `not_found` (with `missing`) when there is none.
+    Result<void> one(std::string_view what, std::string_view missing);
     /// Steps to completion; the error when a step fails.
     Result<void> run(std::string_view what);
+    /// Ends the statement early (its row values are no longer needed).
+    void reset() { sqlite3_reset(stmt_); }
 
     std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
     bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
@@ -70,6 +79,8 @@ public:
     sqlite3* db() const noexcept { return db_; }
 
 private:
+    int step() { return sqlite3_step(stmt_); }
+
     sqlite3* db_;
     sqlite3_stmt* stmt_;
 };
@@ -80,7 +91,7 @@ public:
     static Result<std::unique_ptr<Connection>> open(const std::string& path, std::chrono::milliseconds busy_timeout);
 
     /// A prepared statement for `sql`, compiled once per connection.
-    Result<std::unique_ptr<Statement>> prepare(const std::string& sql);
+    Result<Statement> prepare(const std::string& sql);
     /// Runs SQL without parameters (transaction control, pragmas, migrations).
     Result<void> exec(const std::string& sql);
     sqlite3* db() const noexcept { return db_.get(); }
@@ -96,8 +107,9 @@ private:
     std::unordered_map<std::string, StatementHandle> cache_;
 };
 
-/// Starts a write transaction (BEGIN IMMEDIATE) unless one is open; commits in `commit()`,
-/// rolls back in the destructor otherwise. Nested guards join the outer transaction.
+/// Starts a write transaction (BEGIN IMMEDIATE); commits in `commit()`, rolls back in the
+/// destructor otherwise. Inside an open transaction it is a SAVEPOINT instead: an inner failure
+/// rolls back the inner changes only, even when the outer work goes on and commits.
 class WriteTransaction {
 public:
     explicit WriteTransaction(Connection& connection) : connection_(connection) {}
@@ -110,7 +122,7 @@ public:
 
 private:
     Connection& connection_;
-    bool owner_ = false;
+    int depth_ = 0;  ///< 1 for the outermost transaction, more for savepoints
     bool open_ = false;
 };
 

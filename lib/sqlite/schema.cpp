@@ -108,8 +108,8 @@ Result<int> current_version(Connection& connection)
 {
     auto stmt = connection.prepare("PRAGMA user_version");
     if (!stmt) return std::move(stmt).error();
-    if ((*stmt)->step() != SQLITE_ROW) return to_error(connection.db(), SQLITE_ERROR, "read user_version");
-    return static_cast<int>((*stmt)->integer(0));
+    if (auto ok = stmt->one("read user_version", "no user_version"); !ok) return std::move(ok).error();
+    return static_cast<int>(stmt->integer(0));
 }
 
 }  // namespace

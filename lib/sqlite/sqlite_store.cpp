@@ -74,6 +74,18 @@ std::optional<std::string> birthdate_text(const User& u)
     return u.birthdate ? std::optional(u.birthdate->to_iso()) : std::nullopt;
 }
 
+// Calls `row` for each row of `s`; the error of a failed step.
+template <class Row>
+Result<void> each_row(Statement& s, std::string_view what, Row row)
+{
+    while (true) {
+        auto next = s.next(what);
+        if (!next) return std::move(next).error();
+        if (!*next) return {};
+        row();
+    }
+}
+
 // A UserStore working on one connection; the pool hands one out per call or transaction.
 class ConnectionStore final : public UserStore {
 public:
@@ -88,7 +100,7 @@ public:
             "avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, last_login, activated_at, "
             "disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
         if (!s) return std::move(s).error();
-        if (auto ok = bind_user(**s, record).run("insert user"); !ok) return std::move(ok).error();
+        if (auto ok = bind_user(*s, record).run("insert user"); !ok) return std::move(ok).error();
         const UserId id = c_.last_insert_id();
         if (auto ok = write_groups(id, record.user.groups); !ok) return std::move(ok).error();
         auto stored = find_user(id);
@@ -122,8 +134,8 @@ public:
             "is_superuser = ?11, date_joined = ?12, updated_at = ?13, last_login = ?14, activated_at = ?15, "
             "disabled = ?16 WHERE id = ?17");
         if (!s) return std::move(s).error();
-        bind_user(**s, record).bind(17, record.user.id);
-        if (auto ok = (*s)->run("update user"); !ok) return ok;
+        bind_user(*s, record).bind(17, record.user.id);
+        if (auto ok = s->run("update user"); !ok) return ok;
         if (c_.changes() == 0) return fail(Errc::not_found, "no such user");
         if (auto ok = write_groups(record.user.id, record.user.groups); !ok) return ok;
         return tx.commit();
@@ -142,11 +154,10 @@ public:
         auto s = c_.prepare(user_columns + "WHERE activated_at IS NULL AND is_active = 0 AND disabled = 0 "
                                            "AND date_joined < ?1");
         if (!s) return std::move(s).error();
-        (*s)->bind(1, to_micros(joined_before));
+        s->bind(1, to_micros(joined_before));
         std::vector<User> gone;
-        int rc = SQLITE_ROW;
-        while ((rc = (*s)->step()) == SQLITE_ROW) gone.push_back(read_user(**s).user);
-        if (rc != SQLITE_DONE) return to_error(c_.db(), rc, "find unactivated users");
+        if (auto ok = each_row(*s, "find unactivated users", [&] { gone.push_back(read_user(*s).user); }); !ok)
+            return std::move(ok).error();
         for (const auto& u : gone)
             if (auto ok = erase_user(u.id); !ok) return std::move(ok).error();
         if (auto ok = tx.commit(); !ok) return std::move(ok).error();
@@ -177,20 +188,18 @@ public:
             where.empty() ? unfiltered_first_id : "(SELECT id FROM users WHERE 1" + where + " ORDER BY id LIMIT 1 OFFSET ?2)";
         auto s = c_.prepare(user_columns + "WHERE 1" + where + " AND id >= " + first_id + " ORDER BY id LIMIT ?1");
         if (!s) return std::move(s).error();
-        (*s)->bind(1, q.limit).bind(2, q.offset);
-        bind_filters(**s);
-        int rc = SQLITE_ROW;
-        while ((rc = (*s)->step()) == SQLITE_ROW) page.users.push_back(read_user(**s).user);
-        if (rc != SQLITE_DONE) return to_error(c_.db(), rc, "list users");
+        s->bind(1, q.limit).bind(2, q.offset);
+        bind_filters(*s);
+        if (auto ok = each_row(*s, "list users", [&] { page.users.push_back(read_user(*s).user); }); !ok)
+            return std::move(ok).error();
 
         // Without filters the trigger-kept counter answers without scanning the table.
         auto count = c_.prepare(where.empty() ? "SELECT value FROM counters WHERE name = 'users'"
                                               : "SELECT count(*) FROM users WHERE 1" + where);
         if (!count) return std::move(count).error();
-        bind_filters(**count);
-        rc = (*count)->step();
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "count users");
-        page.total = (*count)->integer(0);
+        bind_filters(*count);
+        if (auto ok = count->one("count users", "no count"); !ok) return std::move(ok).error();
+        page.total = count->integer(0);
         return page;
     }
 
@@ -211,9 +220,8 @@ public:
         auto s = c_.prepare("SELECT name FROM groups ORDER BY name");
         if (!s) return std::move(s).error();
         std::vector<std::string> names;
-        int rc = SQLITE_ROW;
-        while ((rc = (*s)->step()) == SQLITE_ROW) names.push_back((*s)->text(0));
-        if (rc != SQLITE_DONE) return to_error(c_.db(), rc, "list groups");
+        if (auto ok = each_row(*s, "list groups", [&] { names.push_back(s->text(0)); }); !ok)
+            return std::move(ok).error();
         return names;
     }
 
@@ -269,16 +277,14 @@ public:
     {
         auto s = c_.prepare("SELECT user_id, created_at, expires_at, ended_at FROM sessions WHERE id = ?1");
         if (!s) return std::move(s).error();
-        (*s)->bind(1, id);
-        const int rc = (*s)->step();
-        if (rc == SQLITE_DONE) return fail(Errc::not_found, "no such session");
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "find session");
+        s->bind(1, id);
+        if (auto ok = s->one("find session", "no such session"); !ok) return std::move(ok).error();
         SessionRecord r;
         r.id = std::string(id);
-        r.user_id = (*s)->integer(0);
-        r.created_at = from_micros((*s)->integer(1));
-        r.expires_at = from_micros((*s)->integer(2));
-        if (!(*s)->is_null(3)) r.ended_at = from_micros((*s)->integer(3));
+        r.user_id = s->integer(0);
+        r.created_at = from_micros(s->integer(1));
+        r.expires_at = from_micros(s->integer(2));
+        if (!s->is_null(3)) r.ended_at = from_micros(s->integer(3));
         return r;
     }
 
@@ -302,15 +308,14 @@ public:
         auto insert = c_.prepare("INSERT INTO refresh_uses (digest, session_id, used_at) VALUES (?1, ?2, ?3) "
                                  "ON CONFLICT (digest) DO NOTHING");
         if (!insert) return std::move(insert).error();
-        (*insert)->bind_blob(1, digest).bind(2, session).bind(3, to_micros(at));
-        if (auto ok = (*insert)->run("record refresh use"); !ok) return std::move(ok).error();
+        insert->bind_blob(1, digest).bind(2, session).bind(3, to_micros(at));
+        if (auto ok = insert->run("record refresh use"); !ok) return std::move(ok).error();
         if (c_.changes() == 1) return std::optional<TimePoint>();
         auto earlier = c_.prepare("SELECT used_at FROM refresh_uses WHERE digest = ?1");
         if (!earlier) return std::move(earlier).error();
-        (*earlier)->bind_blob(1, digest);
-        const int rc = (*earlier)->step();
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "read refresh use");
-        return std::optional<TimePoint>(from_micros((*earlier)->integer(0)));
+        earlier->bind_blob(1, digest);
+        if (auto ok = earlier->one("read refresh use", "no refresh use"); !ok) return std::move(ok).error();
+        return std::optional<TimePoint>(from_micros(earlier->integer(0)));
     }
 
     Result<void> purge_expired(TimePoint before) override
@@ -336,9 +341,7 @@ public:
     {
         auto s = c_.prepare("SELECT value FROM counters WHERE name = 'users'");
         if (!s) return std::move(s).error();
-        const int rc = (*s)->step();
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "ping");
-        return {};
+        return s->one("ping", "no user counter");
     }
 
     // This connection's view: SQLite counts the commits of every other connection, not its own.
@@ -346,9 +349,8 @@ public:
     {
         auto s = c_.prepare("PRAGMA data_version");
         if (!s) return std::move(s).error();
-        const int rc = (*s)->step();
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "data_version");
-        return static_cast<std::uint64_t>((*s)->integer(0));
+        if (auto ok = s->one("data_version", "no data_version"); !ok) return std::move(ok).error();
+        return static_cast<std::uint64_t>(s->integer(0));
     }
 
 private:
@@ -396,11 +398,9 @@ private:
     {
         auto s = c_.prepare(sql);
         if (!s) return std::move(s).error();
-        bind(**s);
-        const int rc = (*s)->step();
-        if (rc == SQLITE_DONE) return fail(Errc::not_found, "no such user");
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "find user");
-        return read_user(**s);
+        bind(*s);
+        if (auto ok = s->one("find user", "no such user"); !ok) return std::move(ok).error();
+        return read_user(*s);
     }
 
     template <class Binder>
@@ -408,8 +408,8 @@ private:
     {
         auto s = c_.prepare(sql);
         if (!s) return std::move(s).error();
-        bind(**s);
-        if (auto ok = (*s)->run(what); !ok) return ok;
+        bind(*s);
+        if (auto ok = s->run(what); !ok) return ok;
         if (must_change && c_.changes() == 0) return fail(Errc::not_found, std::string(what) + ": no such row");
         return {};
     }
@@ -419,20 +419,18 @@ private:
     {
         auto s = c_.prepare(sql);
         if (!s) return std::move(s).error();
-        (*s)->bind_blob(1, digest).bind(2, static_cast<std::int64_t>(purpose));
-        if (now != 0) (*s)->bind(3, now);
-        const int rc = (*s)->step();
-        if (rc == SQLITE_DONE) return fail(Errc::not_found, "no such token");
-        if (rc != SQLITE_ROW) return to_error(c_.db(), rc, "token");
+        s->bind_blob(1, digest).bind(2, static_cast<std::int64_t>(purpose));
+        if (now != 0) s->bind(3, now);
+        if (auto ok = s->one("token", "no such token"); !ok) return std::move(ok).error();
         TokenRecord t;
         t.purpose = purpose;
         t.digest = std::string(digest);
-        t.user_id = (*s)->integer(0);
-        t.created_at = from_micros((*s)->integer(1));
-        t.expires_at = from_micros((*s)->integer(2));
-        t.used = (*s)->integer(3) != 0;
+        t.user_id = s->integer(0);
+        t.created_at = from_micros(s->integer(1));
+        t.expires_at = from_micros(s->integer(2));
+        t.used = s->integer(3) != 0;
         // RETURNING rows are produced before the statement ends: finish it so the change lands.
-        if (auto ok = (*s)->run("token"); !ok) return std::move(ok).error();
+        if (auto ok = s->run("token"); !ok) return std::move(ok).error();
         return t;
     }
 

@@ -34,12 +34,12 @@ public:
         }
         auto read = c_->prepare("SELECT ends_at, attempts FROM throttle_windows WHERE key = ?1");
         if (!read) return std::move(read).error();
-        (*read)->bind(1, key);
-        const int rc = (*read)->step();
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return detail::sqlite::to_error(c_->db(), rc, "read throttle window");
-        const bool open = rc == SQLITE_ROW && from_micros((*read)->integer(0)) > now;
-        const TimePoint ends_at = open ? from_micros((*read)->integer(0)) : now + limit.per;
-        const std::int64_t attempts = open ? (*read)->integer(1) : 0;
+        read->bind(1, key);
+        auto row = read->next("read throttle window");
+        if (!row) return std::move(row).error();
+        const bool open = *row && from_micros(read->integer(0)) > now;
+        const TimePoint ends_at = open ? from_micros(read->integer(0)) : now + limit.per;
+        const std::int64_t attempts = open ? read->integer(1) : 0;
         read->reset();  // done with the row: release the statement before writing
         long long wait = 0;
         if (attempts >= limit.requests) {
@@ -51,8 +51,8 @@ public:
                 "INSERT INTO throttle_windows (key, ends_at, attempts) VALUES (?1, ?2, ?3) "
                 "ON CONFLICT (key) DO UPDATE SET ends_at = excluded.ends_at, attempts = excluded.attempts");
             if (!write) return std::move(write).error();
-            (*write)->bind(1, key).bind(2, to_micros(ends_at)).bind(3, attempts + 1);
-            if (auto ok = (*write)->run("count throttle attempt"); !ok) return std::move(ok).error();
+            write->bind(1, key).bind(2, to_micros(ends_at)).bind(3, attempts + 1);
+            if (auto ok = write->run("count throttle attempt"); !ok) return std::move(ok).error();
         }
         // Committed either way, so a sweep done in this transaction is kept.
         if (auto ok = tx.commit(); !ok) return std::move(ok).error();
@@ -73,7 +73,7 @@ private:
     {
         auto s = c_->prepare("DELETE FROM throttle_windows WHERE ends_at <= ?1");
         if (!s) return std::move(s).error();
-        return (*s)->bind(1, to_micros(now)).run("sweep throttle windows");
+        return s->bind(1, to_micros(now)).run("sweep throttle windows");
     }
 
     std::mutex mutex_;

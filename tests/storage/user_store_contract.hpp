@@ -324,6 +324,20 @@ TEST_CASE("contract: a failed transaction leaves nothing behind", "[contract]")
     CHECK(store->find_user_by_username("jane"));
     CHECK(store->find_user_by_username("joan"));
     CHECK(store->ping());
+
+    // A failed inner transaction whose failure the outer work swallows: only its own rows go.
+    auto swallowed = store->in_transaction([](UserStore& s) -> Result<void> {
+        if (auto made = s.insert_user(contract_user("kept-outer")); !made) return std::move(made).error();
+        auto inner = s.in_transaction([](UserStore& i) -> Result<void> {
+            if (auto made = i.insert_user(contract_user("undone-inner")); !made) return std::move(made).error();
+            return fail(Errc::internal, "inner abort");
+        });
+        CHECK_FALSE(inner);
+        return {};
+    });
+    REQUIRE(swallowed);
+    CHECK(store->find_user_by_username("kept-outer"));
+    CHECK(store->find_user_by_username("undone-inner").error().code == Errc::not_found);
 }
 
 TEST_CASE("contract: accounts never activated are erased once old enough - no other account is", "[contract]")
