@@ -109,9 +109,9 @@ Result<void> CachingUserStore::put_token(const TokenRecord& token)
 {
     return write([&](UserStore& s) { return s.put_token(token); });
 }
-Result<TokenRecord> CachingUserStore::consume_token(TokenPurpose purpose, std::string_view digest)
+Result<TokenRecord> CachingUserStore::consume_token(TokenPurpose purpose, std::string_view digest, TimePoint at)
 {
-    return write([&](UserStore& s) { return s.consume_token(purpose, digest); });
+    return write([&](UserStore& s) { return s.consume_token(purpose, digest, at); });
 }
 Result<void> CachingUserStore::erase_tokens(UserId user, TokenPurpose purpose)
 {

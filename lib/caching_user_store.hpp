@@ -36,7 +36,7 @@ public:
     Result<std::vector<std::string>> list_groups() override;
     Result<void> put_token(const TokenRecord& token) override;
     Result<TokenRecord> find_token(TokenPurpose purpose, std::string_view digest) override;
-    Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest) override;
+    Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest, TimePoint at) override;
     Result<void> erase_tokens(UserId user, TokenPurpose purpose) override;
     Result<void> create_session(const SessionRecord& session) override;
     Result<SessionRecord> find_session(std::string_view id) override;

@@ -132,7 +132,7 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
         },
         [&](UserStore& s, const StoredUser& row) -> Result<void> {
             // Single use even under a race: the UPDATE of consume_token lets one caller through.
-            auto used = s.consume_token(TokenPurpose::password_reset, token.digest);
+            auto used = s.consume_token(TokenPurpose::password_reset, token.digest, m.now());
             if (!used) {
                 if (used.error().code != Errc::not_found) return std::move(used).error();
                 return field_error("token", "Invalid token for given user.");
@@ -178,7 +178,7 @@ Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::s
             return {};
         },
         [&](UserStore& s, const StoredUser&) -> Result<void> {
-            auto used = s.consume_token(TokenPurpose::username_reset, token.digest);
+            auto used = s.consume_token(TokenPurpose::username_reset, token.digest, m.now());
             if (!used)
                 return used.error().code == Errc::not_found ? field_error("token", "Invalid token for given user.")
                                                             : std::move(used).error();

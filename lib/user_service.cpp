@@ -211,7 +211,7 @@ Result<void> UserService::activate(const OneTimeCode& code) const
 
     auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
         // Consuming first makes the token single-use even when two requests race.
-        if (auto consumed = s.consume_token(TokenPurpose::activation, token.digest); !consumed)
+        if (auto consumed = s.consume_token(TokenPurpose::activation, token.digest, m.now()); !consumed)
             return consumed.error().code == Errc::not_found ? field_error("token", "Invalid token for given user.")
                                                             : std::move(consumed).error();
         auto row = s.find_user(stored.user.id);

@@ -80,9 +80,10 @@ public:
     [[nodiscard]] virtual Result<void> put_token(const TokenRecord& token) = 0;
     /// The token with this purpose and digest, used or not; `not_found` otherwise.
     [[nodiscard]] virtual Result<TokenRecord> find_token(TokenPurpose purpose, std::string_view digest) = 0;
-    /// Marks an unused token used and returns it; `not_found` if missing or already used, so
-    /// of two concurrent consumers exactly one succeeds.
-    [[nodiscard]] virtual Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest) = 0;
+    /// Marks an unused token used (at `at`) and returns it; `not_found` if missing or already
+    /// used, so of two concurrent consumers exactly one succeeds.
+    [[nodiscard]] virtual Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest,
+                                                            TimePoint at) = 0;
     /// Deletes every token of `user` with `purpose`.
     [[nodiscard]] virtual Result<void> erase_tokens(UserId user, TokenPurpose purpose) = 0;
 

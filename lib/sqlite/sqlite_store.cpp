@@ -248,12 +248,12 @@ public:
                            purpose, digest, 0);
     }
 
-    Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest) override
+    Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest, TimePoint at) override
     {
         // One UPDATE decides: of two concurrent consumers, only one sees the row unused.
         return token_query("UPDATE one_time_tokens SET used_at = ?3 WHERE digest = ?1 AND purpose = ?2 "
                            "AND used_at IS NULL RETURNING user_id, created_at, expires_at, 1",
-                           purpose, digest, to_micros(std::chrono::system_clock::now()));
+                           purpose, digest, to_micros(at));
     }
 
     Result<void> erase_tokens(UserId user, TokenPurpose purpose) override
@@ -476,7 +476,7 @@ public:
     Result<std::vector<std::string>> list_groups() override { return reading([&](UserStore& s) { return s.list_groups(); }); }
     Result<void> put_token(const TokenRecord& t) override { return writing([&](UserStore& s) { return s.put_token(t); }); }
     Result<TokenRecord> find_token(TokenPurpose p, std::string_view d) override { return reading([&](UserStore& s) { return s.find_token(p, d); }); }
-    Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d) override { return writing([&](UserStore& s) { return s.consume_token(p, d); }); }
+    Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d, TimePoint at) override { return writing([&](UserStore& s) { return s.consume_token(p, d, at); }); }
     Result<void> erase_tokens(UserId u, TokenPurpose p) override { return writing([&](UserStore& s) { return s.erase_tokens(u, p); }); }
     Result<void> create_session(const SessionRecord& r) override { return writing([&](UserStore& s) { return s.create_session(r); }); }
     Result<SessionRecord> find_session(std::string_view id) override { return reading([&](UserStore& s) { return s.find_session(id); }); }

@@ -162,10 +162,11 @@ TEST_CASE("contract: one-time tokens are single use and purpose-bound", "[contra
     CHECK_FALSE(found->used);
     CHECK(store->find_token(TokenPurpose::activation, digest_of('f')).error().code == Errc::not_found);
 
-    auto first = store->consume_token(TokenPurpose::password_reset, digest_of('f'));
+    const TimePoint used_at(std::chrono::seconds(1'700'000'100));
+    auto first = store->consume_token(TokenPurpose::password_reset, digest_of('f'), used_at);
     REQUIRE(first);
     CHECK(first->user_id == a->user.id);
-    CHECK(store->consume_token(TokenPurpose::password_reset, digest_of('f')).error().code == Errc::not_found);
+    CHECK(store->consume_token(TokenPurpose::password_reset, digest_of('f'), used_at).error().code == Errc::not_found);
     CHECK(store->find_token(TokenPurpose::password_reset, digest_of('f'))->used);
 
     REQUIRE(store->put_token(TokenRecord{TokenPurpose::password_reset, a->user.id, digest_of('g'), {}, expiry, false}));
