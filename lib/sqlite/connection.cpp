@@ -5,15 +5,9 @@ namespace usermgmt::detail::sqlite {
 Error to_error(sqlite3* db, int rc, std::string_view what)
 {
     const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        // "UNIQUE constraint failed: users.email" -> field "email"
-        std::string field = "non_field_errors";
-        const auto dot = detail.rfind('.');
-        if (dot != std::string::npos) field = detail.substr(dot + 1);
-        FieldErrors fields;
-        fields.add(field, "already exists");
-        return fail(Errc::already_exists, std::string(what) + ": " + detail, std::move(fields));
-    }
+    // Which value clashed is for the caller to say (it knows the row): no error text is parsed.
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return fail(Errc::already_exists, std::string(what) + ": " + detail);
     return fail(Errc::storage_failure, std::string(what) + ": " + detail + " (" + sqlite3_errstr(rc) + ")");
 }
 

@@ -37,8 +37,8 @@ inline std::chrono::system_clock::time_point from_micros(std::int64_t us)
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
 }
 
-/// Turns a SQLite result code into an Error: unique violations become `already_exists` with
-/// the column as field, everything else `storage_failure`.
+/// Turns a SQLite result code into an Error: unique violations become `already_exists` (the
+/// caller names the field), everything else `storage_failure`.
 Error to_error(sqlite3* db, int rc, std::string_view what);
 
 /// A cached statement in use, a movable value; reset and unbound when it goes out of scope.

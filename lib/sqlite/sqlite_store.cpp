@@ -100,7 +100,7 @@ public:
             "avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, last_login, activated_at, "
             "disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
         if (!s) return std::move(s).error();
-        if (auto ok = bind_user(*s, record).run("insert user"); !ok) return std::move(ok).error();
+        if (auto ok = bind_user(*s, record).run("insert user"); !ok) return name_clash(std::move(ok).error(), record);
         const UserId id = c_.last_insert_id();
         if (auto ok = write_groups(id, record.user.groups); !ok) return std::move(ok).error();
         auto stored = find_user(id);
@@ -135,7 +135,7 @@ public:
             "disabled = ?16 WHERE id = ?17");
         if (!s) return std::move(s).error();
         bind_user(*s, record).bind(17, record.user.id);
-        if (auto ok = s->run("update user"); !ok) return ok;
+        if (auto ok = s->run("update user"); !ok) return name_clash(std::move(ok).error(), record);
         if (c_.changes() == 0) return fail(Errc::not_found, "no such user");
         if (auto ok = write_groups(record.user.id, record.user.groups); !ok) return ok;
         return tx.commit();
@@ -205,8 +205,12 @@ public:
 
     Result<void> create_group(std::string_view name) override
     {
-        return write_one("INSERT INTO groups (name) VALUES (?1)", [&](Statement& s) { s.bind(1, name); },
-                         "create group", false);
+        auto made = write_one("INSERT INTO groups (name) VALUES (?1)", [&](Statement& s) { s.bind(1, name); },
+                              "create group", false);
+        if (made || made.error().code != Errc::already_exists) return made;
+        Error clash = std::move(made).error();
+        clash.fields.add("name", "already exists");
+        return clash;
     }
 
     Result<void> erase_group(std::string_view name) override
@@ -354,6 +358,22 @@ public:
     }
 
 private:
+    // A unique clash of a user row names its field: the database is asked which value is taken
+    // (by another row), rather than its error text parsed.
+    Error name_clash(Error error, const StoredUser& record)
+    {
+        if (error.code != Errc::already_exists) return error;
+        for (const char* field : {"username", "email"}) {
+            auto s = c_.prepare(std::string("SELECT 1 FROM users WHERE ") + field + " = ?1 AND id <> ?2");
+            if (!s) return std::move(s).error();
+            s->bind(1, field[0] == 'u' ? record.user.username : record.user.email).bind(2, record.user.id);
+            auto taken = s->next("find clash");
+            if (!taken) return std::move(taken).error();
+            if (*taken) error.fields.add(field, "already exists");
+        }
+        return error;
+    }
+
     static Statement& bind_user(Statement& s, const StoredUser& r)
     {
         const User& u = r.user;
