@@ -200,12 +200,39 @@ TEST_CASE("Tokens of deleted and deactivated users are refused everywhere", "[se
 TEST_CASE("Without the read cache every flow works the same", "[service][cache]")
 {
     ServiceFixture f([](Config& c) { c.cache_capacity = 0; });
-    f.make_user("nia");
+    auto nia = f.make_user("nia");
     auto tokens = f.service->login("nia", good_password);
+    REQUIRE(tokens);
+    auto other = f.service->login("nia", good_password);
+    REQUIRE(other);
     auto who = f.service->authenticate(tokens->access);
     REQUIRE(who);
+    // Reading and changing the profile.
+    UserPatch patch;
+    patch.first_name = "Nia";
+    REQUIRE(f.service->update_user(*who, nia.id, patch));
+    CHECK(f.service->me(*who)->first_name == "Nia");
+    // Refreshing, and a password change that ends the other session only.
+    CHECK(f.service->refresh(tokens->refresh));
+    REQUIRE(f.service->set_password(*who, PasswordChange{good_password, "Another-Secret-Phrase-8", std::nullopt}));
+    CHECK(f.service->authenticate(other->access).error().code == Errc::token_invalid);
+    CHECK(f.service->authenticate(tokens->access));
+    // Logout ends the session.
     REQUIRE(f.service->logout(*who));
     CHECK(f.service->authenticate(tokens->access).error().code == Errc::token_invalid);
+    // A reset ends every session; a deletion ends the account's tokens.
+    auto again = f.service->login("nia", "Another-Secret-Phrase-8");
+    REQUIRE(again);
+    REQUIRE(f.service->request_password_reset("nia@example.com"));
+    REQUIRE(f.service->confirm_password_reset(f.last_code(NotificationKind::password_reset, "nia@example.com"),
+                                              "Third-Secret-Phrase-5", std::nullopt));
+    CHECK(f.service->authenticate(again->access).error().code == Errc::token_invalid);
+    auto last = f.service->login("nia", "Third-Secret-Phrase-5");
+    REQUIRE(last);
+    auto last_who = f.service->authenticate(last->access);
+    REQUIRE(last_who);
+    REQUIRE(f.service->delete_user(*last_who, nia.id, std::nullopt));
+    CHECK_FALSE(f.service->authenticate(last->access));
 }
 
 TEST_CASE("A cached session ends at once with logout and password changes", "[service][cache]")
@@ -214,6 +241,8 @@ TEST_CASE("A cached session ends at once with logout and password changes", "[se
     f.make_user("ola");
     auto first = f.service->login("ola", good_password);
     auto second = f.service->login("ola", good_password);
+    REQUIRE(first);
+    REQUIRE(second);
     // Authenticate twice so both sessions and the user are in the cache.
     for (int i = 0; i < 2; ++i) {
         REQUIRE(f.service->authenticate(first->access));
