@@ -2,7 +2,6 @@
 
 #include "../support/sqlite_query.hpp"
 #include "../support/temp_dir.hpp"
-#include "user_store_contract.hpp"
 
 #include <sqlite3.h>
 
@@ -20,15 +19,20 @@ std::list<test::TempDir>& dirs()
     static std::list<test::TempDir> all;
     return all;
 }
+
+struct SqliteBackend {
+    static std::unique_ptr<UserStore> make()
+    {
+        auto& dir = dirs().emplace_back();
+        auto store = open_sqlite_store(dir / "contract.db");
+        REQUIRE(store);
+        return std::move(*store);
+    }
+};
 }  // namespace
 
-std::unique_ptr<UserStore> usermgmt::test::make_contract_store()
-{
-    auto& dir = dirs().emplace_back();
-    auto store = open_sqlite_store(dir / "contract.db");
-    REQUIRE(store);
-    return std::move(*store);
-}
+#define USERMGMT_CONTRACT_BACKENDS SqliteBackend
+#include "user_store_contract.hpp"
 
 TEST_CASE("SQLite: data survives closing and reopening the file", "[sqlite]")
 {

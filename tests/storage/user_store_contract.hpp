@@ -1,6 +1,12 @@
 #pragma once
 // The behaviour UserService relies on, checked for any UserStore backend. A backend's test file
-// defines make_contract_store() and includes this header once.
+// defines a type with `static std::unique_ptr<UserStore> make()` (a new, empty store), names
+// every backend of the binary in USERMGMT_CONTRACT_BACKENDS, and includes this header once:
+//
+//     #define USERMGMT_CONTRACT_BACKENDS SqliteBackend, PostgresBackend
+//     #include "user_store_contract.hpp"
+//
+// Each contract test then runs once per backend ("contract: … - SqliteBackend").
 
 #include "usermgmt/user_store.hpp"
 
@@ -10,10 +16,11 @@
 #include <memory>
 #include <vector>
 
-namespace usermgmt::test {
+#ifndef USERMGMT_CONTRACT_BACKENDS
+#error "define USERMGMT_CONTRACT_BACKENDS (the backend types) before including user_store_contract.hpp"
+#endif
 
-/// A new, empty store of the backend under test (defined by the backend's test file).
-std::unique_ptr<UserStore> make_contract_store();
+namespace usermgmt::test {
 
 inline StoredUser contract_user(const std::string& name)
 {
@@ -36,12 +43,11 @@ inline std::string digest_of(char c)
 
 using usermgmt::test::contract_user;
 using usermgmt::test::digest_of;
-using usermgmt::test::make_contract_store;
 
-TEST_CASE("contract: insert assigns ids and find returns every column", "[contract]")
+TEMPLATE_TEST_CASE("contract: insert assigns ids and find returns every column", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     StoredUser in = contract_user("alice");
     in.user.birthdate = Date{2000, 2, 29};
     in.user.avatar = "avatars/x.png";
@@ -75,10 +81,10 @@ TEST_CASE("contract: insert assigns ids and find returns every column", "[contra
     CHECK(store->find_user(made->user.id + 1000).error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: username and email are unique case-insensitively", "[contract]")
+TEMPLATE_TEST_CASE("contract: username and email are unique case-insensitively", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     REQUIRE(store->insert_user(contract_user("bob")));
     auto same_name = contract_user("BOB");
     same_name.user.email = "other@example.com";
@@ -98,10 +104,10 @@ TEST_CASE("contract: username and email are unique case-insensitively", "[contra
     CHECK(store->find_user_by_username("bobby").error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: update writes every column and refuses clashes", "[contract]")
+TEMPLATE_TEST_CASE("contract: update writes every column and refuses clashes", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto a = store->insert_user(contract_user("carol"));
     auto b = store->insert_user(contract_user("dave"));
     REQUIRE(a);
@@ -131,10 +137,10 @@ TEST_CASE("contract: update writes every column and refuses clashes", "[contract
     CHECK(store->update_user(ghost).error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: erase removes the user with its tokens and sessions", "[contract]")
+TEMPLATE_TEST_CASE("contract: erase removes the user with its tokens and sessions", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto a = store->insert_user(contract_user("erin"));
     REQUIRE(a);
     const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
@@ -147,10 +153,10 @@ TEST_CASE("contract: erase removes the user with its tokens and sessions", "[con
     CHECK(store->erase_user(a->user.id).error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: one-time tokens are single use and purpose-bound", "[contract]")
+TEMPLATE_TEST_CASE("contract: one-time tokens are single use and purpose-bound", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto a = store->insert_user(contract_user("frank"));
     REQUIRE(a);
     const auto expiry = TimePoint(std::chrono::seconds(1'900'000'000));
@@ -174,10 +180,10 @@ TEST_CASE("contract: one-time tokens are single use and purpose-bound", "[contra
     CHECK(store->find_token(TokenPurpose::password_reset, digest_of('g')).error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: sessions end one by one or all but one", "[contract]")
+TEMPLATE_TEST_CASE("contract: sessions end one by one or all but one", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto a = store->insert_user(contract_user("gina"));
     REQUIRE(a);
     const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
@@ -200,10 +206,10 @@ TEST_CASE("contract: sessions end one by one or all but one", "[contract]")
     CHECK(store->find_session("s3"));
 }
 
-TEST_CASE("contract: the first use of a refresh token is recorded once", "[contract]")
+TEMPLATE_TEST_CASE("contract: the first use of a refresh token is recorded once", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto a = store->insert_user(contract_user("rita"));
     REQUIRE(a);
     const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
@@ -219,10 +225,10 @@ TEST_CASE("contract: the first use of a refresh token is recorded once", "[contr
     CHECK_FALSE(*store->record_refresh_use(digest_of('s'), "fam", t1));
 }
 
-TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted", "[contract]")
+TEMPLATE_TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     for (const char* name : {"ann", "anna", "bert", "annie", "carl"}) REQUIRE(store->insert_user(contract_user(name)));
     auto all = store->list_users(ListQuery{2, 1, "", ""});
     REQUIRE(all);
@@ -244,10 +250,10 @@ TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted",
     CHECK(store->list_users(ListQuery{10, 0, "", ""})->total == 4);
 }
 
-TEST_CASE("contract: pages at any offset match the ordered ids - across thousands of users and deletions", "[contract]")
+TEMPLATE_TEST_CASE("contract: pages at any offset match the ordered ids - across thousands of users and deletions", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     std::vector<UserId> ids;  // the reference: every id, in order
     const auto insert = [&](int from, int to) {
         REQUIRE(store->in_transaction([&](UserStore& s) -> Result<void> {
@@ -287,10 +293,10 @@ TEST_CASE("contract: pages at any offset match the ordered ids - across thousand
     check_pages();
 }
 
-TEST_CASE("contract: groups are named - unique and removable", "[contract]")
+TEMPLATE_TEST_CASE("contract: groups are named - unique and removable", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     REQUIRE(store->create_group("staff"));
     CHECK(store->create_group("STAFF").error().code == Errc::already_exists);
     auto u = contract_user("hank");
@@ -303,10 +309,10 @@ TEST_CASE("contract: groups are named - unique and removable", "[contract]")
     CHECK(store->erase_group("staff").error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: a failed transaction leaves nothing behind", "[contract]")
+TEMPLATE_TEST_CASE("contract: a failed transaction leaves nothing behind", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto done = store->in_transaction([](UserStore& s) -> Result<void> {
         if (auto made = s.insert_user(contract_user("ivan")); !made) return std::move(made).error();
         return fail(Errc::internal, "abort");
@@ -341,11 +347,11 @@ TEST_CASE("contract: a failed transaction leaves nothing behind", "[contract]")
     CHECK(store->find_user_by_username("undone-inner").error().code == Errc::not_found);
 }
 
-TEST_CASE("contract: accounts never activated are erased once old enough - no other account is", "[contract]")
+TEMPLATE_TEST_CASE("contract: accounts never activated are erased once old enough - no other account is", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
     using std::chrono::days;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     const TimePoint t0 = contract_user("x").user.date_joined;
     const auto add = [&](const std::string& name, bool active, std::optional<TimePoint> activated, bool disabled,
                          TimePoint joined) {
@@ -379,10 +385,10 @@ TEST_CASE("contract: accounts never activated are erased once old enough - no ot
     CHECK(store->erase_unactivated(t0 + days(7))->empty());
 }
 
-TEST_CASE("contract: data_version moves with every committed change", "[contract]")
+TEMPLATE_TEST_CASE("contract: data_version moves with every committed change", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
-    auto store = make_contract_store();
+    auto store = TestType::make();
     auto before = store->data_version();
     REQUIRE(before);
     REQUIRE(store->find_user_by_username("nobody").error().code == Errc::not_found);
