@@ -16,12 +16,12 @@ Result<void> UserService::set_password(const Principal& who, const PasswordChang
     const Impl& m = *impl_;
     // DRF's order: field checks (blanks, and the current password) all together, then the
     // rules of the new password, then the retype.
-    if (auto ok = m.count_password_check(who); !ok) return ok;
+    if (auto ok = m.passwords.count_check(who); !ok) return ok;
     auto stored = m.load(who.user_id);
     if (!stored) return std::move(stored).error();
     FieldErrors errors;
     if (change.current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
-    else if (!m.check_password(&*stored, change.current_password)) errors.add("current_password", "Invalid password.");
+    else if (!m.passwords.verify(&*stored, change.current_password)) errors.add("current_password", "Invalid password.");
     if (change.new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
     if (change.new_password_retype && change.new_password_retype->empty())
         errors.add("re_new_password", std::string(detail::blank_message));
@@ -29,11 +29,11 @@ Result<void> UserService::set_password(const Principal& who, const PasswordChang
 
     const User& u = stored->user;
     const detail::PasswordContext context{u.username, u.first_name, u.last_name, u.email};
-    m.check_new_password("new_password", change.new_password, &context, errors);
+    m.rules.check_new_password("new_password", change.new_password, &context, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
     if (change.new_password_retype && *change.new_password_retype != change.new_password) return mismatch();
 
-    auto hash = m.hash_password(change.new_password);
+    auto hash = m.passwords.hash(change.new_password);
     if (!hash) return std::move(hash).error();
     auto written = m.modify_user(
         who.user_id,
@@ -43,9 +43,9 @@ Result<void> UserService::set_password(const Principal& who, const PasswordChang
             return {};
         },
         // The session that changed the password keeps working; every other one ends.
-        [&](UserStore& s, const StoredUser& row) { return Impl::after_password_change(s, row.user.id, who.session_id, m.now()); });
+        [&](UserStore& s, const StoredUser& row) { return detail::Sessions::end_after_password_change(s, row.user.id, who.session_id, m.now()); });
     if (!written) return std::move(written).error();
-    if (m.config.send_password_changed_confirmation) m.notify(NotificationKind::password_changed, written->user);
+    if (m.config.send_password_changed_confirmation) m.tokens.notify(NotificationKind::password_changed, written->user);
     return {};
 }
 
@@ -53,7 +53,7 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
                                        std::string_view current_password) const
 {
     const Impl& m = *impl_;
-    if (auto ok = m.count_password_check(who); !ok) return ok;
+    if (auto ok = m.passwords.count_check(who); !ok) return ok;
     auto stored = m.load(who.user_id);
     if (!stored) return std::move(stored).error();
     // DRF validates both fields before it reports: their errors come together.
@@ -63,12 +63,12 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
     if (!errors.find("new_username")) {
         // The current name itself counts as taken (Djoser); only a change of its case is allowed.
         FieldErrors taken;
-        if (auto ok = m.check_unique(&username, nullptr, who.user_id, errors, taken); !ok) return ok;
+        if (auto ok = m.rules.check_unique(&username, nullptr, who.user_id, errors, taken); !ok) return ok;
         if (taken.find("username") || username == stored->user.username)
             errors.add("new_username", "A user with that username already exists.");
     }
     if (current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
-    else if (!m.check_password(&*stored, current_password)) errors.add("current_password", "Invalid password.");
+    else if (!m.passwords.verify(&*stored, current_password)) errors.add("current_password", "Invalid password.");
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username change", std::move(errors));
 
     auto written = m.modify_user(who.user_id, [&](StoredUser& row) -> Result<void> {
@@ -87,16 +87,16 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
 Result<void> UserService::request_password_reset(std::string_view email, std::string_view origin) const
 {
     // Inactive accounts get no mail, and the same answer (Djoser, GoTrue).
-    return impl_->send_one_time_by_email(email, true, TokenPurpose::password_reset, NotificationKind::password_reset,
+    return impl_->tokens.send_by_email(email, true, TokenPurpose::password_reset, NotificationKind::password_reset,
                                          impl_->config.password_reset_token_lifetime, origin);
 }
 
 Result<void> UserService::check_password_reset(const OneTimeCode& code) const
 {
     FieldErrors blanks;
-    Impl::check_code_blanks(code, blanks);
+    detail::OneTimeTokens::check_blanks(code, blanks);
     if (!blanks.empty()) return fail(Errc::invalid_argument, "blank token", std::move(blanks));
-    auto found = impl_->resolve(code, TokenPurpose::password_reset, false);
+    auto found = impl_->tokens.resolve(code, TokenPurpose::password_reset, false);
     if (!found) return std::move(found).error();
     return {};
 }
@@ -108,18 +108,18 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
     // DRF's order: blank fields first; then the new password's rules (without the user's
     // attributes: Djoser has no user yet), the retype, and only then uid and token.
     FieldErrors errors;
-    Impl::check_code_blanks(code, errors);
+    detail::OneTimeTokens::check_blanks(code, errors);
     if (new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
     if (retype && retype->empty()) errors.add("re_new_password", std::string(detail::blank_message));
     if (!errors.empty()) return fail(Errc::invalid_argument, "blank fields", std::move(errors));
-    m.check_new_password("new_password", new_password, nullptr, errors);
+    m.rules.check_new_password("new_password", new_password, nullptr, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
     if (retype && *retype != new_password) return mismatch();
 
-    auto found = m.resolve(code, TokenPurpose::password_reset, false);
+    auto found = m.tokens.resolve(code, TokenPurpose::password_reset, false);
     if (!found) return std::move(found).error();
     const TokenRecord token = found->first;
-    auto hash = m.hash_password(new_password);
+    auto hash = m.passwords.hash(new_password);
     if (!hash) return std::move(hash).error();
 
     bool consumed = false;
@@ -139,17 +139,17 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
             }
             consumed = true;
             // Every session ends, and every other reset token of the user dies with the old password.
-            return Impl::after_password_change(s, row.user.id, "", m.now());
+            return detail::Sessions::end_after_password_change(s, row.user.id, "", m.now());
         });
     if (!written) return std::move(written).error();
     if (consumed && m.config.send_password_changed_confirmation)
-        m.notify(NotificationKind::password_changed, written->user);
+        m.tokens.notify(NotificationKind::password_changed, written->user);
     return {};
 }
 
 Result<void> UserService::request_username_reset(std::string_view email) const
 {
-    return impl_->send_one_time_by_email(email, true, TokenPurpose::username_reset, NotificationKind::username_reset,
+    return impl_->tokens.send_by_email(email, true, TokenPurpose::username_reset, NotificationKind::username_reset,
                                          impl_->config.username_reset_token_lifetime);
 }
 
@@ -162,12 +162,12 @@ Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::s
     detail::check_username("new_username", username, errors);
     if (errors.empty()) {
         FieldErrors taken;
-        if (auto ok = m.check_unique(&username, nullptr, 0, errors, taken); !ok) return ok;
+        if (auto ok = m.rules.check_unique(&username, nullptr, 0, errors, taken); !ok) return ok;
         if (taken.find("username")) errors.add("new_username", "A user with that username already exists.");
     }
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username", std::move(errors));
 
-    auto found = m.resolve(code, TokenPurpose::username_reset, false);
+    auto found = m.tokens.resolve(code, TokenPurpose::username_reset, false);
     if (!found) return std::move(found).error();
     const TokenRecord token = found->first;
     auto written = m.modify_user(

@@ -15,7 +15,7 @@ Result<User> UserService::me(const Principal& who) const
 
 Result<User> UserService::get_user(const Principal& who, UserId id) const
 {
-    if (who.user_id != id && !who.is_staff) return impl_->not_visible();
+    if (who.user_id != id && !who.is_staff) return impl_->rules.not_visible();
     auto stored = impl_->load(id);
     if (!stored) return std::move(stored).error();
     return std::move(stored->user);
@@ -28,13 +28,13 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
     if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");
     auto current = m.load(id);
     if (!current) return std::move(current).error();
-    if (!Impl::may_manage(who, current->user)) return fail(Errc::forbidden, "staff may not change a superuser");
+    if (!detail::ProfileRules::may_manage(who, current->user)) return fail(Errc::forbidden, "staff may not change a superuser");
     if ((patch.is_active && !who.is_staff) || (patch.is_staff && !who.is_superuser))
         return fail(Errc::forbidden, "only staff may change is_active, only superusers is_staff");
     if (patch.groups && !patch.groups->empty() && !who.is_staff) return fail(Errc::forbidden, "only staff may assign groups");
     if (patch.is_active == false && who.user_id == id) return fail(Errc::forbidden, "you may not deactivate yourself");
     if (patch.password) {
-        if (auto ok = m.count_password_check(who); !ok) return std::move(ok).error();
+        if (auto ok = m.passwords.count_check(who); !ok) return std::move(ok).error();
     }
 
     FieldErrors errors;
@@ -43,12 +43,12 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
     if (patch.email) email = detail::normalize_email(*patch.email);
     const std::optional<Date>* birthdate = patch.birthdate ? &*patch.birthdate : nullptr;
     const auto* groups = patch.groups && who.is_staff ? &*patch.groups : nullptr;
-    m.check_profile(email ? &*email : nullptr, patch.first_name ? &*patch.first_name : nullptr,
+    m.rules.check_profile(email ? &*email : nullptr, patch.first_name ? &*patch.first_name : nullptr,
                     patch.last_name ? &*patch.last_name : nullptr, birthdate, patch.avatar ? &*patch.avatar : nullptr,
                     groups, errors);
-    if (patch.avatar_image) m.check_avatar_image(*patch.avatar_image, errors);
+    if (patch.avatar_image) m.avatars.check(*patch.avatar_image, errors);
     FieldErrors taken;
-    if (auto ok = m.check_unique(nullptr, email ? &*email : nullptr, id, errors, taken); !ok) return std::move(ok).error();
+    if (auto ok = m.rules.check_unique(nullptr, email ? &*email : nullptr, id, errors, taken); !ok) return std::move(ok).error();
     std::optional<std::string> new_hash;
     if (patch.password) {
         const User& u = current->user;
@@ -57,18 +57,18 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
         const std::string last = patch.last_name.value_or(u.last_name);
         const std::string address = email.value_or(u.email);
         const detail::PasswordContext context{u.username, first, last, address};
-        m.check_new_password("password", *patch.password, &context, errors);
+        m.rules.check_new_password("password", *patch.password, &context, errors);
     }
-    if (!errors.empty() || !taken.empty()) return Impl::field_failure(std::move(errors), taken);
+    if (!errors.empty() || !taken.empty()) return detail::ProfileRules::field_failure(std::move(errors), taken);
     if (patch.password) {
-        auto hash = m.hash_password(*patch.password);
+        auto hash = m.passwords.hash(*patch.password);
         if (!hash) return std::move(hash).error();
         new_hash = std::move(*hash);
     }
 
     std::optional<std::string> new_avatar;
     if (patch.avatar_image) {
-        auto key = m.store_avatar_image(*patch.avatar_image);
+        auto key = m.avatars.store(*patch.avatar_image);
         if (!key) return std::move(key).error();
         new_avatar = std::move(*key);
     }
@@ -125,24 +125,24 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
             }
             if (deactivated) {
                 if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::activation); !ok) return ok;
-                return Impl::after_password_change(s, row.user.id, "", m.now());
+                return detail::Sessions::end_after_password_change(s, row.user.id, "", m.now());
             }
-            if (new_hash) return Impl::after_password_change(s, row.user.id, who.session_id, m.now());
+            if (new_hash) return detail::Sessions::end_after_password_change(s, row.user.id, who.session_id, m.now());
             return {};
         });
     if (!written) {
-        if (new_avatar) (void)m.media->remove(*new_avatar);  // the row did not take it: no orphan
+        if (new_avatar) m.avatars.discard(*new_avatar);  // the row did not take it: no orphan
         return std::move(written).error();
     }
-    m.drop_media(before, written->user);
+    m.avatars.drop(before, written->user);
     if (email_changed && reverify && !written->user.is_active) {
-        if (auto ok = m.send_one_time(written->user, TokenPurpose::activation, NotificationKind::activation,
+        if (auto ok = m.tokens.send(written->user, TokenPurpose::activation, NotificationKind::activation,
                                       m.config.activation_token_lifetime);
             !ok)
             return std::move(ok).error();
     }
     if (new_hash && m.config.send_password_changed_confirmation)
-        m.notify(NotificationKind::password_changed, written->user);
+        m.tokens.notify(NotificationKind::password_changed, written->user);
     return std::move(written->user);
 }
 
@@ -160,17 +160,17 @@ Result<void> UserService::delete_user(const Principal& who, UserId id,
     if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");
     if (current_password) {
         if (current_password->empty()) return field_error("current_password", std::string(detail::blank_message));
-        if (auto ok = m.count_password_check(who); !ok) return ok;
+        if (auto ok = m.passwords.count_check(who); !ok) return ok;
         auto caller = m.load(who.user_id);
         if (!caller) return std::move(caller).error();
-        if (!m.check_password(&*caller, *current_password)) return field_error("current_password", "Invalid password.");
+        if (!m.passwords.verify(&*caller, *current_password)) return field_error("current_password", "Invalid password.");
     }
     auto target = m.load(id);
     if (!target) return std::move(target).error();
-    if (!Impl::may_manage(who, target->user)) return fail(Errc::forbidden, "staff may not delete a superuser");
+    if (!detail::ProfileRules::may_manage(who, target->user)) return fail(Errc::forbidden, "staff may not delete a superuser");
     // Sessions, tokens and memberships go with the row (ON DELETE CASCADE).
     if (auto erased = m.store->erase_user(id); !erased) return erased;
-    m.drop_media(target->user, User{});
+    m.avatars.drop(target->user, User{});
     return {};
 }
 

@@ -31,7 +31,6 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     if (config.max_page_size < 1) return fail(Errc::bad_config, "max_page_size must be at least 1");
     if (!ports.store) return fail(Errc::bad_config, "a UserStore is required");
 
-    auto impl = std::make_unique<Impl>();
     if (!ports.hasher) {
         auto hasher = make_argon2id_hasher(config.argon2);
         if (!hasher) return std::move(hasher).error();
@@ -39,16 +38,10 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     }
     auto validator = detail::PasswordValidator::create(config.password_policy);
     if (!validator) return std::move(validator).error();
-    impl->passwords = std::move(*validator);
-    // Every read and write of the service goes through the cache, which keeps itself right.
-    impl->store = std::make_unique<detail::CachingUserStore>(std::move(ports.store), config.cache_capacity);
-    impl->hasher = std::move(ports.hasher);
-    impl->notifier = ports.notifier ? std::move(ports.notifier) : std::make_unique<NullNotifier>();
-    impl->media = std::move(ports.media);
-    impl->clock = ports.clock ? std::move(ports.clock) : std::make_unique<SystemClock>();
-    impl->limiter = std::make_unique<detail::AttemptLimiter>(
-        config.throttle, ports.throttle ? std::move(ports.throttle) : make_memory_throttle_store());
-    impl->config = std::move(config);
+    if (!ports.notifier) ports.notifier = std::make_unique<NullNotifier>();
+    if (!ports.clock) ports.clock = std::make_unique<SystemClock>();
+    if (!ports.throttle) ports.throttle = make_memory_throttle_store();
+    auto impl = std::make_unique<Impl>(std::move(config), std::move(ports), std::move(*validator));
     return std::unique_ptr<UserService>(new UserService(std::move(impl)));
 }
 
@@ -102,15 +95,15 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     FieldErrors errors;
     std::string username = in.username;
     if (!in.username_from_email) detail::check_username("username", username, errors);
-    m.check_profile(&in.email, &in.first_name, &in.last_name, &in.birthdate, &in.avatar, &in.groups, errors);
-    if (in.avatar_image) m.check_avatar_image(*in.avatar_image, errors);
+    m.rules.check_profile(&in.email, &in.first_name, &in.last_name, &in.birthdate, &in.avatar, &in.groups, errors);
+    if (in.avatar_image) m.avatars.check(*in.avatar_image, errors);
     if (in.password.empty()) errors.add("password", std::string(detail::blank_message));
     if (in.password_retype && in.password_retype->empty()) errors.add("re_password", std::string(detail::blank_message));
     const std::string email = detail::normalize_email(in.email);
     FieldErrors taken;
     const std::string* unique_name = in.username_from_email ? nullptr : &username;
-    if (auto ok = m.check_unique(unique_name, &email, 0, errors, taken); !ok) return std::move(ok).error();
-    if (!errors.empty() || !taken.empty()) return UserService::Impl::field_failure(std::move(errors), taken);
+    if (auto ok = m.rules.check_unique(unique_name, &email, 0, errors, taken); !ok) return std::move(ok).error();
+    if (!errors.empty() || !taken.empty()) return detail::ProfileRules::field_failure(std::move(errors), taken);
     if (in.username_from_email) {
         auto derived = username_for(m, email);
         if (!derived) return std::move(derived).error();
@@ -118,13 +111,13 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     }
 
     const detail::PasswordContext context{username, in.first_name, in.last_name, email};
-    m.check_new_password("password", in.password, &context, errors);
+    m.rules.check_new_password("password", in.password, &context, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
     if (in.password_retype && *in.password_retype != in.password)
         return field_error("non_field_errors", "The two password fields didn't match.");
 
     const bool activate_now = flags.superuser || !in.require_activation.value_or(m.config.require_activation);
-    auto hash = m.hash_password(in.password);
+    auto hash = m.passwords.hash(in.password);
     if (!hash) return std::move(hash).error();
 
     StoredUser record;
@@ -142,7 +135,7 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     u.date_joined = u.updated_at = m.now();
     record.password_hash = std::move(*hash);
     if (in.avatar_image) {
-        auto key = m.store_avatar_image(*in.avatar_image);
+        auto key = m.avatars.store(*in.avatar_image);
         if (!key) return std::move(key).error();
         u.avatar = std::move(*key);
         u.avatar_is_media = true;
@@ -156,22 +149,22 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
         if (!inserted) return std::move(inserted).error();
         stored = std::move(*inserted);
         if (!activate_now) {
-            activation = m.new_one_time(stored->user.id, TokenPurpose::activation, m.config.activation_token_lifetime);
+            activation = m.tokens.make(stored->user.id, TokenPurpose::activation, m.config.activation_token_lifetime);
             return s.put_token(activation.first);
         }
         if (in.issue_tokens) {
-            auto [session, pair] = m.new_session(stored->user.id, TokenOptions{in.access_token_lifetime});
+            auto [session, pair] = m.sessions.start(stored->user.id, TokenOptions{in.access_token_lifetime});
             tokens = std::move(pair);
             return s.create_session(session);
         }
         return {};
     });
     if (!done) {
-        m.drop_media(u, User{});  // the row did not take the file: do not leave an orphan
-        return UserService::Impl::unique_violation(std::move(done).error());
+        m.avatars.drop(u, User{});  // the row did not take the file: do not leave an orphan
+        return detail::ProfileRules::unique_violation(std::move(done).error());
     }
     if (!activate_now)
-        m.notify_token(NotificationKind::activation, stored->user, activation.second, activation.first.expires_at);
+        m.tokens.deliver(NotificationKind::activation, stored->user, activation.second, activation.first.expires_at);
     return Registration{std::move(stored->user), std::move(tokens)};
 }
 
@@ -198,10 +191,10 @@ Result<void> UserService::activate(const OneTimeCode& code) const
 {
     const Impl& m = *impl_;
     FieldErrors blanks;
-    Impl::check_code_blanks(code, blanks);
+    detail::OneTimeTokens::check_blanks(code, blanks);
     if (!blanks.empty()) return fail(Errc::invalid_argument, "blank uid or token", std::move(blanks));
     // A used activation link of an active account is "stale" (403), as in Djoser.
-    auto found = m.resolve(code, TokenPurpose::activation, true);
+    auto found = m.tokens.resolve(code, TokenPurpose::activation, true);
     if (!found) return std::move(found).error();
     const TokenRecord& token = found->first;
     StoredUser& stored = found->second;
@@ -226,14 +219,14 @@ Result<void> UserService::activate(const OneTimeCode& code) const
         return {};
     });
     if (!done) return done;
-    if (m.config.send_activation_confirmation) m.notify(NotificationKind::activation_confirmed, stored.user);
+    if (m.config.send_activation_confirmation) m.tokens.notify(NotificationKind::activation_confirmed, stored.user);
     return {};
 }
 
 Result<void> UserService::resend_activation(std::string_view email) const
 {
     // Only inactive accounts get a new link; for active ones the answer is the same.
-    return impl_->send_one_time_by_email(email, false, TokenPurpose::activation, NotificationKind::activation,
+    return impl_->tokens.send_by_email(email, false, TokenPurpose::activation, NotificationKind::activation,
                                          impl_->config.activation_token_lifetime);
 }
 
@@ -268,22 +261,22 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
     // One limit per account, however it was spelled (username on /auth, email on /users): a
     // known account is counted by its id, an unknown name by itself.
     if (plausible) {
-        const std::string subject = user ? Impl::account_subject(user->user.id) : std::string(login);
-        if (auto ok = m.limiter->count("login|resolved", subject, m.limiter->config().login_per_account, m.now()); !ok)
+        const std::string subject = user ? detail::Passwords::account_subject(user->user.id) : std::string(login);
+        if (auto ok = m.limiter.count("login|resolved", subject, m.limiter.config().login_per_account, m.now()); !ok)
             return std::move(ok).error();
     }
-    const bool password_ok = m.check_password(user, plausible ? password : std::string_view("x"));
+    const bool password_ok = m.passwords.verify(user, plausible ? password : std::string_view("x"));
     // Unknown, wrong and inactive are one answer, after the same hashing work.
     if (!user || !password_ok || !user->user.is_active) return fail(Errc::invalid_credentials, "invalid credentials");
 
     std::optional<std::string> rehashed;
-    if (m.hasher->needs_rehash(user->password_hash)) {
+    if (m.passwords.needs_rehash(user->password_hash)) {
         // Parameters changed since this hash was made: upgrade it while the password is at hand.
-        if (auto fresh = m.hash_password(password)) rehashed = std::move(*fresh);
+        if (auto fresh = m.passwords.hash(password)) rehashed = std::move(*fresh);
     }
     const std::string verified_hash = user->password_hash;
     // last_login and the new session in one transaction: one commit (one fsync) per login.
-    auto opened = m.new_session(user->user.id, options);
+    auto opened = m.sessions.start(user->user.id, options);
     const SessionRecord& session = opened.first;
     auto updated = m.modify_user(
         user->user.id,
@@ -301,7 +294,7 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
 Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
 {
     const Impl& m = *impl_;
-    auto checked = m.check_token(refresh_token, TokenType::refresh);
+    auto checked = m.sessions.check(refresh_token, TokenType::refresh);
     if (!checked) {
         // A gone or inactive user's refresh token is simply invalid here (simplejwt has no
         // "user" errors on this endpoint).
@@ -309,45 +302,12 @@ Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
         if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
         return std::move(checked).error();
     }
-    const auto& claims = checked->first;
-    const std::int64_t now = m.now_seconds();
-    TokenPair pair;
-    if (!m.config.rotate_refresh_tokens) {
-        // As simplejwt does, the new access token keeps the login's iat.
-        pair.access = m.sign(TokenType::access, claims.user_id, claims.session_id, claims.issued_at,
-                             now + m.config.access_token_lifetime.count());
-        return pair;
-    }
-
-    // Rotation: each refresh token works once. The first use is recorded (by digest) before the
-    // new pair exists, so of two concurrent uses only one is "first".
-    const std::string digest = detail::sha256(claims.jti);
-    const TimePoint at = m.now();
-    auto earlier = m.store->record_refresh_use(digest, claims.session_id, at);
-    if (!earlier) return std::move(earlier).error();
-    if (*earlier) {
-        if (at - **earlier > m.config.refresh_reuse_interval) {
-            // Used again long after: a copy was stolen and replayed. The whole family goes.
-            (void)m.store->end_session(claims.session_id, at);
-            return fail(Errc::token_invalid, "refresh token reused: session ended");
-        }
-        // Two tabs refreshing at once: the second gets the first's pair when it is still known.
-        std::lock_guard lock(m.rotated_mutex);
-        if (auto it = m.rotated.find(digest); it != m.rotated.end()) return it->second.first;
-    }
-    pair.access = m.sign(TokenType::access, claims.user_id, claims.session_id, now,
-                         now + m.config.access_token_lifetime.count());
-    pair.refresh = m.sign(TokenType::refresh, claims.user_id, claims.session_id, now,
-                          now + m.config.refresh_token_lifetime.count());
-    std::lock_guard lock(m.rotated_mutex);
-    std::erase_if(m.rotated, [&](const auto& e) { return at - e.second.second > m.config.refresh_reuse_interval; });
-    m.rotated.emplace(digest, std::pair{pair, at});
-    return pair;
+    return m.sessions.renew(checked->first);
 }
 
 Result<TokenClaims> UserService::verify_token(std::string_view token) const
 {
-    auto checked = impl_->check_token(token, std::nullopt);
+    auto checked = impl_->sessions.check(token, std::nullopt);
     if (!checked) {
         const Errc code = checked.error().code;
         if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
@@ -358,7 +318,7 @@ Result<TokenClaims> UserService::verify_token(std::string_view token) const
 
 Result<Principal> UserService::authenticate(std::string_view access_token) const
 {
-    auto checked = impl_->check_token(access_token, TokenType::access);
+    auto checked = impl_->sessions.check(access_token, TokenType::access);
     if (!checked) return std::move(checked).error();
     const User& u = checked->second.user;
     return Principal{u.id, checked->first.session_id, u.is_staff, u.is_superuser};
@@ -372,7 +332,7 @@ Result<void> UserService::logout(const Principal& who) const
 Result<void> UserService::throttle(Attempt attempt, std::string_view client, std::string_view account) const
 {
     const Impl& m = *impl_;
-    const ThrottleConfig& t = m.limiter->config();
+    const ThrottleConfig& t = m.limiter.config();
     struct Limits {
         const char* name;
         const RateLimit* per_client;
@@ -392,11 +352,11 @@ Result<void> UserService::throttle(Attempt attempt, std::string_view client, std
     const TimePoint now = m.now();
     const std::string name = limits.name;
     if (limits.per_client) {
-        if (auto ok = m.limiter->count(name + "|client", client, *limits.per_client, now); !ok) return ok;
+        if (auto ok = m.limiter.count(name + "|client", client, *limits.per_client, now); !ok) return ok;
     }
     // An identifier longer than any address cannot name an account: it is not counted (nor kept).
     if (limits.per_account && account.size() <= detail::max_email_length)
-        return m.limiter->count(name + "|account", account, *limits.per_account, now);
+        return m.limiter.count(name + "|account", account, *limits.per_account, now);
     return {};
 }
 
@@ -408,9 +368,9 @@ Result<void> UserService::purge_expired() const
     if (m.config.unactivated_account_lifetime.count() > 0) {
         auto gone = m.store->erase_unactivated(now - m.config.unactivated_account_lifetime);
         if (!gone) return std::move(gone).error();
-        for (const auto& user : *gone) m.drop_media(user, User{});
+        for (const auto& user : *gone) m.avatars.drop(user, User{});
     }
-    return m.limiter->store().purge(now);
+    return m.limiter.store().purge(now);
 }
 
 Result<void> UserService::health() const

@@ -1,0 +1,34 @@
+#include "avatars.hpp"
+
+namespace usermgmt::detail {
+
+void Avatars::check(std::string_view bytes, FieldErrors& errors) const
+{
+    if (!media_) errors.add("avatar", "Avatar uploads are not enabled on this server.");
+    else if (bytes.size() > config_.max_avatar_bytes)
+        errors.add("avatar", "The image is too large. It may have at most " + std::to_string(config_.max_avatar_bytes) +
+                                 " bytes.");
+    else if (!detect_image_type(bytes))
+        errors.add("avatar", "Upload a valid image. The file you uploaded was either not an image or a corrupted image.");
+}
+
+Result<std::string> Avatars::store(std::string_view bytes) const
+{
+    const auto type = detect_image_type(bytes);
+    if (!media_ || !type) return fail(Errc::internal, "Avatars::store without a checked image");
+    return media_->put("avatars", file_extension(*type), bytes);
+}
+
+void Avatars::drop(const User& before, const User& after) const
+{
+    if (!media_ || !before.avatar_is_media) return;
+    if (after.avatar_is_media && after.avatar == before.avatar) return;
+    (void)media_->remove(before.avatar);
+}
+
+void Avatars::discard(const std::string& key) const
+{
+    if (media_) (void)media_->remove(key);
+}
+
+}  // namespace usermgmt::detail

@@ -1,0 +1,97 @@
+#include "one_time_tokens.hpp"
+
+#include "usermgmt/user_service.hpp"
+
+#include "crypto.hpp"
+#include "validation.hpp"
+
+namespace usermgmt::detail {
+
+std::pair<TokenRecord, std::string> OneTimeTokens::make(UserId user, TokenPurpose purpose,
+                                                        std::chrono::seconds lifetime) const
+{
+    std::string raw = to_hex(random_bytes(32));
+    TokenRecord record;
+    record.purpose = purpose;
+    record.user_id = user;
+    record.digest = sha256(raw);
+    record.created_at = clock_.now();
+    record.expires_at = record.created_at + lifetime;
+    return {std::move(record), std::move(raw)};
+}
+
+void OneTimeTokens::deliver(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
+                            std::string_view origin) const
+{
+    Notification n{kind, user, UserService::encode_uid(user.id), raw, expires_at, std::string(origin)};
+    notifier_.notify(n);
+    wipe(n.token);
+    wipe(raw);
+}
+
+Result<void> OneTimeTokens::send(const User& user, TokenPurpose purpose, NotificationKind kind,
+                                 std::chrono::seconds lifetime, std::string_view origin) const
+{
+    auto [record, raw] = make(user.id, purpose, lifetime);
+    if (auto ok = store_.put_token(record); !ok) return ok;
+    deliver(kind, user, raw, record.expires_at, origin);
+    return {};
+}
+
+Result<void> OneTimeTokens::send_by_email(std::string_view email, bool want_active, TokenPurpose purpose,
+                                          NotificationKind kind, std::chrono::seconds lifetime,
+                                          std::string_view origin) const
+{
+    FieldErrors errors;
+    check_email("email", email, errors);
+    if (!errors.empty()) return fail(Errc::invalid_argument, "invalid email", std::move(errors));
+    auto found = store_.find_user_by_email(email);
+    if (!found) return found.error().code == Errc::not_found ? Result<void>() : Result<void>(std::move(found).error());
+    // A deactivated account gets no mail either: a fresh activation link would undo staff's ban.
+    if (found->user.is_active != want_active || found->user.disabled) return {};
+    return send(found->user, purpose, kind, lifetime, origin);
+}
+
+Result<std::pair<TokenRecord, StoredUser>> OneTimeTokens::resolve(const OneTimeCode& code, TokenPurpose purpose,
+                                                                  bool allow_used) const
+{
+    static const std::string bad_uid = "Invalid user id or user doesn't exist.";
+    static const std::string bad_token = "Invalid token for given user.";
+    std::optional<StoredUser> claimed;
+    if (code.uid) {
+        const auto id = UserService::decode_uid(*code.uid);
+        auto user = id ? store_.find_user(*id) : Result<StoredUser>(fail(Errc::not_found));
+        if (!user) {
+            if (user.error().code != Errc::not_found) return std::move(user).error();
+            return field_error("uid", bad_uid);
+        }
+        claimed = std::move(*user);
+    }
+    std::string raw;  // only to check the form: the digest is taken of the text as sent
+    if (code.token.size() != 64 || !from_hex(code.token, raw)) return field_error("token", bad_token);
+    auto record = store_.find_token(purpose, sha256(code.token));
+    if (!record) {
+        if (record.error().code != Errc::not_found) return std::move(record).error();
+        return field_error("token", bad_token);
+    }
+    if ((record->used && !allow_used) || record->expires_at <= clock_.now() ||
+        (claimed && record->user_id != claimed->user.id))
+        return field_error("token", bad_token);
+    if (claimed) return std::pair{std::move(*record), std::move(*claimed)};
+    auto user = store_.find_user(record->user_id);
+    if (!user) return user.error().code == Errc::not_found ? field_error("token", bad_token) : std::move(user).error();
+    return std::pair{std::move(*record), std::move(*user)};
+}
+
+void OneTimeTokens::check_blanks(const OneTimeCode& code, FieldErrors& errors)
+{
+    if (code.uid && code.uid->empty()) errors.add("uid", std::string(blank_message));
+    if (code.token.empty()) errors.add("token", std::string(blank_message));
+}
+
+void OneTimeTokens::notify(NotificationKind kind, const User& user) const
+{
+    notifier_.notify(Notification{kind, user, UserService::encode_uid(user.id), {}, {}, {}});
+}
+
+}  // namespace usermgmt::detail

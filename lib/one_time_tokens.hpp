@@ -1,0 +1,53 @@
+#pragma once
+// One-time tokens (activation, password reset, username reset): making them, handing them to the
+// notifier, and resolving a received code to its token and user. Only digests are stored.
+
+#include "usermgmt/clock.hpp"
+#include "usermgmt/config.hpp"
+#include "usermgmt/notifier.hpp"
+#include "usermgmt/user_store.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace usermgmt::detail {
+
+class OneTimeTokens {
+public:
+    OneTimeTokens(UserStore& store, Notifier& notifier, const Clock& clock)
+        : store_(store), notifier_(notifier), clock_(clock)
+    {
+    }
+
+    /// A new token: the record to store and the raw token to send.
+    std::pair<TokenRecord, std::string> make(UserId user, TokenPurpose purpose, std::chrono::seconds lifetime) const;
+    /// Hands a raw token to the notifier, then wipes it.
+    void deliver(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
+                 std::string_view origin = {}) const;
+    /// Stores a new token for `user` and sends its notification.
+    Result<void> send(const User& user, TokenPurpose purpose, NotificationKind kind, std::chrono::seconds lifetime,
+                      std::string_view origin = {}) const;
+    /// The requests by email (resend activation, reset password, reset username): checks the
+    /// address, then mails a token when an account with it is active (or inactive and not
+    /// disabled, for activation). Unknown addresses and the other states succeed alike: the
+    /// answer reveals nothing.
+    Result<void> send_by_email(std::string_view email, bool want_active, TokenPurpose purpose, NotificationKind kind,
+                               std::chrono::seconds lifetime, std::string_view origin = {}) const;
+    /// Resolves a received code to its token and user. `allow_used` lets activation tell a
+    /// reused link (stale) from a forged one. Errors on the `uid` / `token` fields.
+    Result<std::pair<TokenRecord, StoredUser>> resolve(const OneTimeCode& code, TokenPurpose purpose,
+                                                       bool allow_used) const;
+    /// A notification without a token (confirmations).
+    void notify(NotificationKind kind, const User& user) const;
+    /// Adds "may not be blank" for an empty uid (when the style sends one) and token.
+    static void check_blanks(const OneTimeCode& code, FieldErrors& errors);
+
+private:
+    UserStore& store_;
+    Notifier& notifier_;
+    const Clock& clock_;
+};
+
+}  // namespace usermgmt::detail

@@ -1,0 +1,45 @@
+// UserService::Impl: wiring the components to the ports, and the one row helper they share.
+#include "service_impl.hpp"
+
+#include "caching_user_store.hpp"
+
+namespace usermgmt {
+
+UserService::Impl::Impl(Config settings, Ports ports, std::shared_ptr<const detail::PasswordValidator> validator)
+    : config(std::move(settings)),
+      // Every read and write of the service goes through the cache, which keeps itself right.
+      store(std::make_unique<detail::CachingUserStore>(std::move(ports.store), config.cache_capacity)),
+      hasher(std::move(ports.hasher)),
+      notifier(std::move(ports.notifier)),
+      media(std::move(ports.media)),
+      clock(std::move(ports.clock)),
+      limiter(config.throttle, std::move(ports.throttle)),
+      passwords(config, *hasher, limiter, *clock),
+      rules(config, *store, std::move(validator), *clock),
+      sessions(config, *store, *clock),
+      tokens(*store, *notifier, *clock),
+      avatars(config, media.get())
+{
+}
+
+Result<StoredUser> UserService::Impl::modify_user(
+    UserId id, const std::function<Result<void>(StoredUser&)>& change,
+    const std::function<Result<void>(UserStore&, const StoredUser&)>& also) const
+{
+    std::optional<StoredUser> written;
+    auto done = store->in_transaction([&](UserStore& s) -> Result<void> {
+        auto row = s.find_user(id);
+        if (!row) return std::move(row).error();
+        if (auto ok = change(*row); !ok) return ok;
+        if (auto ok = s.update_user(*row); !ok) return detail::ProfileRules::unique_violation(std::move(ok).error());
+        if (also) {
+            if (auto ok = also(s, *row); !ok) return ok;
+        }
+        written = std::move(*row);
+        return {};
+    });
+    if (!done) return std::move(done).error();
+    return std::move(*written);
+}
+
+}  // namespace usermgmt
