@@ -11,11 +11,14 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
 cmake --build "$build"
 mkdir -p "$build/artifacts"
-for target in jwt validation multipart urlencoded request_body; do
+for target in jwt validation multipart urlencoded request_body request; do
   work="$build/corpus/$target"
   mkdir -p "$work"
+  options=(-max_len=4096)
+  # Whole requests carry headers, tokens and multipart bodies; the dictionary names routes and accounts.
+  [[ $target == request ]] && options=(-max_len=8192 -dict=fuzz/request.dict)
   echo "fuzzing $target for ${seconds}s"
-  "$build/fuzz/fuzz_$target" "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -max_len=4096 \
+  "$build/fuzz/fuzz_$target" "$work" "fuzz/corpus/$target" -max_total_time="$seconds" "${options[@]}" \
     -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" \
     2>"$build/$target.log" || { tail -n 40 "$build/$target.log"; echo "fuzz_$target failed" >&2; exit 1; }
   grep -E "^stat::number_of_executed_units" "$build/$target.log" || true
