@@ -1,5 +1,8 @@
 #include "options.hpp"
 
+#include <usermgmt/http/address.hpp>
+
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -65,8 +68,9 @@ Option list(const char* key, const char* help, std::vector<std::string> Options:
             [member](Options& o, const std::string& v) {
                 (o.*member).clear();
                 std::stringstream in(v);
+                // " a , b" is two items, a and b.
                 for (std::string item; std::getline(in, item, ',');)
-                    if (!item.empty()) (o.*member).push_back(item);
+                    if (boost::algorithm::trim(item); !item.empty()) (o.*member).push_back(item);
                 return true;
             },
             [member](const Options& o) {
@@ -115,7 +119,7 @@ const std::vector<Option>& all_options()
         flag("throttle", "limit login, registration and reset attempts per client and account", &Options::throttle),
         text("throttle_file", "count attempts in this SQLite file, shared by every server using it (default: memory)",
              &Options::throttle_file),
-        list("trusted_proxies", "comma-separated proxy addresses whose X-Forwarded-For is believed",
+        list("trusted_proxies", "comma-separated IP addresses of proxies whose X-Forwarded-For is believed",
              &Options::trusted_proxies),
     };
     return options;
@@ -173,6 +177,18 @@ bool load_file(const std::string& path, Options& options, std::string& error)
         }
         if (!option->set(options, v)) {
             error = path + ": bad value for \"" + std::string(key) + "\"";
+            return false;
+        }
+    }
+    return true;
+}
+
+// What no single value shows: a list entry that is not usable.
+bool check(const Options& options, std::string& error)
+{
+    for (const auto& proxy : options.trusted_proxies) {
+        if (!http::normalize_address(proxy)) {
+            error = "trusted_proxies: \"" + proxy + "\" is not an IP address (write 10.0.0.1 or 2001:db8::1, without a port)";
             return false;
         }
     }
@@ -238,7 +254,7 @@ bool load_options(int argc, char** argv, Options& options, std::string& error)
             return false;
         }
     }
-    return true;
+    return check(options, error);
 }
 
 std::string usage()

@@ -189,6 +189,40 @@ TEST_CASE("Bad configuration: a clear message and exit code 2", "[example]")
     CHECK(bad({"--listen", "999.0.0.1:80"}).find("invalid listen address") != std::string::npos);
 }
 
+TEST_CASE("Refused at start: a trusted proxy that is not an IP address", "[example]")
+{
+    TempDir dir;
+    const auto refused = [&](std::vector<std::string> extra) {
+        auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)));
+        CHECK(code == 2);
+        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
+        return out;
+    };
+    CHECK(refused({"--trusted-proxies", "10.0.0.1, junk"}).find("\"junk\"") != std::string::npos);
+    CHECK(refused({"--trusted-proxies", "10.0.0.1:8080"}).find("trusted_proxies") != std::string::npos);
+    CHECK(refused({"--trusted-proxies", "[::1]"}).find("not an IP address") != std::string::npos);
+}
+
+TEST_CASE("The items of --trusted-proxies are trimmed - and the proxy's X-Forwarded-For is believed", "[example][throttle]")
+{
+    TempDir dir;
+    ExampleServer server(dir, args(dir, {"--trusted-proxies", " 10.0.0.9 , 127.0.0.1 ", "--log-requests", "false"}));
+    Client client(server.port());
+    const auto reset = [&](int n, const std::string& client_address) {
+        return client
+            .send(verb::post, "/auth/users/reset_password/",
+                  json::serialize(json::object{{"email", "r" + std::to_string(n) + "@example.com"}}),
+                  {{"X-Forwarded-For", client_address}})
+            .status;
+    };
+    // 20 reset requests a minute per client (the default): the 21st of one client is refused ...
+    for (int i = 0; i < 20; ++i) REQUIRE(reset(i, "203.0.113.1") == 204);
+    CHECK(reset(20, "203.0.113.1") == 429);
+    // ... while the proxy's other client is another client.
+    CHECK(reset(21, "203.0.113.2") == 204);
+    CHECK(server.stop() == 0);
+}
+
 TEST_CASE("File - then environment - then flags: each overrides the one before", "[example]")
 {
     TempDir dir;

@@ -1,5 +1,7 @@
 #include "usermgmt/http/handler.hpp"
 
+#include "usermgmt/http/address.hpp"
+
 #include "cors.hpp"
 #include "request_body.hpp"
 #include "style.hpp"
@@ -24,6 +26,16 @@ std::size_t cores()
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Proxies in the one spelling client addresses are compared in; an entry that is not an address
+// could match no peer, so it is dropped.
+std::vector<std::string> normalized_addresses(const std::vector<std::string>& addresses)
+{
+    std::vector<std::string> out;
+    for (const auto& address : addresses)
+        if (auto normal = normalize_address(address)) out.push_back(std::move(*normal));
+    return out;
+}
+
 }  // namespace
 
 struct Handler::Impl {
@@ -32,6 +44,7 @@ struct Handler::Impl {
           hashing_pool(settings.hashing_threads ? settings.hashing_threads : 2 * cores(), settings.hashing_queue),
           store_pool(settings.store_threads == 0 ? 1 : settings.store_threads, settings.store_queue)
     {
+        settings.trusted_proxies = normalized_addresses(settings.trusted_proxies);
         if (!settings.auth_prefix.empty()) {
             if (settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
             styles.push_back(detail::make_auth_style(service, settings));

@@ -56,9 +56,12 @@ struct HttpSettings {
 
     CorsSettings cors;
 
-    /// Addresses of reverse proxies whose X-Forwarded-For is believed: for a request from one of
-    /// them, the client is the rightmost forwarded address that is not a proxy. Empty: the
-    /// client is always the socket peer.
+    /// IP addresses of reverse proxies whose X-Forwarded-For is believed: for a request from one
+    /// of them, the client is the rightmost forwarded address that is not a proxy (all the
+    /// header's fields are one list). Addresses are compared normalised (`normalize_address`:
+    /// `::ffff:10.0.0.1` is `10.0.0.1`). A forwarded entry that is not an address stops the walk:
+    /// the client is then the trusted hop that forwarded it. An entry of this list that is not an
+    /// address matches nothing. Empty: the client is always the socket peer.
     std::vector<std::string> trusted_proxies;
 
     /// Threads that run requests that hash a password (login, registration, password changes).
