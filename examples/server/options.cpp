@@ -5,6 +5,7 @@
 #include <boost/algorithm/string/trim.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -106,7 +107,8 @@ const std::vector<Option>& all_options()
         text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
         list("cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
              &Options::cors_origins),
-        flag("cors_credentials", "allow credentials in cross-origin requests", &Options::cors_credentials),
+        flag("cors_credentials", "allow credentials in cross-origin requests (origins named in cors_origins; not with *)",
+             &Options::cors_credentials),
         flag("auth_require_activation", "/auth registrations need e-mail activation", &Options::auth_require_activation),
         number("access_token_lifetime", "access token lifetime in seconds", &Options::access_token_lifetime, 1,
                31'536'000),
@@ -183,7 +185,7 @@ bool load_file(const std::string& path, Options& options, std::string& error)
     return true;
 }
 
-// What no single value shows: a list entry that is not usable.
+// What no single value shows: a list entry that is not usable, and options that clash.
 bool check(const Options& options, std::string& error)
 {
     for (const auto& proxy : options.trusted_proxies) {
@@ -191,6 +193,12 @@ bool check(const Options& options, std::string& error)
             error = "trusted_proxies: \"" + proxy + "\" is not an IP address (write 10.0.0.1 or 2001:db8::1, without a port)";
             return false;
         }
+    }
+    const auto& origins = options.cors_origins;
+    if (options.cors_credentials && std::find(origins.begin(), origins.end(), "*") != origins.end()) {
+        error = "cors_origins \"*\" together with cors_credentials would let any site call the API with a user's "
+                "credentials; list the origins by name";
+        return false;
     }
     return true;
 }

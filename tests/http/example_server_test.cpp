@@ -285,6 +285,20 @@ TEST_CASE("Files that hold hashes and tokens are the owner's only: directories 0
     CHECK(shared.stop() == 0);
 }
 
+TEST_CASE("Refused at start: \"*\" origins with credentials", "[example]")
+{
+    TempDir dir;
+    const auto refused = [&](std::vector<std::string> extra, std::vector<std::string> env) {
+        auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)), std::move(env));
+        CHECK(code == 2);
+        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
+        return out;
+    };
+    CHECK(refused({"--cors-origins", "*", "--cors-credentials", "true"}, {}).find("cors_credentials") != std::string::npos);
+    CHECK(refused({}, {"USERMGMT_CORS_ORIGINS=https://app.example, *", "USERMGMT_CORS_CREDENTIALS=true"})
+              .find("cors_origins") != std::string::npos);
+}
+
 TEST_CASE("File - then environment - then flags: each overrides the one before", "[example]")
 {
     TempDir dir;

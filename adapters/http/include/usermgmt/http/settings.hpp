@@ -16,7 +16,9 @@ struct CorsSettings {
     std::vector<std::string> allowed_origins;
     std::vector<std::string> allowed_methods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
     std::vector<std::string> allowed_headers{"Authorization", "Content-Type", "X-Access-Token"};
-    /// Sends Access-Control-Allow-Credentials: true (never together with "*": the origin is echoed).
+    /// Sends Access-Control-Allow-Credentials: true, echoing the origin, to origins listed by
+    /// name only. "*" never gets credentials, so with both an unlisted origin is answered "*"
+    /// without them (the example server refuses the combination at start).
     bool allow_credentials = false;
     std::chrono::seconds max_age{600};
 };
