@@ -152,10 +152,14 @@ struct Handler::Impl {
         }
     }
 
+    // The upload limit only for a multipart body to an endpoint that takes a file (its route says so).
     std::size_t body_limit(const bhttp::request_header<>& header) const
     {
-        return detail::is_multipart(header[bhttp::field::content_type]) ? settings.max_upload_bytes
-                                                                         : settings.max_body_bytes;
+        if (!detail::is_multipart(header[bhttp::field::content_type])) return settings.max_body_bytes;
+        const std::string_view path = detail::path_of(header.target());
+        const auto* style = style_of(path);
+        const detail::Endpoint* endpoint = style ? style->endpoint_of(header.method(), path) : nullptr;
+        return endpoint && endpoint->takes_file ? settings.max_upload_bytes : settings.max_body_bytes;
     }
 };
 

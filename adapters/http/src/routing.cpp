@@ -80,6 +80,13 @@ std::string Call::client() const
     return hop;
 }
 
+const Endpoint* endpoint_for(const Route& route, boost::beast::http::verb method)
+{
+    using boost::beast::http::verb;
+    const auto found = route.endpoints.find(method == verb::head ? verb::get : method);
+    return found == route.endpoints.end() ? nullptr : &found->second;
+}
+
 std::string Route::allow() const
 {
     using boost::beast::http::verb;

@@ -47,9 +47,10 @@ struct HttpSettings {
     /// Lifetime of the access tokens the /users style hands out (login and registration).
     std::chrono::seconds users_access_token_lifetime{86400};
 
-    /// Largest request body, except multipart uploads.
+    /// Largest request body, except multipart uploads to an endpoint that takes a file.
     std::size_t max_body_bytes = 64 * 1024;
-    /// Largest multipart/form-data body (avatar uploads).
+    /// Largest multipart/form-data body to an endpoint that takes a file (the /auth style's
+    /// registration and user updates, which accept an avatar).
     std::size_t max_upload_bytes = 10 * 1024 * 1024;
     /// Deepest JSON nesting accepted.
     std::size_t max_json_depth = 32;
