@@ -27,6 +27,23 @@ int fail_config(const std::string& message)
     return bad_config_exit;
 }
 
+// A directory for files only this server reads: made 0700 (the umask), or its mode stays as the
+// operator left it, with a warning when others may read it.
+bool make_private_directory(const fs::path& dir, std::string& error)
+{
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        error = "cannot create " + dir.string() + ": " + ec.message();
+        return false;
+    }
+    const auto others = fs::perms::group_all | fs::perms::others_all;
+    if ((fs::status(dir, ec).permissions() & others) != fs::perms::none)
+        std::cerr << "usermgmt-server: warning: " << dir.string()
+                  << " is open to other users; it holds password hashes and live tokens (chmod 700 it)\n";
+    return true;
+}
+
 // The JWT secret: generated once from the OS CSPRNG, kept in DATA_DIR/secret_key (mode 0600).
 bool load_or_create_secret(const fs::path& file, std::string& secret, std::string& error)
 {
@@ -47,10 +64,8 @@ bool load_or_create_secret(const fs::path& file, std::string& secret, std::strin
         secret += hex[b >> 4];
         secret += hex[b & 15];
     }
-    const auto old_mask = umask(077);
-    std::ofstream out(file);
+    std::ofstream out(file);  // mode 0600: main set the umask
     out << secret << "\n";
-    umask(old_mask);
     if (!out.flush()) {
         error = "cannot write " + file.string();
         return false;
@@ -110,6 +125,9 @@ std::string utc_now()
 
 int main(int argc, char** argv)
 {
+    // Everything this process creates (database, WAL, secret, media, mails with live tokens) is
+    // the owner's only: directories 0700, files 0600, whatever umask the operator's shell has.
+    umask(077);
     server::Options options;
     std::string error;
     if (!server::load_options(argc, argv, options, error)) return fail_config(error);
@@ -129,9 +147,9 @@ int main(int argc, char** argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     const fs::path data_dir = options.data_dir;
-    std::error_code ec;
-    fs::create_directories(data_dir / "media", ec);
-    if (ec) return fail_config("cannot create " + (data_dir / "media").string() + ": " + ec.message());
+    if (!make_private_directory(data_dir, error) || !make_private_directory(data_dir / "media", error))
+        return fail_config(error);
+    if (!options.mail_outbox.empty() && !make_private_directory(options.mail_outbox, error)) return fail_config(error);
     Config config;
     if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) return fail_config(error);
     config.access_token_lifetime = std::chrono::seconds(options.access_token_lifetime);

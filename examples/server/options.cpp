@@ -1,7 +1,11 @@
 #include "options.hpp"
 
+#include <usermgmt/http/address.hpp>
+
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -65,8 +69,9 @@ Option list(const char* key, const char* help, std::vector<std::string> Options:
             [member](Options& o, const std::string& v) {
                 (o.*member).clear();
                 std::stringstream in(v);
+                // " a , b" is two items, a and b.
                 for (std::string item; std::getline(in, item, ',');)
-                    if (!item.empty()) (o.*member).push_back(item);
+                    if (boost::algorithm::trim(item); !item.empty()) (o.*member).push_back(item);
                 return true;
             },
             [member](const Options& o) {
@@ -102,7 +107,8 @@ const std::vector<Option>& all_options()
         text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
         list("cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
              &Options::cors_origins),
-        flag("cors_credentials", "allow credentials in cross-origin requests", &Options::cors_credentials),
+        flag("cors_credentials", "allow credentials in cross-origin requests (origins named in cors_origins; not with *)",
+             &Options::cors_credentials),
         flag("auth_require_activation", "/auth registrations need e-mail activation", &Options::auth_require_activation),
         number("access_token_lifetime", "access token lifetime in seconds", &Options::access_token_lifetime, 1,
                31'536'000),
@@ -115,7 +121,7 @@ const std::vector<Option>& all_options()
         flag("throttle", "limit login, registration and reset attempts per client and account", &Options::throttle),
         text("throttle_file", "count attempts in this SQLite file, shared by every server using it (default: memory)",
              &Options::throttle_file),
-        list("trusted_proxies", "comma-separated proxy addresses whose X-Forwarded-For is believed",
+        list("trusted_proxies", "comma-separated IP addresses of proxies whose X-Forwarded-For is believed",
              &Options::trusted_proxies),
         number("purge_interval", "seconds between purges of expired sessions, tokens and throttle counts",
                &Options::purge_interval, 1, 31'536'000),
@@ -183,6 +189,24 @@ bool load_file(const std::string& path, Options& options, std::string& error)
     return true;
 }
 
+// What no single value shows: a list entry that is not usable, and options that clash.
+bool check(const Options& options, std::string& error)
+{
+    for (const auto& proxy : options.trusted_proxies) {
+        if (!http::normalize_address(proxy)) {
+            error = "trusted_proxies: \"" + proxy + "\" is not an IP address (write 10.0.0.1 or 2001:db8::1, without a port)";
+            return false;
+        }
+    }
+    const auto& origins = options.cors_origins;
+    if (options.cors_credentials && std::find(origins.begin(), origins.end(), "*") != origins.end()) {
+        error = "cors_origins \"*\" together with cors_credentials would let any site call the API with a user's "
+                "credentials; list the origins by name";
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool load_options(int argc, char** argv, Options& options, std::string& error)
@@ -242,7 +266,7 @@ bool load_options(int argc, char** argv, Options& options, std::string& error)
             return false;
         }
     }
-    return true;
+    return check(options, error);
 }
 
 std::string usage()

@@ -189,6 +189,116 @@ TEST_CASE("Bad configuration: a clear message and exit code 2", "[example]")
     CHECK(bad({"--listen", "999.0.0.1:80"}).find("invalid listen address") != std::string::npos);
 }
 
+TEST_CASE("Refused at start: a trusted proxy that is not an IP address", "[example]")
+{
+    TempDir dir;
+    const auto refused = [&](std::vector<std::string> extra) {
+        auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)));
+        CHECK(code == 2);
+        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
+        return out;
+    };
+    CHECK(refused({"--trusted-proxies", "10.0.0.1, junk"}).find("\"junk\"") != std::string::npos);
+    CHECK(refused({"--trusted-proxies", "10.0.0.1:8080"}).find("trusted_proxies") != std::string::npos);
+    CHECK(refused({"--trusted-proxies", "[::1]"}).find("not an IP address") != std::string::npos);
+}
+
+TEST_CASE("The items of --trusted-proxies are trimmed - and the proxy's X-Forwarded-For is believed", "[example][throttle]")
+{
+    TempDir dir;
+    ExampleServer server(dir, args(dir, {"--trusted-proxies", " 10.0.0.9 , 127.0.0.1 ", "--log-requests", "false"}));
+    Client client(server.port());
+    const auto reset = [&](int n, const std::string& client_address) {
+        return client
+            .send(verb::post, "/auth/users/reset_password/",
+                  json::serialize(json::object{{"email", "r" + std::to_string(n) + "@example.com"}}),
+                  {{"X-Forwarded-For", client_address}})
+            .status;
+    };
+    // 20 reset requests a minute per client (the default): the 21st of one client is refused ...
+    for (int i = 0; i < 20; ++i) REQUIRE(reset(i, "203.0.113.1") == 204);
+    CHECK(reset(20, "203.0.113.1") == 429);
+    // ... while the proxy's other client is another client.
+    CHECK(reset(21, "203.0.113.2") == 204);
+    CHECK(server.stop() == 0);
+}
+
+namespace {
+
+unsigned mode_of(const std::filesystem::path& path)
+{
+    struct stat info {};
+    REQUIRE(stat(path.c_str(), &info) == 0);
+    return info.st_mode & 07777;
+}
+
+}  // namespace
+
+TEST_CASE("Files that hold hashes and tokens are the owner's only: directories 0700, files 0600", "[example][files]")
+{
+    TempDir dir;
+    const auto data = dir / "data";
+    const auto outbox = dir / "mail" / "outbox";
+    const mode_t operator_umask = umask(022);  // what most shells have: the server must not rely on it
+    ExampleServer server(dir, args(dir, {"--mail-outbox", outbox.string()}));
+    umask(operator_umask);
+    Client client(server.port());
+    const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x06\0\0\0", 29);
+    const auto field = [](const std::string& name, const std::string& value) {
+        return "--B0und\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+    };
+    const std::string body = field("username", "amy") + field("email", "amy@example.com") +
+                             field("password", strong_password) + field("re_password", strong_password) +
+                             "--B0und\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\n"
+                             "Content-Type: image/png\r\n\r\n" + png + "\r\n--B0und--\r\n";
+    auto made = client.send(verb::post, "/auth/users/", body, {{"Content-Type", "multipart/form-data; boundary=B0und"}});
+    REQUIRE(made.status == 201);
+    REQUIRE(newest_mail(outbox).find("amy") != std::string::npos);
+
+    // While the server runs, so that the write-ahead log and its index exist.
+    for (const auto& d : {data, data / "media", data / "media" / "avatars", outbox.parent_path(), outbox}) {
+        INFO(d);
+        CHECK(mode_of(d) == 0700);
+    }
+    std::vector<std::filesystem::path> files = {data / "users.db", data / "secret_key",
+                                                data / std::string(made.json().at("avatar").as_string()).substr(1)};
+    for (const char* suffix : {"-wal", "-shm"})
+        if (std::filesystem::exists(data / ("users.db" + std::string(suffix)))) files.push_back(data / ("users.db" + std::string(suffix)));
+    for (const auto& e : std::filesystem::directory_iterator(outbox)) files.push_back(e.path());
+    CHECK(files.size() >= 5);
+    for (const auto& file : files) {
+        INFO(file);
+        CHECK(mode_of(file) == 0600);
+    }
+    CHECK(server.stop() == 0);
+
+    // A data directory the operator made open to others keeps its mode, with a warning.
+    std::filesystem::create_directory(dir / "shared");
+    std::filesystem::permissions(dir / "shared", std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                                     std::filesystem::perms::group_exec);
+    auto shared_args = args(dir);
+    shared_args[3] = (dir / "shared").string();
+    ExampleServer shared(dir, shared_args);
+    shared.port();
+    CHECK(shared.log().find("warning: " + (dir / "shared").string() + " is open to other users") != std::string::npos);
+    CHECK(mode_of(dir / "shared") == 0750);
+    CHECK(shared.stop() == 0);
+}
+
+TEST_CASE("Refused at start: \"*\" origins with credentials", "[example]")
+{
+    TempDir dir;
+    const auto refused = [&](std::vector<std::string> extra, std::vector<std::string> env) {
+        auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)), std::move(env));
+        CHECK(code == 2);
+        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
+        return out;
+    };
+    CHECK(refused({"--cors-origins", "*", "--cors-credentials", "true"}, {}).find("cors_credentials") != std::string::npos);
+    CHECK(refused({}, {"USERMGMT_CORS_ORIGINS=https://app.example, *", "USERMGMT_CORS_CREDENTIALS=true"})
+              .find("cors_origins") != std::string::npos);
+}
+
 TEST_CASE("File - then environment - then flags: each overrides the one before", "[example]")
 {
     TempDir dir;

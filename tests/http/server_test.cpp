@@ -1,4 +1,4 @@
-// What only a socket shows: keep-alive, pipelining, limits, timeouts, CORS, shutdown, overload.
+// What only a socket shows: keep-alive, pipelining, limits, timeouts, shutdown, overload.
 #include "http_fixture.hpp"
 
 #include <sqlite3.h>
@@ -91,30 +91,6 @@ TEST_CASE("Garbage on the socket gets no 500 and does not hurt the server", "[ht
     raw_exchange(f.port(), "POST /auth/users/ HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
                  std::chrono::seconds(2));
     CHECK(f.send(verb::get, "/healthz").status == 200);
-}
-
-TEST_CASE("CORS: preflight and actual responses for allowed origins only", "[http][server][cors]")
-{
-    HttpFixture closed;
-    auto refused = closed.send(verb::options, "/auth/users/",
-                               {}, {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}});
-    CHECK(refused.header("access-control-allow-origin").empty());
-
-    HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings&) {
-        s.cors.allowed_origins = {"https://app.example"};
-    });
-    auto preflight = f.send(verb::options, "/auth/users/me/", {},
-                            {{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "PATCH"},
-                             {"Access-Control-Request-Headers", "authorization, content-type"}});
-    CHECK(preflight.status == 204);
-    CHECK(preflight.header("access-control-allow-origin") == "https://app.example");
-    CHECK(preflight.header("access-control-allow-methods").find("PATCH") != std::string::npos);
-    CHECK(preflight.header("access-control-allow-headers").find("Authorization") != std::string::npos);
-    CHECK(preflight.header("access-control-allow-credentials").empty());
-    auto actual = f.send(verb::get, "/healthz", {}, {{"Origin", "https://app.example"}});
-    CHECK(actual.header("access-control-allow-origin") == "https://app.example");
-    auto other = f.send(verb::get, "/healthz", {}, {{"Origin", "https://evil.example"}});
-    CHECK(other.header("access-control-allow-origin").empty());
 }
 
 TEST_CASE("Password hashing queue full: 503 with Retry-After at once", "[http][server]")

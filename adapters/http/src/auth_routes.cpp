@@ -341,7 +341,7 @@ RouteTable auth_users_routes()
 {
     RouteTable t;
     t.add("users/", bhttp_verb::get, authenticated_endpoint(list_users));
-    t.add("users/", bhttp_verb::post, open_endpoint(create_user, true));
+    t.add("users/", bhttp_verb::post, taking_file(open_endpoint(create_user, true)));
     t.add("users/activation/", bhttp_verb::post, open_endpoint(activation));
     t.add("users/resend_activation/", bhttp_verb::post, open_endpoint(resend_activation));
     t.add("users/reset_password/", bhttp_verb::post, open_endpoint(reset_password));
@@ -352,8 +352,8 @@ RouteTable auth_users_routes()
     t.add("users/set_username/", bhttp_verb::post, authenticated_endpoint(set_username, true));
     for (const char* pattern : {"users/me/", "users/{}/"}) {
         t.add(pattern, bhttp_verb::get, authenticated_endpoint(get_user));
-        t.add(pattern, bhttp_verb::put, authenticated_endpoint(update_user<true>));
-        t.add(pattern, bhttp_verb::patch, authenticated_endpoint(update_user<false>));
+        t.add(pattern, bhttp_verb::put, taking_file(authenticated_endpoint(update_user<true>)));
+        t.add(pattern, bhttp_verb::patch, taking_file(authenticated_endpoint(update_user<false>)));
         t.add(pattern, bhttp_verb::delete_, authenticated_endpoint(delete_user, true));
     }
     return t;

@@ -37,16 +37,12 @@ public:
         const std::string_view relative = path.substr(prefix.size());
         const auto method = request->method() == bhttp::verb::head ? bhttp::verb::get : request->method();
 
-        // simplejwt's routes are unanchored regexes (^jwt/create/?): anything after still matches.
-        for (const auto& [name, route] : jwt_) {
-            if (relative.substr(0, name.size()) != name) continue;
-            return dispatch(route, method, std::move(request), peer, {}, std::nullopt, false);
-        }
+        std::vector<std::string> params;
+        const auto [route, jwt] = locate(relative, params);
+        if (jwt) return dispatch(*route, method, std::move(request), peer, {}, std::nullopt, false);
 
         if (relative.empty()) return api_root(method, *request);
 
-        std::vector<std::string> params;
-        const Route* route = users_.match(relative, params);
         if (!route) {
             // Django's APPEND_SLASH: redirect when the slashed path exists.
             std::vector<std::string> ignored;
@@ -62,7 +58,30 @@ public:
                         true);
     }
 
+    const Endpoint* endpoint_of(bhttp::verb method, std::string_view path) const override
+    {
+        const std::string_view prefix = settings_.auth_prefix;
+        if (path.size() < prefix.size()) return nullptr;
+        std::vector<std::string> params;
+        const Route* route = locate(path.substr(prefix.size()), params).route;
+        return route ? endpoint_for(*route, method) : nullptr;
+    }
+
 private:
+    struct Located {
+        const Route* route = nullptr;
+        bool jwt = false;  ///< a jwt route: open to all, no authentication first
+    };
+
+    // The route of a path below the prefix, with its parameters; null when none.
+    Located locate(std::string_view relative, std::vector<std::string>& params) const
+    {
+        // simplejwt's routes are unanchored regexes (^jwt/create/?): anything after still matches.
+        for (const auto& [name, route] : jwt_)
+            if (relative.substr(0, name.size()) == name) return {&route, true};
+        return {users_.match(relative, params), false};
+    }
+
     static Response with_allow(Response response, const Route& route)
     {
         response.set(bhttp::field::allow, route.allow());

@@ -25,16 +25,16 @@ bool Cors::allowed(std::string_view origin) const
 
 void Cors::allow_origin(std::string_view origin, Response& response) const
 {
-    const bool any = std::find(settings_.allowed_origins.begin(), settings_.allowed_origins.end(), "*") !=
-                     settings_.allowed_origins.end();
-    // With credentials the origin must be echoed: browsers refuse "*" then.
-    if (any && !settings_.allow_credentials) {
-        response.set(bhttp::field::access_control_allow_origin, "*");
-    } else {
-        response.set(bhttp::field::access_control_allow_origin, origin);
-        response.set(bhttp::field::vary, "Accept, Origin");
-    }
-    if (settings_.allow_credentials) response.set(bhttp::field::access_control_allow_credentials, "true");
+    const auto& origins = settings_.allowed_origins;
+    const bool any = std::find(origins.begin(), origins.end(), "*") != origins.end();
+    const bool named = origin != "*" && std::find(origins.begin(), origins.end(), origin) != origins.end();
+    // Credentials only for an origin listed by name: with "*" any site could act with the user's cookies.
+    const bool credentials = settings_.allow_credentials && named;
+    // Browsers refuse "*" with credentials, so a credentialed answer echoes the origin.
+    response.set(bhttp::field::access_control_allow_origin, any && !credentials ? std::string_view("*") : origin);
+    // The answer depends on the origin unless every origin gets "*".
+    if (!any || settings_.allow_credentials) response.set(bhttp::field::vary, "Accept, Origin");
+    if (credentials) response.set(bhttp::field::access_control_allow_credentials, "true");
 }
 
 std::optional<Response> Cors::preflight(const Request& request) const

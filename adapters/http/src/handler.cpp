@@ -1,5 +1,7 @@
 #include "usermgmt/http/handler.hpp"
 
+#include "usermgmt/http/address.hpp"
+
 #include "cors.hpp"
 #include "request_body.hpp"
 #include "style.hpp"
@@ -24,6 +26,16 @@ std::size_t cores()
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// Proxies in the one spelling client addresses are compared in; an entry that is not an address
+// could match no peer, so it is dropped.
+std::vector<std::string> normalized_addresses(const std::vector<std::string>& addresses)
+{
+    std::vector<std::string> out;
+    for (const auto& address : addresses)
+        if (auto normal = normalize_address(address)) out.push_back(std::move(*normal));
+    return out;
+}
+
 }  // namespace
 
 struct Handler::Impl {
@@ -32,6 +44,7 @@ struct Handler::Impl {
           hashing_pool(settings.hashing_threads ? settings.hashing_threads : 2 * cores(), settings.hashing_queue),
           store_pool(settings.store_threads == 0 ? 1 : settings.store_threads, settings.store_queue)
     {
+        settings.trusted_proxies = normalized_addresses(settings.trusted_proxies);
         if (!settings.auth_prefix.empty()) {
             if (settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
             styles.push_back(detail::make_auth_style(service, settings));
@@ -139,10 +152,14 @@ struct Handler::Impl {
         }
     }
 
+    // The upload limit only for a multipart body to an endpoint that takes a file (its route says so).
     std::size_t body_limit(const bhttp::request_header<>& header) const
     {
-        return detail::is_multipart(header[bhttp::field::content_type]) ? settings.max_upload_bytes
-                                                                         : settings.max_body_bytes;
+        if (!detail::is_multipart(header[bhttp::field::content_type])) return settings.max_body_bytes;
+        const std::string_view path = detail::path_of(header.target());
+        const auto* style = style_of(path);
+        const detail::Endpoint* endpoint = style ? style->endpoint_of(header.method(), path) : nullptr;
+        return endpoint && endpoint->takes_file ? settings.max_upload_bytes : settings.max_body_bytes;
     }
 };
 

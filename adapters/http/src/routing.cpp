@@ -1,6 +1,7 @@
 #include "routing.hpp"
 
 #include "text.hpp"
+#include "usermgmt/http/address.hpp"
 
 #include <algorithm>
 
@@ -17,6 +18,24 @@ std::vector<std::string> split_path(std::string_view path, bool& trailing_slash)
         path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
     }
     return segments;
+}
+
+// The items of every X-Forwarded-For field in order: several fields are one list (RFC 9110 5.3),
+// since a proxy may add a field of its own instead of appending to the first.
+std::vector<std::string_view> forwarded_for(const Request& request)
+{
+    std::vector<std::string_view> items;
+    const auto [first, last] = request.equal_range("X-Forwarded-For");
+    for (auto field = first; field != last; ++field) {
+        std::string_view rest = field->value();
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            // Empty list items are ignored, as the list rule says.
+            if (const auto item = trim_ascii(rest.substr(0, comma)); !item.empty()) items.push_back(item);
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+    }
+    return items;
 }
 
 }  // namespace
@@ -42,20 +61,30 @@ const std::variant<Body, BodyProblem>& Call::body()
 
 std::string Call::client() const
 {
+    // settings.trusted_proxies is normalised by the handler, so addresses compare as text.
     const auto& proxies = settings.trusted_proxies;
-    const auto trusted = [&](std::string_view address) {
+    const auto trusted = [&](const std::string& address) {
         return std::find(proxies.begin(), proxies.end(), address) != proxies.end();
     };
-    if (!trusted(peer.address)) return peer.address;
-    // X-Forwarded-For: client, proxy1, proxy2 — read from the right, skipping our proxies.
-    std::string_view forwarded = request["X-Forwarded-For"];
-    while (!forwarded.empty()) {
-        const auto comma = forwarded.rfind(',');
-        const auto address = trim_ascii(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
-        if (!address.empty() && !trusted(address)) return std::string(address);
-        forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
+    std::string hop = normalize_address(peer.address).value_or(peer.address);
+    if (!trusted(hop)) return hop;
+    // client, proxy1, proxy2: read from the right, skipping our proxies; the first other address is the client.
+    const auto forwarded = forwarded_for(request);
+    for (auto item = forwarded.rbegin(); item != forwarded.rend(); ++item) {
+        auto address = normalize_address(*item);
+        // Not an address (junk, a port suffix): only the trusted hop that forwarded it is known.
+        if (!address) return hop;
+        if (!trusted(*address)) return std::move(*address);
+        hop = std::move(*address);
     }
-    return peer.address;
+    return hop;
+}
+
+const Endpoint* endpoint_for(const Route& route, boost::beast::http::verb method)
+{
+    using boost::beast::http::verb;
+    const auto found = route.endpoints.find(method == verb::head ? verb::get : method);
+    return found == route.endpoints.end() ? nullptr : &found->second;
 }
 
 std::string Route::allow() const

@@ -46,6 +46,7 @@ struct Endpoint {
     std::function<Response(Call&)> run;
     bool needs_auth = false;  ///< 401 without a valid token
     bool hashes = false;      ///< hashes a password: runs on the worker pool
+    bool takes_file = false;  ///< accepts an uploaded file: a multipart body may be as large as max_upload_bytes
 };
 
 /// A path pattern (`users/{}/`) and its endpoints.
@@ -81,6 +82,16 @@ inline Endpoint authenticated_endpoint(Response (*run)(Call&), bool hashes = fal
 {
     return Endpoint{run, true, hashes};
 }
+
+/// `endpoint`, accepting a file upload (an avatar): its multipart bodies get the upload limit.
+inline Endpoint taking_file(Endpoint endpoint)
+{
+    endpoint.takes_file = true;
+    return endpoint;
+}
+
+/// The endpoint of `route` for `method` (HEAD is GET's), or null.
+const Endpoint* endpoint_for(const Route& route, boost::beast::http::verb method);
 
 /// Where a decided request runs.
 enum class Work {

@@ -15,6 +15,9 @@ public:
     [[nodiscard]] virtual bool owns(std::string_view path) const = 0;
     /// Routes, authenticates and decides: an answer, or an endpoint to run.
     [[nodiscard]] virtual Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const = 0;
+    /// The endpoint a request with `method` to `path` runs, or null (no route, no such method,
+    /// a redirect), without authenticating: enough to choose its body limit before the body is read.
+    [[nodiscard]] virtual const Endpoint* endpoint_of(boost::beast::http::verb method, std::string_view path) const = 0;
     /// A plain error in the style's format (413, 503 when overloaded, 500).
     [[nodiscard]] virtual Response message(unsigned status, std::string_view text, const Request& request) const = 0;
 };

@@ -231,6 +231,7 @@ using bhttp_verb = boost::beast::http::verb;
 
 }  // namespace
 
+// No route here takes a file (`avatar` is a string in this style): every body has the small limit.
 RouteTable users_routes()
 {
     RouteTable t(true);

@@ -31,24 +31,19 @@ public:
 
     Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
     {
-        std::string_view relative = path_of(request->target()).substr(settings_.users_prefix.size());
-        if (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
-        if (!relative.empty() && relative.back() == '/') relative.remove_suffix(1);
         std::vector<std::string> params;
-        const Route* route = routes_.match(relative, params);
+        const Route* route = locate(path_of(request->target()), params);
         if (!route) return answer(users::message(404, "Not found", *request));
 
-        const auto method = request->method() == bhttp::verb::head ? bhttp::verb::get : request->method();
-        const auto found = route->endpoints.find(method);
-        if (found == route->endpoints.end()) {
+        const Endpoint* endpoint = endpoint_for(*route, request->method());
+        if (!endpoint) {
             auto response = request->method() == bhttp::verb::options ? empty_response(204, *request)
                                                                        : users::message(405, "Method not allowed", *request);
             response.set(bhttp::field::allow, route->allow());
             return answer(std::move(response));
         }
-        const Endpoint& endpoint = found->second;
         std::optional<Principal> principal;
-        if (endpoint.needs_auth) {
+        if (endpoint->needs_auth) {
             auto authentication = users::authenticate(*request, service_);
             if (authentication.failure) return answer(std::move(*authentication.failure));
             principal = std::move(authentication.principal);
@@ -58,15 +53,31 @@ public:
         }
         const UserService& service = service_;
         const HttpSettings& settings = settings_;
-        auto run = [&endpoint, &service, &settings, request, peer, params = std::move(params),
+        auto run = [endpoint, &service, &settings, request, peer, params = std::move(params),
                     principal = std::move(principal)]() mutable {
             Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
-            return endpoint.run(call);
+            return endpoint->run(call);
         };
-        return endpoint_call(std::move(run), endpoint, request->method());
+        return endpoint_call(std::move(run), *endpoint, request->method());
+    }
+
+    const Endpoint* endpoint_of(bhttp::verb method, std::string_view path) const override
+    {
+        std::vector<std::string> params;
+        const Route* route = locate(path, params);
+        return route ? endpoint_for(*route, method) : nullptr;
     }
 
 private:
+    // The route of a path under the prefix (any case, an optional trailing slash), with its parameters.
+    const Route* locate(std::string_view path, std::vector<std::string>& params) const
+    {
+        std::string_view relative = path.substr(settings_.users_prefix.size());
+        if (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+        if (!relative.empty() && relative.back() == '/') relative.remove_suffix(1);
+        return routes_.match(relative, params);
+    }
+
     const UserService& service_;
     const HttpSettings& settings_;
     RouteTable routes_;

@@ -37,8 +37,9 @@ public:
     /// /healthz), so an application can send everything else to its own routes.
     [[nodiscard]] bool owns(std::string_view target) const;
 
-    /// The body limit for a request with this header: larger for multipart uploads. A server
-    /// sets it on its parser before reading the body; a larger body gets 413.
+    /// The body limit for a request with this header: `max_upload_bytes` for a multipart body to
+    /// an endpoint that takes a file (an avatar), `max_body_bytes` for any other. A server sets it
+    /// on its parser before reading the body; a larger body gets 413.
     [[nodiscard]] std::size_t body_limit(const boost::beast::http::request_header<>& header) const;
 
     /// Answers on the calling thread, password hashing included.

@@ -16,7 +16,9 @@ struct CorsSettings {
     std::vector<std::string> allowed_origins;
     std::vector<std::string> allowed_methods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
     std::vector<std::string> allowed_headers{"Authorization", "Content-Type", "X-Access-Token"};
-    /// Sends Access-Control-Allow-Credentials: true (never together with "*": the origin is echoed).
+    /// Sends Access-Control-Allow-Credentials: true, echoing the origin, to origins listed by
+    /// name only. "*" never gets credentials, so with both an unlisted origin is answered "*"
+    /// without them (the example server refuses the combination at start).
     bool allow_credentials = false;
     std::chrono::seconds max_age{600};
 };
@@ -45,9 +47,10 @@ struct HttpSettings {
     /// Lifetime of the access tokens the /users style hands out (login and registration).
     std::chrono::seconds users_access_token_lifetime{86400};
 
-    /// Largest request body, except multipart uploads.
+    /// Largest request body, except multipart uploads to an endpoint that takes a file.
     std::size_t max_body_bytes = 64 * 1024;
-    /// Largest multipart/form-data body (avatar uploads).
+    /// Largest multipart/form-data body to an endpoint that takes a file (the /auth style's
+    /// registration and user updates, which accept an avatar).
     std::size_t max_upload_bytes = 10 * 1024 * 1024;
     /// Deepest JSON nesting accepted.
     std::size_t max_json_depth = 32;
@@ -56,9 +59,12 @@ struct HttpSettings {
 
     CorsSettings cors;
 
-    /// Addresses of reverse proxies whose X-Forwarded-For is believed: for a request from one of
-    /// them, the client is the rightmost forwarded address that is not a proxy. Empty: the
-    /// client is always the socket peer.
+    /// IP addresses of reverse proxies whose X-Forwarded-For is believed: for a request from one
+    /// of them, the client is the rightmost forwarded address that is not a proxy (all the
+    /// header's fields are one list). Addresses are compared normalised (`normalize_address`:
+    /// `::ffff:10.0.0.1` is `10.0.0.1`). A forwarded entry that is not an address stops the walk:
+    /// the client is then the trusted hop that forwarded it. An entry of this list that is not an
+    /// address matches nothing. Empty: the client is always the socket peer.
     std::vector<std::string> trusted_proxies;
 
     /// Threads that run requests that hash a password (login, registration, password changes).
