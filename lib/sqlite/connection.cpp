@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include <thread>
+
 namespace usermgmt::detail::sqlite {
 
 Error to_error(sqlite3* db, int rc, std::string_view what)
@@ -90,7 +92,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, st
     // WAL lets readers run beside the writer; FULL sync makes a commit survive power loss, so a
     // success the service reported is on disk; foreign keys are off by default in SQLite.
     for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-        if (auto ok = connection->exec(pragma); !ok) return std::move(ok).error();
+        if (auto ok = connection->exec_when_free(pragma, busy_timeout); !ok) return std::move(ok).error();
     }
     return connection;
 }
@@ -106,6 +108,22 @@ Result<Statement> Connection::prepare(const std::string& sql)
         it = cache_.emplace(sql, StatementHandle(raw)).first;
     }
     return Statement(db_.get(), it->second.get());
+}
+
+Result<void> Connection::exec_when_free(const std::string& sql, std::chrono::milliseconds timeout)
+{
+    // Two processes opening a new file at once: switching it to WAL (or creating a table) can
+    // answer SQLITE_BUSY without SQLite's busy handler being asked, so wait here, bounded.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
+        sqlite3_free(message);
+        if (rc == SQLITE_OK) return {};
+        if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+            return to_error(db_.get(), rc, "exec");
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 Result<void> Connection::exec(const std::string& sql)

@@ -94,6 +94,8 @@ public:
     Result<Statement> prepare(const std::string& sql);
     /// Runs SQL without parameters (transaction control, pragmas, migrations).
     Result<void> exec(const std::string& sql);
+    /// As `exec`, retrying while the file is busy, up to `timeout` (for what runs at open).
+    Result<void> exec_when_free(const std::string& sql, std::chrono::milliseconds timeout);
     sqlite3* db() const noexcept { return db_.get(); }
     int changes() const noexcept { return sqlite3_changes(db_.get()); }
     std::int64_t last_insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }

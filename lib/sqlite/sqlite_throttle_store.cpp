@@ -90,9 +90,10 @@ Result<std::unique_ptr<ThrottleStore>> open_sqlite_throttle_store(const std::fil
     if (!connection) return std::move(connection).error();
     // Counts survive a process crash without a flush per attempt (WAL + NORMAL).
     if (auto ok = (*connection)->exec("PRAGMA synchronous=NORMAL"); !ok) return std::move(ok).error();
-    if (auto ok = (*connection)->exec("CREATE TABLE IF NOT EXISTS throttle_windows ("
-                                      "key TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, attempts INTEGER NOT NULL"
-                                      ") WITHOUT ROWID");
+    if (auto ok = (*connection)->exec_when_free("CREATE TABLE IF NOT EXISTS throttle_windows ("
+                                                "key TEXT PRIMARY KEY, ends_at INTEGER NOT NULL, attempts INTEGER NOT NULL"
+                                                ") WITHOUT ROWID",
+                                                busy_timeout);
         !ok)
         return std::move(ok).error();
     return std::unique_ptr<ThrottleStore>(std::make_unique<SqliteThrottleStore>(std::move(*connection)));

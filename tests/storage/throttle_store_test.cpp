@@ -180,3 +180,28 @@ TEST_CASE("Throttle stores forget ended windows on purge", "[throttle]")
     REQUIRE(memory->purge(now + std::chrono::seconds(61)));
     CHECK(*memory->hit("m", RateLimit{1, std::chrono::seconds(60)}, now + std::chrono::seconds(62)) == 0);
 }
+
+TEST_CASE("Many processes opening one new file at once all succeed", "[throttle][sqlite][concurrency]")
+{
+    // Threads with connections of their own stand for processes starting together.
+    for (int round = 0; round < 5; ++round) {
+        test::TempDir dir;
+        constexpr int openers = 6;
+        std::atomic<int> ready{0};
+        std::atomic<int> failures{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < openers; ++i) {
+            threads.emplace_back([&, i] {
+                ++ready;
+                while (ready < openers) std::this_thread::yield();
+                if (i % 2 == 0) {
+                    if (!open_sqlite_throttle_store(dir / "throttle.db")) ++failures;
+                } else if (!open_sqlite_store(dir / "users.db")) {
+                    ++failures;
+                }
+            });
+        }
+        for (auto& t : threads) t.join();
+        CHECK(failures == 0);
+    }
+}
