@@ -341,20 +341,20 @@ RouteTable auth_users_routes()
 {
     RouteTable t;
     t.add("users/", bhttp_verb::get, authenticated_endpoint(list_users));
-    t.add("users/", bhttp_verb::post, taking_file(open_endpoint(create_user, true)));
+    t.add("users/", bhttp_verb::post, taking_file(open_endpoint(create_user, Cost::hashes_password)));
     t.add("users/activation/", bhttp_verb::post, open_endpoint(activation));
     t.add("users/resend_activation/", bhttp_verb::post, open_endpoint(resend_activation));
     t.add("users/reset_password/", bhttp_verb::post, open_endpoint(reset_password));
-    t.add("users/reset_password_confirm/", bhttp_verb::post, open_endpoint(reset_password_confirm, true));
+    t.add("users/reset_password_confirm/", bhttp_verb::post, open_endpoint(reset_password_confirm, Cost::hashes_password));
     t.add("users/reset_username/", bhttp_verb::post, open_endpoint(reset_username));
     t.add("users/reset_username_confirm/", bhttp_verb::post, open_endpoint(reset_username_confirm));
-    t.add("users/set_password/", bhttp_verb::post, authenticated_endpoint(set_password, true));
-    t.add("users/set_username/", bhttp_verb::post, authenticated_endpoint(set_username, true));
+    t.add("users/set_password/", bhttp_verb::post, authenticated_endpoint(set_password, Cost::hashes_password));
+    t.add("users/set_username/", bhttp_verb::post, authenticated_endpoint(set_username, Cost::hashes_password));
     for (const char* pattern : {"users/me/", "users/{}/"}) {
         t.add(pattern, bhttp_verb::get, authenticated_endpoint(get_user));
         t.add(pattern, bhttp_verb::put, taking_file(authenticated_endpoint(update_user<true>)));
         t.add(pattern, bhttp_verb::patch, taking_file(authenticated_endpoint(update_user<false>)));
-        t.add(pattern, bhttp_verb::delete_, authenticated_endpoint(delete_user, true));
+        t.add(pattern, bhttp_verb::delete_, authenticated_endpoint(delete_user, Cost::hashes_password));
     }
     return t;
 }
@@ -367,7 +367,7 @@ std::vector<std::pair<std::string, Route>> auth_jwt_routes()
         r.endpoints[bhttp_verb::post] = std::move(e);
         return r;
     };
-    routes.emplace_back("jwt/create", post_only(open_endpoint(jwt_create, true)));
+    routes.emplace_back("jwt/create", post_only(open_endpoint(jwt_create, Cost::hashes_password)));
     routes.emplace_back("jwt/refresh", post_only(open_endpoint(jwt_refresh)));
     routes.emplace_back("jwt/verify", post_only(open_endpoint(jwt_verify)));
     return routes;

@@ -44,7 +44,7 @@ Resolved endpoint_call(std::function<Response()> run, const Endpoint& endpoint, 
 {
     using boost::beast::http::verb;
     const bool reads = method == verb::get || method == verb::head || method == verb::options;
-    return Resolved{std::move(run), endpoint.hashes ? Work::hashing : reads ? Work::now : Work::store};
+    return Resolved{std::move(run), endpoint.cost == Cost::hashes_password ? Work::hashing : reads ? Work::now : Work::store};
 }
 
 Resolved answer(Response response)

@@ -41,11 +41,17 @@ private:
     std::optional<std::variant<Body, BodyProblem>> body_;
 };
 
+/// What an endpoint costs, which decides where it runs.
+enum class Cost {
+    ordinary,         ///< a read (at once) or a write (on the store pool)
+    hashes_password,  ///< hashes or checks a password: on the hashing pool
+};
+
 /// One verb of one route.
 struct Endpoint {
     std::function<Response(Call&)> run;
     bool needs_auth = false;  ///< 401 without a valid token
-    bool hashes = false;      ///< hashes a password: runs on the worker pool
+    Cost cost = Cost::ordinary;
     bool takes_file = false;  ///< accepts an uploaded file: a multipart body may be as large as max_upload_bytes
 };
 
@@ -74,13 +80,13 @@ private:
 };
 
 /// An endpoint open to all, and one that needs a valid token.
-inline Endpoint open_endpoint(Response (*run)(Call&), bool hashes = false)
+inline Endpoint open_endpoint(Response (*run)(Call&), Cost cost = Cost::ordinary)
 {
-    return Endpoint{run, false, hashes};
+    return Endpoint{run, false, cost};
 }
-inline Endpoint authenticated_endpoint(Response (*run)(Call&), bool hashes = false)
+inline Endpoint authenticated_endpoint(Response (*run)(Call&), Cost cost = Cost::ordinary)
 {
-    return Endpoint{run, true, hashes};
+    return Endpoint{run, true, cost};
 }
 
 /// `endpoint`, accepting a file upload (an avatar): its multipart bodies get the upload limit.

@@ -235,15 +235,15 @@ using bhttp_verb = boost::beast::http::verb;
 RouteTable users_routes()
 {
     RouteTable t(true);
-    t.add("", bhttp_verb::post, open_endpoint(create_user, true));
+    t.add("", bhttp_verb::post, open_endpoint(create_user, Cost::hashes_password));
     t.add("", bhttp_verb::get, authenticated_endpoint(list_users));
-    t.add("login", bhttp_verb::post, open_endpoint(login, true));
+    t.add("login", bhttp_verb::post, open_endpoint(login, Cost::hashes_password));
     t.add("logout", bhttp_verb::post, authenticated_endpoint(logout));
     t.add("reset-password", bhttp_verb::post, open_endpoint(reset_password));
     t.add("valid-password-token", bhttp_verb::post, open_endpoint(valid_password_token));
-    t.add("ResetPassword", bhttp_verb::post, open_endpoint(reset_password_confirm, true));
+    t.add("ResetPassword", bhttp_verb::post, open_endpoint(reset_password_confirm, Cost::hashes_password));
     t.add("{}", bhttp_verb::get, authenticated_endpoint(get_user));
-    t.add("{}", bhttp_verb::put, authenticated_endpoint(update_user, true));
+    t.add("{}", bhttp_verb::put, authenticated_endpoint(update_user, Cost::hashes_password));
     t.add("{}", bhttp_verb::delete_, authenticated_endpoint(delete_user));
     return t;
 }
