@@ -1,7 +1,7 @@
 // The default ThrottleStore: fixed windows per key in this process's memory, bounded.
-// Keys are spread over shards, each with its own mutex, map and queue, so no attempt waits on a
-// lock held for the whole store, and eviction is O(1): each shard keeps its keys in the order
-// their windows started and drops the first when it is full.
+// Keys are spread over shards, each with its own mutex, map and list, so no attempt waits on a
+// lock held for the whole store, and eviction is O(1): each shard keeps its keys least recently
+// hit first and, when full, drops an ended window near the front, or the front itself.
 #include "usermgmt/throttle_store.hpp"
 
 #include <algorithm>
@@ -31,21 +31,19 @@ public:
         std::lock_guard lock(shard.mutex);
         auto found = shard.index.find(key);
         if (found == shard.index.end()) {
-            if (shard.index.size() >= per_shard_) {
-                shard.index.erase(shard.order.front().key);
-                shard.order.pop_front();
-            }
+            if (shard.index.size() >= per_shard_) evict_one(shard, now);
             shard.order.push_back(Window{std::string(key), now, 0, limit.per});
             found = shard.index.emplace(shard.order.back().key, std::prev(shard.order.end())).first;
         }
         auto window = found->second;
+        // Every hit, refused ones included, makes the key the most recent: a key under attack
+        // is the last to be evicted. (The index views the key's characters in place: only the
+        // node moves, never the string.)
+        shard.order.splice(shard.order.end(), shard.order, window);
         if (window->count == 0 || now >= window->start + window->length) {
-            // A new window: it moves to the back of the start order.
-            // (Only the counts change: the index views the key's characters in place.)
             window->start = now;
             window->count = 0;
             window->length = limit.per;
-            shard.order.splice(shard.order.end(), shard.order, window);
         }
         if (window->count >= limit.requests) {
             const auto left = std::chrono::ceil<std::chrono::seconds>(window->start + window->length - now).count();
@@ -72,6 +70,25 @@ public:
     }
 
 private:
+    struct Window;
+    struct Shard;
+
+    // Makes room in a full shard: an ended window among the least recently hit ones if there
+    // is one, else the least recently hit. A few entries are looked at, never the whole shard.
+    static void evict_one(Shard& shard, TimePoint now)
+    {
+        auto victim = shard.order.begin();
+        auto it = shard.order.begin();
+        for (int looked = 0; looked < 8 && it != shard.order.end(); ++looked, ++it) {
+            if (now >= it->start + it->length) {
+                victim = it;
+                break;
+            }
+        }
+        shard.index.erase(victim->key);
+        shard.order.erase(victim);
+    }
+
     struct Window {
         std::string key;
         TimePoint start;
@@ -80,7 +97,7 @@ private:
     };
     struct Shard {
         std::mutex mutex;
-        std::list<Window> order;  // by window start, oldest first
+        std::list<Window> order;  // least recently hit first
         // Views into the list's keys (list nodes never move).
         std::unordered_map<std::string_view, std::list<Window>::iterator> index;
     };

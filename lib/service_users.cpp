@@ -118,10 +118,11 @@ Result<User> UserService::update_user(const Principal& who, UserId id, const Use
         [&](UserStore& s, const StoredUser& row) -> Result<void> {
             // Deactivation ends every session and voids old activation links (so only a new
             // one, or staff, can activate again); a new password ends every session but the caller's.
-            // Links mailed to the old address die with it.
+            // Links mailed to the old address die with it (a new activation link, when one is
+            // needed, goes to the new address after the commit).
             if (email_changed) {
-                if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::password_reset); !ok) return ok;
-                if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::username_reset); !ok) return ok;
+                for (auto purpose : {TokenPurpose::activation, TokenPurpose::password_reset, TokenPurpose::username_reset})
+                    if (auto ok = s.erase_tokens(row.user.id, purpose); !ok) return ok;
             }
             if (deactivated) {
                 if (auto ok = s.erase_tokens(row.user.id, TokenPurpose::activation); !ok) return ok;

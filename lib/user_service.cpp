@@ -29,6 +29,9 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
         config.username_reset_token_lifetime.count() <= 0)
         return fail(Errc::bad_config, "token lifetimes must be positive");
     if (config.max_page_size < 1) return fail(Errc::bad_config, "max_page_size must be at least 1");
+    // Bounds the hashing work of one request; its byte bound (4 per character) must not wrap.
+    if (config.password_policy.max_length < 1 || config.password_policy.max_length > 1'000'000)
+        return fail(Errc::bad_config, "password_policy.max_length must be between 1 and 1,000,000");
     if (!ports.store) return fail(Errc::bad_config, "a UserStore is required");
 
     if (!ports.hasher) {
@@ -259,13 +262,17 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
 
     const StoredUser* user = found ? &*found : nullptr;
     // One limit per account, however it was spelled (username on /auth, email on /users): a
-    // known account is counted by its id, an unknown name by itself.
+    // known account is counted by its id, an unknown name by itself. Past it, the attempt is
+    // answered as a wrong password, after the same hashing work: a distinct answer would tell
+    // which other names (an email, say) lead to the locked account.
+    bool locked = false;
     if (plausible) {
         const std::string subject = user ? detail::Passwords::account_subject(user->user.id) : std::string(login);
-        if (auto ok = m.limiter.count("login|resolved", subject, m.limiter.config().login_per_account, m.now()); !ok)
-            return std::move(ok).error();
+        auto counted = m.limiter.count("login|resolved", subject, m.limiter.config().login_per_account, m.now());
+        if (!counted && counted.error().code != Errc::rate_limited) return std::move(counted).error();
+        locked = !counted;
     }
-    const bool password_ok = m.passwords.verify(user, plausible ? password : std::string_view("x"));
+    const bool password_ok = m.passwords.verify(locked ? nullptr : user, plausible ? password : std::string_view("x"));
     // Unknown, wrong and inactive are one answer, after the same hashing work.
     if (!user || !password_ok || !user->user.is_active) return fail(Errc::invalid_credentials, "invalid credentials");
 

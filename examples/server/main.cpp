@@ -44,6 +44,19 @@ bool make_private_directory(const fs::path& dir, std::string& error)
     return true;
 }
 
+// Files an older version (or another umask) left open to others: the owner's only from now on.
+void make_files_private(const fs::path& data_dir)
+{
+    for (const char* name : {"secret_key", "users.db", "users.db-wal", "users.db-shm"}) {
+        std::error_code ec;
+        const fs::path file = data_dir / name;
+        const auto others = fs::perms::group_all | fs::perms::others_all;
+        if (!fs::exists(file, ec) || (fs::status(file, ec).permissions() & others) == fs::perms::none) continue;
+        fs::permissions(file, others, fs::perm_options::remove, ec);
+        std::cerr << "usermgmt-server: " << file.string() << " was open to other users; it is the owner's only now\n";
+    }
+}
+
 // The JWT secret: generated once from the OS CSPRNG, kept in DATA_DIR/secret_key (mode 0600).
 bool load_or_create_secret(const fs::path& file, std::string& secret, std::string& error)
 {
@@ -150,6 +163,7 @@ int main(int argc, char** argv)
     if (!make_private_directory(data_dir, error) || !make_private_directory(data_dir / "media", error))
         return fail_config(error);
     if (!options.mail_outbox.empty() && !make_private_directory(options.mail_outbox, error)) return fail_config(error);
+    make_files_private(data_dir);
     Config config;
     if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) return fail_config(error);
     config.access_token_lifetime = std::chrono::seconds(options.access_token_lifetime);

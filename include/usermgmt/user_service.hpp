@@ -89,9 +89,10 @@ public:
 
     /// Logs in with `Config::login_field` and opens a session. Counts the attempt against
     /// `ThrottleConfig::login_per_account` for the account the name resolves to (an unknown
-    /// name by itself), before any hashing.
+    /// name by itself); past that limit every attempt fails as a wrong password would (a
+    /// distinct answer would link the account's other names), until the window ends.
     /// Errors: `invalid_argument` (missing fields), `invalid_credentials` (unknown, wrong password,
-    /// inactive: alike, and equally slow), `rate_limited`.
+    /// inactive, locked: alike, and equally slow).
     [[nodiscard]] Result<TokenPair> login(std::string_view login, std::string_view password,
                                           const TokenOptions& options = {}) const;
     /// As `login`, matching `login` with `field` (`username_or_email` tries the username first).

@@ -95,11 +95,15 @@ END;
     // 5: account states. `activated_at` is null while an account was never activated (such
     // accounts are purged after a while); `disabled` marks a deactivation by staff, which only
     // staff can lift. Existing rows: active ones, and inactive ones that once logged in, count
-    // as activated; none counts as disabled (the old schema could not tell).
+    // as activated. An inactive row without an unused activation link was deactivated by staff
+    // (the old code deleted the links then; a pending account always has one): disabled.
     R"sql(
 ALTER TABLE users ADD COLUMN activated_at INTEGER;
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
-UPDATE users SET activated_at = coalesce(last_login, date_joined) WHERE is_active = 1 OR last_login IS NOT NULL;
+UPDATE users SET disabled = 1 WHERE is_active = 0 AND NOT EXISTS
+    (SELECT 1 FROM one_time_tokens t WHERE t.user_id = users.id AND t.purpose = 1 AND t.used_at IS NULL);
+UPDATE users SET activated_at = coalesce(last_login, date_joined)
+    WHERE is_active = 1 OR last_login IS NOT NULL OR disabled = 1;
 CREATE INDEX users_never_activated ON users(date_joined) WHERE activated_at IS NULL;
 )sql",
 };

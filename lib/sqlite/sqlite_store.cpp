@@ -249,7 +249,7 @@ public:
     {
         return token_query("SELECT user_id, created_at, expires_at, used_at IS NOT NULL FROM one_time_tokens "
                            "WHERE digest = ?1 AND purpose = ?2",
-                           purpose, digest, 0);
+                           purpose, digest, std::nullopt);
     }
 
     Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest, TimePoint at) override
@@ -435,12 +435,12 @@ private:
     }
 
     Result<TokenRecord> token_query(const std::string& sql, TokenPurpose purpose, std::string_view digest,
-                                    std::int64_t now)
+                                    std::optional<std::int64_t> now)
     {
         auto s = c_.prepare(sql);
         if (!s) return std::move(s).error();
         s->bind_blob(1, digest).bind(2, static_cast<std::int64_t>(purpose));
-        if (now != 0) s->bind(3, now);
+        if (now) s->bind(3, *now);
         if (auto ok = s->one("token", "no such token"); !ok) return std::move(ok).error();
         TokenRecord t;
         t.purpose = purpose;
@@ -542,27 +542,29 @@ private:
             }
             if (writes) ++writers_;
         }
-        const auto give_back = [&](std::unique_ptr<Connection> c) {
+        // Whatever happens from here (an error, an exception), the slot and connection go back.
+        struct GiveBack {
+            PooledStore& pool;
+            std::unique_ptr<Connection>& connection;
+            bool writes;
+            ~GiveBack()
             {
-                std::lock_guard lock(mutex_);
-                if (c) idle_.push_back(std::move(c));
-                else --open_count_;
-                if (writes) --writers_;
+                {
+                    std::lock_guard lock(pool.mutex_);
+                    if (connection) pool.idle_.push_back(std::move(connection));
+                    else --pool.open_count_;
+                    if (writes) --pool.writers_;
+                }
+                pool.available_.notify_all();
             }
-            available_.notify_all();
-        };
+        } give_back{*this, connection, writes};
         if (!connection) {
             auto opened = Connection::open(path_, options_.busy_timeout);
-            if (!opened) {
-                give_back(nullptr);
-                return std::move(opened).error();
-            }
+            if (!opened) return std::move(opened).error();
             connection = std::move(*opened);
         }
         ConnectionStore store(*connection);
-        auto result = call(store);
-        give_back(std::move(connection));
-        return result;
+        return call(store);
     }
 
     std::string path_;

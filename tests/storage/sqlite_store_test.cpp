@@ -119,6 +119,57 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     CHECK((*upgraded)->find_user_by_username("kept")->user.activated_at);
 }
 
+TEST_CASE("SQLite: migration 5 tells bans from pending activations in existing rows", "[sqlite]")
+{
+    test::TempDir dir;
+    const TimePoint t0 = contract_user("x").user.date_joined;
+    {
+        auto store = open_sqlite_store(dir / "users.db");
+        REQUIRE(store);
+        const auto add = [&](const std::string& name, bool active, bool logged_in) {
+            StoredUser r = contract_user(name);
+            r.user.is_active = active;
+            if (logged_in) r.user.last_login = t0;
+            auto made = (*store)->insert_user(r);
+            REQUIRE(made);
+            return made->user.id;
+        };
+        add("active", true, true);
+        const UserId pending = add("pending", false, false);
+        add("banned", false, true);         // deactivated by staff: its links were deleted
+        add("banned-early", false, false);  // deactivated before it was ever activated
+        const UserId reverifying = add("reverifying", false, true);
+        REQUIRE((*store)->put_token(TokenRecord{TokenPurpose::activation, pending, digest_of('p'), t0, t0, false}));
+        REQUIRE((*store)->put_token(TokenRecord{TokenPurpose::activation, reverifying, digest_of('r'), t0, t0, false}));
+    }
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
+    // As version 4 wrote it.
+    REQUIRE(sqlite3_exec(db,
+                         "DROP INDEX users_never_activated; ALTER TABLE users DROP COLUMN activated_at; "
+                         "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 4",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto store = open_sqlite_store(dir / "users.db");
+    REQUIRE(store);
+    const auto user = [&](const std::string& name) { return (*store)->find_user_by_username(name)->user; };
+    CHECK(user("active").activated_at);
+    CHECK_FALSE(user("active").disabled);
+    CHECK_FALSE(user("pending").activated_at);
+    CHECK_FALSE(user("pending").disabled);
+    CHECK(user("banned").disabled);
+    CHECK(user("banned").activated_at);
+    CHECK(user("banned-early").disabled);
+    CHECK(user("banned-early").activated_at);  // never purged as "never activated"
+    CHECK(user("reverifying").activated_at);
+    CHECK_FALSE(user("reverifying").disabled);
+    // Only the pending account is one purge may delete.
+    auto gone = (*store)->erase_unactivated(t0 + std::chrono::hours(24 * 365));
+    REQUIRE(gone);
+    REQUIRE(gone->size() == 1);
+    CHECK(gone->front().username == "pending");
+}
+
 TEST_CASE("SQLite: a path that cannot be opened is a storage failure", "[sqlite]")
 {
     test::TempDir dir;
