@@ -7,9 +7,44 @@ CachingUserStore::CachingUserStore(std::unique_ptr<UserStore> inner, std::size_t
 {
 }
 
+namespace {
+
+// The read scope open on this thread, if any: whose it is, and the epoch its first read saw.
+struct ReadScopeState {
+    const CachingUserStore* store = nullptr;
+    std::optional<std::uint64_t> epoch;
+};
+thread_local ReadScopeState read_scope;
+
+}  // namespace
+
+bool CachingUserStore::open_read_scope() const
+{
+    if (read_scope.store) return false;
+    read_scope = ReadScopeState{this, std::nullopt};
+    return true;
+}
+
+void CachingUserStore::close_read_scope()
+{
+    read_scope = ReadScopeState{};
+}
+
 std::optional<std::uint64_t> CachingUserStore::fresh_epoch()
 {
     if (!cache_.enabled()) return std::nullopt;
+    // Inside a read scope (one request, one operation) the database is looked at once: what
+    // anyone committed before the scope began is seen; what commits during it may not be, as
+    // with any request that runs beside a write.
+    const bool scoped = read_scope.store == this;
+    if (scoped && read_scope.epoch) return read_scope.epoch;
+    auto epoch = check_version();
+    if (scoped && epoch) read_scope.epoch = epoch;
+    return epoch;
+}
+
+std::optional<std::uint64_t> CachingUserStore::check_version()
+{
     std::lock_guard lock(version_mutex_);
     auto version = inner_->data_version();
     if (!version) {

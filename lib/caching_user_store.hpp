@@ -49,10 +49,18 @@ public:
     Result<void> ping() override;
     Result<std::uint64_t> data_version() override;
 
+    /// Opens a read scope of this store on the calling thread, unless one is open there: until
+    /// `close_read_scope`, the thread's reads look at `data_version` once, at the first of them.
+    /// True when it opened one (and must close it).
+    bool open_read_scope() const;
+    static void close_read_scope();
+
 private:
     // The epoch to cache a row read from now on, after emptying the cache if anyone committed
     // since the last look; nullopt when the store cannot say (then nothing is cached or trusted).
     std::optional<std::uint64_t> fresh_epoch();
+    // Reads data_version and empties the cache when it moved; the epoch for reads from now on.
+    std::optional<std::uint64_t> check_version();
     // Runs a write on the inner store, then empties the cache whatever the outcome (a failed
     // commit may still have changed rows: the next read goes to the database).
     template <class Write>

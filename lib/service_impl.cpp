@@ -1,8 +1,6 @@
 // UserService::Impl: wiring the components to the ports, and the one row helper they share.
 #include "service_impl.hpp"
 
-#include "caching_user_store.hpp"
-
 namespace usermgmt {
 
 UserService::Impl::Impl(Config settings, Ports ports, std::shared_ptr<const detail::PasswordValidator> validator)

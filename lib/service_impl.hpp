@@ -7,6 +7,7 @@
 
 #include "attempt_limiter.hpp"
 #include "avatars.hpp"
+#include "caching_user_store.hpp"
 #include "one_time_tokens.hpp"
 #include "passwords.hpp"
 #include "profile_rules.hpp"
@@ -23,7 +24,7 @@ struct UserService::Impl {
 
     // The ports. `store` is the read cache around the given store (CachingUserStore).
     const Config config;
-    const std::unique_ptr<UserStore> store;
+    const std::unique_ptr<detail::CachingUserStore> store;
     const std::unique_ptr<PasswordHasher> hasher;
     const std::unique_ptr<Notifier> notifier;
     const std::unique_ptr<MediaStore> media;

@@ -325,6 +325,7 @@ Result<TokenClaims> UserService::verify_token(std::string_view token) const
 
 Result<Principal> UserService::authenticate(std::string_view access_token) const
 {
+    const auto scope = read_scope();  // the user and the session, as of one look
     auto checked = impl_->sessions.check(access_token, TokenType::access);
     if (!checked) return std::move(checked).error();
     const User& u = checked->second.user;
@@ -365,6 +366,16 @@ Result<void> UserService::throttle(Attempt attempt, std::string_view client, std
     if (limits.per_account && account.size() <= detail::max_email_length)
         return m.limiter.count(name + "|account", account, *limits.per_account, now);
     return {};
+}
+
+UserService::ReadScope UserService::read_scope() const
+{
+    return ReadScope(impl_->store->open_read_scope());
+}
+
+UserService::ReadScope::~ReadScope()
+{
+    if (opened_) detail::CachingUserStore::close_read_scope();
 }
 
 Result<void> UserService::purge_expired() const

@@ -174,6 +174,26 @@ public:
     /// that one account has one limit however it is spelled; route styles pass none.
     [[nodiscard]] Result<void> throttle(Attempt attempt, std::string_view client, std::string_view account) const;
 
+    // ---- reading consistently ------------------------------------------------------------
+
+    /// While it lives, the calling thread's reads look at the database's change counter once,
+    /// at the first of them, instead of once per cached read: the calls made for one request
+    /// see the database as of the request's start (what anyone committed before it is always
+    /// seen). An HTTP adapter holds one per request; hold it no longer than that. Nested scopes
+    /// and scopes of other services on the same thread are harmless (the outer one counts).
+    class [[nodiscard]] ReadScope {
+    public:
+        ~ReadScope();
+        ReadScope(const ReadScope&) = delete;
+        ReadScope& operator=(const ReadScope&) = delete;
+
+    private:
+        friend class UserService;
+        explicit ReadScope(bool opened) : opened_(opened) {}
+        bool opened_;
+    };
+    [[nodiscard]] ReadScope read_scope() const;
+
     // ---- housekeeping --------------------------------------------------------------------
 
     /// Deletes expired sessions and one-time tokens.

@@ -186,6 +186,8 @@ std::size_t Handler::body_limit(const bhttp::request_header<>& header) const
 Response Handler::handle(const Request& request, const Peer& peer) const
 {
     const auto started = std::chrono::steady_clock::now();
+    // One look at the database's change counter for the whole request (token check and call).
+    const auto scope = impl_->service.read_scope();
     auto shared = std::make_shared<const Request>(request);
     Response response = [&] {
         try {
@@ -210,6 +212,9 @@ void Handler::async_handle(Request request, Peer peer, std::function<void(Respon
     const auto started = std::chrono::steady_clock::now();
     auto shared = std::make_shared<const Request>(std::move(request));
     const Impl& impl = *impl_;
+    // One look at the database's change counter for what runs here (the token check, and reads
+    // answered at once); work handed to a pool looks again there.
+    const auto scope = impl.service.read_scope();
     auto complete = [&impl, shared, peer, started, done = std::move(done)](Response response) {
         impl.finish(*shared, response, peer, started);
         done(std::move(response));
