@@ -165,9 +165,10 @@ Result<void> CachingUserStore::end_sessions_of(UserId user, std::string_view kee
     return write([&](UserStore& s) { return s.end_sessions_of(user, keep, at); });
 }
 Result<std::optional<TimePoint>> CachingUserStore::record_refresh_use(std::string_view digest,
-                                                                      std::string_view session, TimePoint at)
+                                                                      std::string_view session, TimePoint at,
+                                                                      TimePoint extend_to)
 {
-    return write([&](UserStore& s) { return s.record_refresh_use(digest, session, at); });
+    return write([&](UserStore& s) { return s.record_refresh_use(digest, session, at, extend_to); });
 }
 Result<void> CachingUserStore::purge_expired(TimePoint before)
 {

@@ -43,7 +43,7 @@ public:
     Result<void> end_session(std::string_view id, TimePoint at) override;
     Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) override;
     Result<std::optional<TimePoint>> record_refresh_use(std::string_view digest, std::string_view session,
-                                                        TimePoint at) override;
+                                                        TimePoint at, TimePoint extend_to) override;
     Result<void> purge_expired(TimePoint before) override;
     Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override;
     Result<void> ping() override;

@@ -78,7 +78,8 @@ Result<TokenPair> Sessions::renew(const TokenClaims& claims) const
     // new pair exists, so of two concurrent uses only one is "first".
     const std::string digest = sha256(claims.jti);
     const TimePoint at = clock_.now();
-    auto earlier = store_.record_refresh_use(digest, claims.session_id, at);
+    // The session lives as long as the newest refresh token of its family.
+    auto earlier = store_.record_refresh_use(digest, claims.session_id, at, at + config_.refresh_token_lifetime);
     if (!earlier) return std::move(earlier).error();
     if (*earlier) {
         if (at - **earlier > config_.refresh_reuse_interval) {

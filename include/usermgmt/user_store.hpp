@@ -93,10 +93,13 @@ public:
     [[nodiscard]] virtual Result<void> end_session(std::string_view id, TimePoint at) = 0;
     /// Ends every open session of `user` except `keep` (empty keeps none).
     [[nodiscard]] virtual Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) = 0;
-    /// Records the first use of a refresh token (by digest) of `session` at `at`. Returns nullopt
-    /// when this is the first use, else the time of the first use (the token is being reused).
+    /// Records the first use of a refresh token (by digest) of `session` at `at`, and with it
+    /// extends the session to live until `extend_to` at least (the new refresh token's expiry:
+    /// rotation slides the session). Returns nullopt when this is the first use, else the time
+    /// of the first use (the token is being reused; nothing is extended).
     [[nodiscard]] virtual Result<std::optional<TimePoint>> record_refresh_use(std::string_view digest,
-                                                                              std::string_view session, TimePoint at) = 0;
+                                                                              std::string_view session, TimePoint at,
+                                                                              TimePoint extend_to) = 0;
     /// Deletes sessions and tokens that expired before `before`.
     [[nodiscard]] virtual Result<void> purge_expired(TimePoint before) = 0;
 

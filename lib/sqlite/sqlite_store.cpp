@@ -306,20 +306,32 @@ public:
     }
 
     Result<std::optional<TimePoint>> record_refresh_use(std::string_view digest, std::string_view session,
-                                                        TimePoint at) override
+                                                        TimePoint at, TimePoint extend_to) override
     {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return std::move(ok).error();
         // The INSERT decides which of two concurrent uses is the first.
         auto insert = c_.prepare("INSERT INTO refresh_uses (digest, session_id, used_at) VALUES (?1, ?2, ?3) "
                                  "ON CONFLICT (digest) DO NOTHING");
         if (!insert) return std::move(insert).error();
         insert->bind_blob(1, digest).bind(2, session).bind(3, to_micros(at));
         if (auto ok = insert->run("record refresh use"); !ok) return std::move(ok).error();
-        if (c_.changes() == 1) return std::optional<TimePoint>();
+        if (c_.changes() == 1) {
+            auto extend = c_.prepare("UPDATE sessions SET expires_at = max(expires_at, ?2) WHERE id = ?1");
+            if (!extend) return std::move(extend).error();
+            extend->bind(1, session).bind(2, to_micros(extend_to));
+            if (auto ok = extend->run("extend session"); !ok) return std::move(ok).error();
+            if (auto ok = tx.commit(); !ok) return std::move(ok).error();
+            return std::optional<TimePoint>();
+        }
         auto earlier = c_.prepare("SELECT used_at FROM refresh_uses WHERE digest = ?1");
         if (!earlier) return std::move(earlier).error();
         earlier->bind_blob(1, digest);
         if (auto ok = earlier->one("read refresh use", "no refresh use"); !ok) return std::move(ok).error();
-        return std::optional<TimePoint>(from_micros(earlier->integer(0)));
+        const TimePoint first_use = from_micros(earlier->integer(0));
+        earlier->reset();
+        if (auto ok = tx.commit(); !ok) return std::move(ok).error();
+        return std::optional<TimePoint>(first_use);
     }
 
     Result<void> purge_expired(TimePoint before) override
@@ -502,7 +514,7 @@ public:
     Result<SessionRecord> find_session(std::string_view id) override { return reading([&](UserStore& s) { return s.find_session(id); }); }
     Result<void> end_session(std::string_view id, TimePoint at) override { return writing([&](UserStore& s) { return s.end_session(id, at); }); }
     Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return writing([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }
-    Result<std::optional<TimePoint>> record_refresh_use(std::string_view d, std::string_view sid, TimePoint at) override { return writing([&](UserStore& s) { return s.record_refresh_use(d, sid, at); }); }
+    Result<std::optional<TimePoint>> record_refresh_use(std::string_view d, std::string_view sid, TimePoint at, TimePoint to) override { return writing([&](UserStore& s) { return s.record_refresh_use(d, sid, at, to); }); }
     Result<void> purge_expired(TimePoint before) override { return writing([&](UserStore& s) { return s.purge_expired(before); }); }
     Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override { return writing([&](UserStore& s) { return s.in_transaction(work); }); }
     Result<void> ping() override { return reading([&](UserStore& s) { return s.ping(); }); }

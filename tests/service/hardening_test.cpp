@@ -322,3 +322,28 @@ TEST_CASE("purge_expired shrinks every table that grows - accounts never activat
     CHECK_FALSE(std::filesystem::exists(avatar));
     CHECK(f.service->login("amy", good_password));  // the activated account stays
 }
+
+TEST_CASE("With rotation a session slides with its refresh tokens - purges keep it while it is used", "[service][purge]")
+{
+    ServiceFixture f([](Config& c) {
+        c.rotate_refresh_tokens = true;
+        c.refresh_token_lifetime = std::chrono::seconds(3600);
+    });
+    f.make_user("sam");
+    auto pair = f.service->login("sam", good_password);
+    REQUIRE(pair);
+    // Refresh every 40 minutes for three hours, purging each time: the session never ends.
+    for (int i = 0; i < 5; ++i) {
+        f.clock->advance(std::chrono::minutes(40));
+        REQUIRE(f.service->purge_expired());
+        auto next = f.service->refresh(pair->refresh);
+        REQUIRE(next);
+        pair = next;
+    }
+    CHECK(f.service->authenticate(pair->access));
+    // Left alone past the last token's lifetime, it goes.
+    f.clock->advance(std::chrono::minutes(61));
+    REQUIRE(f.service->purge_expired());
+    CHECK(f.service->refresh(pair->refresh).error().code != Errc::rate_limited);
+    CHECK_FALSE(f.service->refresh(pair->refresh));
+}

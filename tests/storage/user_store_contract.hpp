@@ -215,14 +215,22 @@ TEMPLATE_TEST_CASE("contract: the first use of a refresh token is recorded once"
     const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
     REQUIRE(store->create_session(SessionRecord{"fam", a->user.id, {}, later, std::nullopt}));
     const auto t1 = TimePoint(std::chrono::seconds(1'800'000'000));
-    auto first = store->record_refresh_use(digest_of('r'), "fam", t1);
+    auto first = store->record_refresh_use(digest_of('r'), "fam", t1, t1);
     REQUIRE(first);
     CHECK_FALSE(*first);
-    auto again = store->record_refresh_use(digest_of('r'), "fam", t1 + std::chrono::seconds(30));
+    auto again = store->record_refresh_use(digest_of('r'), "fam", t1 + std::chrono::seconds(30), t1);
     REQUIRE(again);
     REQUIRE(*again);
     CHECK(**again == t1);
-    CHECK_FALSE(*store->record_refresh_use(digest_of('s'), "fam", t1));
+    CHECK_FALSE(*store->record_refresh_use(digest_of('s'), "fam", t1, t1));
+    CHECK(store->find_session("fam")->expires_at == later);  // never shortened
+    // A first use extends the session to the new refresh token's expiry (rotation slides it);
+    // a reuse extends nothing.
+    const auto beyond = later + std::chrono::hours(24);
+    CHECK(store->record_refresh_use(digest_of('r'), "fam", t1, beyond + std::chrono::hours(1)));
+    CHECK(store->find_session("fam")->expires_at == later);
+    CHECK(store->record_refresh_use(digest_of('t'), "fam", t1, beyond));
+    CHECK(store->find_session("fam")->expires_at == beyond);
 }
 
 TEMPLATE_TEST_CASE("contract: lists are ordered by id - windowed - filtered and counted", "[contract]", USERMGMT_CONTRACT_BACKENDS)
