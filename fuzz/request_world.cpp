@@ -82,7 +82,7 @@ RequestWorld::RequestWorld() : dir_(fresh_directory())
     must(service_->resend_activation("inactive@example.com"), "resend activation");
     must(service_->request_password_reset("user@example.com"), "request a password reset");
     must(service_->request_username_reset("user@example.com"), "request a username reset");
-    must(service_->set_avatar(Principal{user.id, {}, false, false}, user.id, tiny_png), "upload an avatar");
+    must(service_->set_avatar(Principal{user.id, {}, false, false, {}}, user.id, tiny_png), "upload an avatar");
     user_id_ = user.id;
 
     const auto add = [this](const std::string& name, const Account& account) {
@@ -133,7 +133,7 @@ std::vector<std::pair<std::string, std::string>> RequestWorld::placeholders() co
     code("RESET", NotificationKind::password_reset);
     code("USERNAME_RESET", NotificationKind::username_reset);
     // The avatar changes with uploads; a user without one gets a key that is never stored.
-    auto user = service_->me(Principal{user_id_, {}, false, false});
+    auto user = service_->me(Principal{user_id_, {}, false, false, {}});
     const bool has_avatar = user && user->avatar_is_media && !user->avatar.empty();
     all.emplace_back("$AVATAR_URL", "/media/" + (has_avatar ? user->avatar : std::string("avatars/none.png")));
     return all;

@@ -329,7 +329,7 @@ Result<Principal> UserService::authenticate(std::string_view access_token) const
     auto checked = impl_->sessions.check(access_token, TokenType::access);
     if (!checked) return std::move(checked).error();
     const User& u = checked->second.user;
-    return Principal{u.id, checked->first.session_id, u.is_staff, u.is_superuser};
+    return Principal{u.id, checked->first.session_id, u.is_staff, u.is_superuser, {}};
 }
 
 Result<void> UserService::logout(const Principal& who) const

@@ -87,9 +87,17 @@ TEST_CASE("A slow client is cut off by the read timeout", "[http][server]")
 TEST_CASE("Garbage on the socket gets no 500 and does not hurt the server", "[http][server]")
 {
     HttpFixture f;
-    raw_exchange(f.port(), "\x01\x02 NOT HTTP\r\n\r\n", std::chrono::seconds(2));
-    raw_exchange(f.port(), "POST /auth/users/ HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
-                 std::chrono::seconds(2));
+    for (const char* garbage : {"\x01\x02 NOT HTTP\r\n\r\n",
+                                "POST /auth/users/ HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+                                "GET /auth/users/me/ HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+                                "GET /users HTTP/9.9\r\n\r\n"}) {
+        const std::string answer = raw_exchange(f.port(), garbage, std::chrono::seconds(2));
+        INFO(garbage << " -> " << answer);
+        // A 400 in the route style's format, then the connection closes.
+        CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+        CHECK(answer.find("Connection: close") != std::string::npos);
+        CHECK(answer.find("\r\n\r\n{\"") != std::string::npos);  // a JSON body
+    }
     CHECK(f.send(verb::get, "/healthz").status == 200);
 }
 

@@ -76,6 +76,11 @@ private:
     void on_read_header(beast::error_code ec, std::size_t)
     {
         if (ec == bhttp::error::header_limit) return reject(431, "Request header fields too large.");
+        // Bytes that are not an HTTP request get a 400 before the connection closes; a client
+        // that went away or stopped mid-header (end of stream, timeout) just loses it.
+        if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+            return reject(400, "Bad request.");
         if (ec) return close();
         busy_ = true;
         const std::size_t limit = handler_.body_limit(parser_->get().base());
