@@ -3,6 +3,8 @@
 # sanitizers, and the fuzzers (FUZZ_SECONDS each, 60 by default). The README's test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Paths relative to the checkout in ccache's keys: a clone elsewhere (CI's) reuses the objects.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 scripts/install-deps.sh
 build=${USERMGMT_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSERMGMT_BUILD_TESTS=ON
