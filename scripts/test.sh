@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Paths relative to the checkout in ccache's keys: a clone elsewhere (CI's) reuses the objects.
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# (-g would otherwise key each object on the build directory too.)
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR=1
 scripts/install-deps.sh
 build=${USERMGMT_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSERMGMT_BUILD_TESTS=ON
