@@ -123,6 +123,10 @@ private:
 
 const std::vector<std::string> cheap = {"--argon2-ops", "1", "--argon2-memory-kib", "8"};
 
+// The environment that makes the server create the superuser "root" at start.
+const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root", "USERMGMT_SUPERUSER_EMAIL=root@example.com",
+                                            "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
+
 std::vector<std::string> args(const TempDir& dir, std::vector<std::string> extra = {})
 {
     std::vector<std::string> out = {"--listen", "127.0.0.1:0", "--data-dir", (dir / "data").string()};
@@ -340,9 +344,6 @@ TEST_CASE("File - then environment - then flags: each overrides the one before",
 TEST_CASE("The secret is made once and kept - the superuser comes from the environment", "[example]")
 {
     TempDir dir;
-    const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root",
-                                                "USERMGMT_SUPERUSER_EMAIL=root@example.com",
-                                                "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
     std::string refresh;
     {
         ExampleServer server(dir, args(dir), superuser);
@@ -607,9 +608,6 @@ TEST_CASE("Two servers sharing a throttle file share the login limit of an accou
 TEST_CASE("Two servers on one data directory: a write through one is seen by the other on its next request", "[example][coherence]")
 {
     TempDir dir;
-    const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root",
-                                                "USERMGMT_SUPERUSER_EMAIL=root@example.com",
-                                                "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
     ExampleServer a(dir, args(dir, {"--auth-require-activation", "false"}), superuser);
     Client to_a(a.port());  // A is up: the secret and the schema exist before B starts
     ExampleServer b(dir, args(dir, {"--auth-require-activation", "false"}));
@@ -670,9 +668,6 @@ TEST_CASE("Two servers on one data directory: a write through one is seen by the
 TEST_CASE("The server purges expired sessions on its schedule", "[example][purge]")
 {
     TempDir dir;
-    const std::vector<std::string> superuser = {"USERMGMT_SUPERUSER_USERNAME=root",
-                                                "USERMGMT_SUPERUSER_EMAIL=root@example.com",
-                                                "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
     ExampleServer server(dir, args(dir, {"--purge-interval", "1", "--access-token-lifetime", "1",
                                          "--refresh-token-lifetime", "1"}),
                          superuser);

@@ -29,6 +29,16 @@ std::unique_ptr<UserService> second_service(const ServiceFixture& f)
     return std::move(*made);
 }
 
+// Registration input for an account that waits for its activation link.
+NewUser pending_user(const std::string& name, const std::string& email)
+{
+    NewUser in;
+    in.username = name;
+    in.email = email;
+    in.password = good_password;
+    return in;
+}
+
 // A throttle store that remembers every key it was asked to count (and counts in memory).
 class KeyRecordingStore final : public ThrottleStore {
 public:
@@ -173,10 +183,7 @@ TEST_CASE("Password checks by an authenticated user are limited per user and per
 TEST_CASE("A user deactivated by staff cannot reactivate by mail - one never activated can", "[service][accounts]")
 {
     ServiceFixture f;
-    NewUser in;
-    in.username = "newbie";
-    in.email = "newbie@example.com";
-    in.password = good_password;
+    NewUser in = pending_user("newbie", "newbie@example.com");
     auto pending = f.service->register_user(in);
     REQUIRE(pending);
     const auto first_link = f.notifier->sent().size();
@@ -219,10 +226,7 @@ TEST_CASE("An email change ends the reset links mailed to the old address", "[se
     CHECK(f.service->login("amy", good_password));
 
     // A pending registration whose address staff correct: the link sent to the old one is dead.
-    NewUser in;
-    in.username = "typo";
-    in.email = "typo@exampel.com";
-    in.password = good_password;
+    NewUser in = pending_user("typo", "typo@exampel.com");
     auto pending = f.service->register_user(in);
     REQUIRE(pending);
     const OneTimeCode old_link = f.last_code(NotificationKind::activation, "typo@exampel.com");
@@ -294,10 +298,7 @@ TEST_CASE("purge_expired shrinks every table that grows - accounts never activat
     REQUIRE(tokens);
     REQUIRE(f.service->refresh(tokens->refresh));
     REQUIRE(f.service->request_password_reset("amy@example.com"));
-    NewUser ghost;
-    ghost.username = "ghost";
-    ghost.email = "ghost@example.com";
-    ghost.password = good_password;
+    NewUser ghost = pending_user("ghost", "ghost@example.com");
     ghost.avatar_image = tiny_png;
     auto made = f.service->register_user(ghost);  // inactive, never activated
     REQUIRE(made);

@@ -65,10 +65,7 @@ TEST_CASE("SQLite: a database from a newer version is refused with a clear error
 {
     test::TempDir dir;
     REQUIRE(open_sqlite_store(dir / "users.db"));
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    test::exec_sql(dir / "users.db", "PRAGMA user_version = 999");
     auto refused = open_sqlite_store(dir / "users.db");
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == Errc::storage_failure);
@@ -79,10 +76,7 @@ TEST_CASE("SQLite: an older database is upgraded in place", "[sqlite]")
 {
     // Version 0 is an empty file: every migration runs on open, and again nothing on reopen.
     test::TempDir dir;
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(db, "CREATE TABLE unrelated(x)", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    test::exec_sql(dir / "users.db", "CREATE TABLE unrelated(x)");
     REQUIRE(open_sqlite_store(dir / "users.db"));
     auto again = open_sqlite_store(dir / "users.db");
     REQUIRE(again);
@@ -97,16 +91,11 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
         REQUIRE(store);
         REQUIRE((*store)->insert_user(contract_user("kept")));
     }
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
     // Make it look as version 1 wrote it.
-    REQUIRE(sqlite3_exec(db,
-                         "DROP INDEX users_by_id; DROP TABLE refresh_uses; DROP TRIGGER users_block_insert; "
-                         "DROP TRIGGER users_block_delete; DROP TABLE user_id_blocks; DROP INDEX users_never_activated; "
-                         "ALTER TABLE users DROP COLUMN activated_at; ALTER TABLE users DROP COLUMN disabled; "
-                         "PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    test::exec_sql(dir / "users.db", "DROP INDEX users_by_id; DROP TABLE refresh_uses; DROP TRIGGER users_block_insert; "
+                   "DROP TRIGGER users_block_delete; DROP TABLE user_id_blocks; DROP INDEX users_never_activated; "
+                   "ALTER TABLE users DROP COLUMN activated_at; ALTER TABLE users DROP COLUMN disabled; "
+                   "PRAGMA user_version = 1");
     auto upgraded = open_sqlite_store(dir / "users.db");
     REQUIRE(upgraded);
     CHECK((*upgraded)->find_user_by_username("kept"));
@@ -142,14 +131,9 @@ TEST_CASE("SQLite: migration 5 tells bans from pending activations in existing r
         REQUIRE((*store)->put_token(TokenRecord{TokenPurpose::activation, pending, digest_of('p'), t0, t0, false}));
         REQUIRE((*store)->put_token(TokenRecord{TokenPurpose::activation, reverifying, digest_of('r'), t0, t0, false}));
     }
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((dir / "users.db").c_str(), &db) == SQLITE_OK);
     // As version 4 wrote it.
-    REQUIRE(sqlite3_exec(db,
-                         "DROP INDEX users_never_activated; ALTER TABLE users DROP COLUMN activated_at; "
-                         "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 4",
-                         nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(db);
+    test::exec_sql(dir / "users.db", "DROP INDEX users_never_activated; ALTER TABLE users DROP COLUMN activated_at; "
+                   "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 4");
     auto store = open_sqlite_store(dir / "users.db");
     REQUIRE(store);
     const auto user = [&](const std::string& name) { return (*store)->find_user_by_username(name)->user; };

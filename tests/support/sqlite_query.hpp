@@ -1,6 +1,6 @@
 #pragma once
-// Reads a database file behind the store's back, as an operator with the sqlite3 shell would:
-// the first column of the first row of one query, as text.
+// Reads (and, for tests of migrations, changes) a database file behind the store's back, as an
+// operator with the sqlite3 shell would.
 
 #include <sqlite3.h>
 
@@ -24,6 +24,16 @@ inline std::string query_text(const std::filesystem::path& file, const std::stri
     sqlite3_close(db);
     REQUIRE(row);
     return value;
+}
+
+/// Runs SQL on a database file behind the store's back (to make it look as an older version wrote it).
+inline void exec_sql(const std::filesystem::path& file, const std::string& sql)
+{
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
 }
 
 }  // namespace usermgmt::test
