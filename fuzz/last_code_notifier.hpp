@@ -3,11 +3,18 @@
 // so that inputs can name it, and prints nothing (a console mailer would flood the run).
 
 #include "usermgmt/notifier.hpp"
+#include "usermgmt/uid.hpp"
 
 #include <map>
 #include <mutex>
 
 namespace usermgmt::fuzz {
+
+/// A code as a mail link carries it: the /auth style's uid and the token.
+struct LastCode {
+    std::string uid;
+    std::string token;
+};
 
 class LastCodeNotifier final : public Notifier {
 public:
@@ -15,20 +22,20 @@ public:
     {
         std::lock_guard lock(mutex_);
         // Only the newest code of a kind is kept, so memory stays bounded however many arrive.
-        if (!n.token.empty()) last_[n.kind] = OneTimeCode{n.uid, n.token};
+        if (!n.token.empty()) last_[n.kind] = LastCode{encode_uid(n.user.id), n.token};
     }
 
     /// The newest code of `kind`, or an empty one.
-    [[nodiscard]] OneTimeCode last(NotificationKind kind) const
+    [[nodiscard]] LastCode last(NotificationKind kind) const
     {
         std::lock_guard lock(mutex_);
         auto found = last_.find(kind);
-        return found == last_.end() ? OneTimeCode{} : found->second;
+        return found == last_.end() ? LastCode{} : found->second;
     }
 
 private:
     mutable std::mutex mutex_;
-    std::map<NotificationKind, OneTimeCode> last_;
+    std::map<NotificationKind, LastCode> last_;
 };
 
 }  // namespace usermgmt::fuzz

@@ -1,5 +1,5 @@
 // Our multipart parser, with the boundary taken from the first bytes.
-#include "multipart.hpp"
+#include "common/multipart.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // Request decoding of both route styles: the body parsed by its content type (the first byte
 // picks JSON, form or multipart), then read field by field as each style's mappers read it.
-#include "auth_wire.hpp"
-#include "request_body.hpp"
-#include "users_wire.hpp"
+#include "auth/wire.hpp"
+#include "common/request_body.hpp"
+#include "users/wire.hpp"
 
 #include <cstddef>
 #include <cstdint>

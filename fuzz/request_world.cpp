@@ -89,7 +89,7 @@ RequestWorld::RequestWorld() : dir_(fresh_directory())
         fixed_.emplace_back("$ACCESS_" + name, account.tokens.access);
         fixed_.emplace_back("$REFRESH_" + name, account.tokens.refresh);
         fixed_.emplace_back("$ID_" + name, std::to_string(account.id));
-        fixed_.emplace_back("$UID_" + name, UserService::encode_uid(account.id));
+        fixed_.emplace_back("$UID_" + name, encode_uid(account.id));
     };
     add("USER", user);
     add("STAFF", staff);
@@ -126,7 +126,7 @@ std::vector<std::pair<std::string, std::string>> RequestWorld::placeholders() co
     auto all = fixed_;
     const auto code = [&](const std::string& name, NotificationKind kind) {
         auto last = notifier_->last(kind);
-        all.emplace_back("$" + name + "_UID", last.uid.value_or(""));
+        all.emplace_back("$" + name + "_UID", last.uid);
         all.emplace_back("$" + name + "_TOKEN", last.token);
     };
     code("ACTIVATION", NotificationKind::activation);

@@ -1,5 +1,5 @@
 // The form-urlencoded reader.
-#include "request_body.hpp"
+#include "common/request_body.hpp"
 
 #include <cstddef>
 #include <cstdint>

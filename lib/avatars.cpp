@@ -4,12 +4,10 @@ namespace usermgmt::detail {
 
 void Avatars::check(std::string_view bytes, FieldErrors& errors) const
 {
-    if (!media_) errors.add("avatar", "Avatar uploads are not enabled on this server.");
+    if (!media_) errors.add("avatar", Reason::uploads_disabled);
     else if (bytes.size() > config_.max_avatar_bytes)
-        errors.add("avatar", "The image is too large. It may have at most " + std::to_string(config_.max_avatar_bytes) +
-                                 " bytes.");
-    else if (!detect_image_type(bytes))
-        errors.add("avatar", "Upload a valid image. The file you uploaded was either not an image or a corrupted image.");
+        errors.add("avatar", Reason::file_too_large, static_cast<long long>(config_.max_avatar_bytes));
+    else if (!detect_image_type(bytes)) errors.add("avatar", Reason::not_an_image);
 }
 
 Result<std::string> Avatars::store(std::string_view bytes) const

@@ -26,37 +26,71 @@ std::string_view to_string(Errc code) noexcept
     return "internal";
 }
 
-void FieldErrors::add(std::string_view field, std::string message)
+std::string_view to_string(Reason reason) noexcept
+{
+    switch (reason) {
+    case Reason::required: return "required";
+    case Reason::blank: return "blank";
+    case Reason::null_value: return "null_value";
+    case Reason::wrong_type: return "wrong_type";
+    case Reason::null_character: return "null_character";
+    case Reason::too_long: return "too_long";
+    case Reason::below_minimum: return "below_minimum";
+    case Reason::invalid_email: return "invalid_email";
+    case Reason::invalid_username: return "invalid_username";
+    case Reason::invalid_characters: return "invalid_characters";
+    case Reason::invalid_date: return "invalid_date";
+    case Reason::date_in_future: return "date_in_future";
+    case Reason::taken: return "taken";
+    case Reason::passwords_mismatch: return "passwords_mismatch";
+    case Reason::wrong_password: return "wrong_password";
+    case Reason::too_many: return "too_many";
+    case Reason::unknown_user: return "unknown_user";
+    case Reason::invalid_token: return "invalid_token";
+    case Reason::password_not_utf8: return "password_not_utf8";
+    case Reason::password_too_long: return "password_too_long";
+    case Reason::password_too_similar: return "password_too_similar";
+    case Reason::password_too_short: return "password_too_short";
+    case Reason::password_too_common: return "password_too_common";
+    case Reason::password_numeric: return "password_numeric";
+    case Reason::uploads_disabled: return "uploads_disabled";
+    case Reason::file_too_large: return "file_too_large";
+    case Reason::not_an_image: return "not_an_image";
+    }
+    return "unknown";
+}
+
+void FieldErrors::add(std::string_view field, Problem problem)
 {
     auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.field == field; });
     if (it == entries_.end()) it = entries_.insert(entries_.end(), Entry{std::string(field), {}});
-    it->messages.push_back(std::move(message));
+    it->problems.push_back(std::move(problem));
 }
 
 void FieldErrors::merge(const FieldErrors& other)
 {
     for (const auto& entry : other.entries_)
-        for (const auto& message : entry.messages) add(entry.field, message);
+        for (const auto& problem : entry.problems) add(entry.field, problem);
 }
 
-const std::vector<std::string>* FieldErrors::find(std::string_view field) const noexcept
+const std::vector<Problem>* FieldErrors::find(std::string_view field) const noexcept
 {
     for (const auto& entry : entries_)
-        if (entry.field == field) return &entry.messages;
+        if (entry.field == field) return &entry.problems;
     return nullptr;
 }
 
-void FieldErrors::rename(std::string_view from, std::string_view to)
+bool FieldErrors::has(std::string_view field, Reason reason) const noexcept
 {
-    for (auto& entry : entries_)
-        if (entry.field == from) entry.field = std::string(to);
+    const auto* problems = find(field);
+    return problems && std::any_of(problems->begin(), problems->end(), [&](const Problem& p) { return p.reason == reason; });
 }
 
-Error field_error(std::string_view field, std::string message)
+Error field_error(std::string_view field, Reason reason, long long limit)
 {
     FieldErrors fields;
-    fields.add(field, message);
-    return Error{Errc::invalid_argument, std::string(field) + ": " + message, std::move(fields)};
+    fields.add(field, reason, limit);
+    return Error{Errc::invalid_argument, std::string(field) + ": " + std::string(to_string(reason)), std::move(fields)};
 }
 
 }  // namespace usermgmt

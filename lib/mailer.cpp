@@ -1,4 +1,5 @@
 #include "usermgmt/mailer.hpp"
+#include "usermgmt/uid.hpp"
 
 #include "crypto.hpp"
 
@@ -160,7 +161,7 @@ MailMessage TemplateMailer::render(const Notification& n) const
     const auto link = [&](std::string LinkTemplates::*which) {
         const std::string& chosen =
             origin_links && !(origin_links->*which).empty() ? origin_links->*which : templates_.links.*which;
-        return templates_.site_url + replace_all(replace_all(chosen, "{uid}", n.uid), "{token}", n.token);
+        return templates_.site_url + replace_all(replace_all(chosen, "{uid}", encode_uid(n.user.id)), "{token}", n.token);
     };
     const std::string& site = templates_.site_name;
     MailMessage m;

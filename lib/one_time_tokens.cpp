@@ -1,7 +1,5 @@
 #include "one_time_tokens.hpp"
 
-#include "usermgmt/user_service.hpp"
-
 #include "crypto.hpp"
 #include "validation.hpp"
 
@@ -23,7 +21,7 @@ std::pair<TokenRecord, std::string> OneTimeTokens::make(UserId user, TokenPurpos
 void OneTimeTokens::deliver(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
                             std::string_view origin) const
 {
-    Notification n{kind, user, UserService::encode_uid(user.id), raw, expires_at, std::string(origin)};
+    Notification n{kind, user, raw, expires_at, std::string(origin)};
     notifier_.notify(n);
     wipe(n.token);
     wipe(raw);
@@ -55,43 +53,42 @@ Result<void> OneTimeTokens::send_by_email(std::string_view email, bool want_acti
 Result<std::pair<TokenRecord, StoredUser>> OneTimeTokens::resolve(const OneTimeCode& code, TokenPurpose purpose,
                                                                   bool allow_used) const
 {
-    static const std::string bad_uid = "Invalid user id or user doesn't exist.";
-    static const std::string bad_token = "Invalid token for given user.";
+    const auto bad_token = [] { return field_error("token", Reason::invalid_token); };
     std::optional<StoredUser> claimed;
-    if (code.uid) {
-        const auto id = UserService::decode_uid(*code.uid);
+    if (code.user) {
+        const auto& id = code.user->id;
         auto user = id ? store_.find_user(*id) : Result<StoredUser>(fail(Errc::not_found));
         if (!user) {
             if (user.error().code != Errc::not_found) return std::move(user).error();
-            return field_error("uid", bad_uid);
+            return field_error("user", Reason::unknown_user);
         }
         claimed = std::move(*user);
     }
     std::string raw;  // only to check the form: the digest is taken of the text as sent
-    if (code.token.size() != 64 || !from_hex(code.token, raw)) return field_error("token", bad_token);
+    if (code.token.size() != 64 || !from_hex(code.token, raw)) return bad_token();
     auto record = store_.find_token(purpose, sha256(code.token));
     if (!record) {
         if (record.error().code != Errc::not_found) return std::move(record).error();
-        return field_error("token", bad_token);
+        return bad_token();
     }
     if ((record->used && !allow_used) || record->expires_at <= clock_.now() ||
         (claimed && record->user_id != claimed->user.id))
-        return field_error("token", bad_token);
+        return bad_token();
     if (claimed) return std::pair{std::move(*record), std::move(*claimed)};
     auto user = store_.find_user(record->user_id);
-    if (!user) return user.error().code == Errc::not_found ? field_error("token", bad_token) : std::move(user).error();
+    if (!user) return user.error().code == Errc::not_found ? bad_token() : std::move(user).error();
     return std::pair{std::move(*record), std::move(*user)};
 }
 
 void OneTimeTokens::check_blanks(const OneTimeCode& code, FieldErrors& errors)
 {
-    if (code.uid && code.uid->empty()) errors.add("uid", std::string(blank_message));
-    if (code.token.empty()) errors.add("token", std::string(blank_message));
+    if (code.user && code.user->blank) errors.add("user", Reason::blank);
+    if (code.token.empty()) errors.add("token", Reason::blank);
 }
 
 void OneTimeTokens::notify(NotificationKind kind, const User& user) const
 {
-    notifier_.notify(Notification{kind, user, UserService::encode_uid(user.id), {}, {}, {}});
+    notifier_.notify(Notification{kind, user, {}, {}, {}});
 }
 
 }  // namespace usermgmt::detail

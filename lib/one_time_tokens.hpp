@@ -36,12 +36,12 @@ public:
     Result<void> send_by_email(std::string_view email, bool want_active, TokenPurpose purpose, NotificationKind kind,
                                std::chrono::seconds lifetime, std::string_view origin = {}) const;
     /// Resolves a received code to its token and user. `allow_used` lets activation tell a
-    /// reused link (stale) from a forged one. Errors on the `uid` / `token` fields.
+    /// reused link (stale) from a forged one. Errors on the `user` / `token` fields.
     Result<std::pair<TokenRecord, StoredUser>> resolve(const OneTimeCode& code, TokenPurpose purpose,
                                                        bool allow_used) const;
     /// A notification without a token (confirmations).
     void notify(NotificationKind kind, const User& user) const;
-    /// Adds "may not be blank" for an empty uid (when the style sends one) and token.
+    /// Adds `blank` for a blank named user (when the style sends one) and an empty token.
     static void check_blanks(const OneTimeCode& code, FieldErrors& errors);
 
 private:

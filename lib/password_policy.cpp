@@ -129,53 +129,49 @@ Result<std::shared_ptr<const PasswordValidator>> PasswordValidator::create(const
     return std::shared_ptr<const PasswordValidator>(std::move(validator));
 }
 
-std::vector<std::string> PasswordValidator::check(std::string_view password, const PasswordContext* context) const
+std::vector<Problem> PasswordValidator::check(std::string_view password, const PasswordContext* context) const
 {
-    std::vector<std::string> messages;
+    std::vector<Problem> problems;
+    const auto add = [&](Reason reason, long long limit = 0, std::string detail = {}) {
+        problems.push_back(Problem{reason, limit, std::move(detail)});
+    };
     if (password.empty()) {
-        messages.emplace_back(blank_message);
-        return messages;
+        add(Reason::blank);
+        return problems;
     }
     if (!is_valid_utf8(password)) {
         // Stray bytes would count as no characters: the length rule could not bound the input.
-        messages.emplace_back("Enter a valid password. It must be UTF-8 text.");
-        return messages;
+        add(Reason::password_not_utf8);
+        return problems;
     }
     const std::size_t length = utf8_length(password);
     if (length > policy_.max_length || password.size() > max_password_bytes(policy_.max_length)) {
         // Nothing else is worth computing on an oversized input.
-        messages.push_back("This password is too long. It must contain at most " + std::to_string(policy_.max_length) +
-                           " characters.");
-        return messages;
+        add(Reason::password_too_long, static_cast<long long>(policy_.max_length));
+        return problems;
     }
 
     if (context && policy_.max_similarity > 0) {
         const auto lowered = lower_code_points(password);
         const std::pair<std::string_view, std::string_view> attributes[] = {
             {context->username, "username"},
-            {context->first_name, "first name"},
-            {context->last_name, "last name"},
-            {context->email, "email address"},
+            {context->first_name, "first_name"},
+            {context->last_name, "last_name"},
+            {context->email, "email"},
         };
-        for (const auto& [value, verbose_name] : attributes) {
+        for (const auto& [value, attribute] : attributes) {
             if (too_similar(lowered, value, policy_.max_similarity)) {
-                messages.push_back("The password is too similar to the " + std::string(verbose_name) + ".");
+                add(Reason::password_too_similar, 0, std::string(attribute));
                 break;  // Django's validator stops at the first similar attribute
             }
         }
     }
-    if (length < policy_.min_length) {
-        messages.push_back("This password is too short. It must contain at least " + std::to_string(policy_.min_length) +
-                           (policy_.min_length == 1 ? " character." : " characters."));
-    }
-    if (policy_.reject_common && common_.contains(trim(ascii_lower(password)))) {
-        messages.emplace_back("This password is too common.");
-    }
+    if (length < policy_.min_length) add(Reason::password_too_short, static_cast<long long>(policy_.min_length));
+    if (policy_.reject_common && common_.contains(trim(ascii_lower(password)))) add(Reason::password_too_common);
     if (policy_.reject_numeric &&
-        std::all_of(password.begin(), password.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        messages.emplace_back("This password is entirely numeric.");
-    }
-    return messages;
+        std::all_of(password.begin(), password.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        add(Reason::password_numeric);
+    return problems;
 }
 
 }  // namespace usermgmt::detail

@@ -5,7 +5,7 @@ namespace usermgmt::detail {
 void ProfileRules::check_new_password(std::string_view field, std::string_view password,
                                       const PasswordContext* context, FieldErrors& errors) const
 {
-    for (auto& message : passwords_->check(password, context)) errors.add(field, std::move(message));
+    for (auto& problem : passwords_->check(password, context)) errors.add(field, std::move(problem));
 }
 
 void ProfileRules::check_profile(const std::string* email, const std::string* first_name, const std::string* last_name,
@@ -19,7 +19,7 @@ void ProfileRules::check_profile(const std::string* email, const std::string* fi
     if (avatar) check_avatar_text("avatar", *avatar, errors);
     if (groups) {
         for (const auto& name : *groups) check_group_name("groups", name, errors);
-        if (groups->size() > 100) errors.add("groups", "A user may belong to at most 100 groups.");
+        if (groups->size() > max_groups_per_user) errors.add("groups", Reason::too_many, max_groups_per_user);
     }
 }
 
@@ -29,12 +29,12 @@ Result<void> ProfileRules::check_unique(const std::string* username, const std::
     // Only well-formed values are looked up: a malformed one already has its error.
     if (username && !errors.find("username")) {
         auto found = store_.find_user_by_username(*username);
-        if (found && found->user.id != self) taken.add("username", "A user with that username already exists.");
+        if (found && found->user.id != self) taken.add("username", Reason::taken);
         else if (!found && found.error().code != Errc::not_found) return std::move(found).error();
     }
     if (email && !errors.find("email")) {
         auto found = store_.find_user_by_email(*email);
-        if (found && found->user.id != self) taken.add("email", "user with this email already exists.");
+        if (found && found->user.id != self) taken.add("email", Reason::taken);
         else if (!found && found.error().code != Errc::not_found) return std::move(found).error();
     }
     return {};
@@ -45,17 +45,6 @@ Error ProfileRules::field_failure(FieldErrors errors, const FieldErrors& taken)
     if (errors.empty()) return fail(Errc::already_exists, "value taken", taken);
     errors.merge(taken);
     return fail(Errc::invalid_argument, "invalid fields", std::move(errors));
-}
-
-Error ProfileRules::unique_violation(Error error)
-{
-    if (error.code != Errc::already_exists) return error;
-    // Two registrations raced past check_unique: the database refused the second.
-    FieldErrors fields;
-    if (error.fields.find("username")) fields.add("username", "A user with that username already exists.");
-    if (error.fields.find("email")) fields.add("email", "user with this email already exists.");
-    if (fields.empty()) return error;
-    return fail(Errc::already_exists, std::move(error.message), std::move(fields));
 }
 
 bool ProfileRules::may_manage(const Principal& who, const User& target)

@@ -31,15 +31,13 @@ public:
     void check_profile(const std::string* email, const std::string* first_name, const std::string* last_name,
                        const std::optional<Date>* birthdate, const std::string* avatar,
                        const std::vector<std::string>* groups, FieldErrors& errors) const;
-    /// Adds "already exists" field errors to `taken` for a username / email (well-formed by
+    /// Adds `taken` field errors to `taken` for a username / email (well-formed by
     /// `errors`) taken by someone other than `self`.
     Result<void> check_unique(const std::string* username, const std::string* email, UserId self,
                               const FieldErrors& errors, FieldErrors& taken) const;
     /// The failure of a field phase: `already_exists` when the only problems are taken values,
     /// else `invalid_argument` with every field's errors.
     static Error field_failure(FieldErrors errors, const FieldErrors& taken);
-    /// The store's already_exists, with Djoser's message for the field (two writers raced).
-    static Error unique_violation(Error error);
     /// Whether `who` may act on `target` (self or staff; staff not on a superuser unless superuser).
     static bool may_manage(const Principal& who, const User& target);
     /// The error for a user `who` may not see: hidden (not_found) or forbidden.

@@ -6,7 +6,17 @@ namespace {
 
 Error mismatch()
 {
-    return field_error("non_field_errors", "The two password fields didn't match.");
+    return field_error("", Reason::passwords_mismatch);
+}
+
+// The store's clash on `username` (two writers raced past the check) is the new name's.
+Error as_new_username(Error e)
+{
+    if (e.code == Errc::already_exists && e.fields.has("username", Reason::taken)) {
+        e.fields = FieldErrors();
+        e.fields.add("new_username", Reason::taken);
+    }
+    return e;
 }
 
 }  // namespace
@@ -20,11 +30,11 @@ Result<void> UserService::set_password(const Principal& who, const PasswordChang
     auto stored = m.load(who.user_id);
     if (!stored) return std::move(stored).error();
     FieldErrors errors;
-    if (change.current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
-    else if (!m.passwords.verify(&*stored, change.current_password)) errors.add("current_password", "Invalid password.");
-    if (change.new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
+    if (change.current_password.empty()) errors.add("current_password", Reason::blank);
+    else if (!m.passwords.verify(&*stored, change.current_password)) errors.add("current_password", Reason::wrong_password);
+    if (change.new_password.empty()) errors.add("new_password", Reason::blank);
     if (change.new_password_retype && change.new_password_retype->empty())
-        errors.add("re_new_password", std::string(detail::blank_message));
+        errors.add("new_password_retype", Reason::blank);
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid fields", std::move(errors));
 
     const User& u = stored->user;
@@ -65,10 +75,10 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
         FieldErrors taken;
         if (auto ok = m.rules.check_unique(&username, nullptr, who.user_id, errors, taken); !ok) return ok;
         if (taken.find("username") || username == stored->user.username)
-            errors.add("new_username", "A user with that username already exists.");
+            errors.add("new_username", Reason::taken);
     }
-    if (current_password.empty()) errors.add("current_password", std::string(detail::blank_message));
-    else if (!m.passwords.verify(&*stored, current_password)) errors.add("current_password", "Invalid password.");
+    if (current_password.empty()) errors.add("current_password", Reason::blank);
+    else if (!m.passwords.verify(&*stored, current_password)) errors.add("current_password", Reason::wrong_password);
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username change", std::move(errors));
 
     auto written = m.modify_user(who.user_id, [&](StoredUser& row) -> Result<void> {
@@ -76,11 +86,7 @@ Result<void> UserService::set_username(const Principal& who, std::string_view ne
         row.user.updated_at = m.now();
         return {};
     });
-    if (!written) {
-        Error e = std::move(written).error();
-        if (e.fields.find("username")) e.fields.rename("username", "new_username");
-        return e;
-    }
+    if (!written) return as_new_username(std::move(written).error());
     return {};
 }
 
@@ -109,8 +115,8 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
     // attributes: Djoser has no user yet), the retype, and only then uid and token.
     FieldErrors errors;
     detail::OneTimeTokens::check_blanks(code, errors);
-    if (new_password.empty()) errors.add("new_password", std::string(detail::blank_message));
-    if (retype && retype->empty()) errors.add("re_new_password", std::string(detail::blank_message));
+    if (new_password.empty()) errors.add("new_password", Reason::blank);
+    if (retype && retype->empty()) errors.add("new_password_retype", Reason::blank);
     if (!errors.empty()) return fail(Errc::invalid_argument, "blank fields", std::move(errors));
     m.rules.check_new_password("new_password", new_password, nullptr, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
@@ -135,7 +141,7 @@ Result<void> UserService::confirm_password_reset(const OneTimeCode& code, std::s
             auto used = s.consume_token(TokenPurpose::password_reset, token.digest, m.now());
             if (!used) {
                 if (used.error().code != Errc::not_found) return std::move(used).error();
-                return field_error("token", "Invalid token for given user.");
+                return field_error("token", Reason::invalid_token);
             }
             consumed = true;
             // Every session ends, and every other reset token of the user dies with the old password.
@@ -163,7 +169,7 @@ Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::s
     if (errors.empty()) {
         FieldErrors taken;
         if (auto ok = m.rules.check_unique(&username, nullptr, 0, errors, taken); !ok) return ok;
-        if (taken.find("username")) errors.add("new_username", "A user with that username already exists.");
+        if (taken.find("username")) errors.add("new_username", Reason::taken);
     }
     if (!errors.empty()) return fail(Errc::invalid_argument, "invalid username", std::move(errors));
 
@@ -180,15 +186,11 @@ Result<void> UserService::confirm_username_reset(const OneTimeCode& code, std::s
         [&](UserStore& s, const StoredUser&) -> Result<void> {
             auto used = s.consume_token(TokenPurpose::username_reset, token.digest, m.now());
             if (!used)
-                return used.error().code == Errc::not_found ? field_error("token", "Invalid token for given user.")
+                return used.error().code == Errc::not_found ? field_error("token", Reason::invalid_token)
                                                             : std::move(used).error();
             return {};
         });
-    if (!written) {
-        Error e = std::move(written).error();
-        e.fields.rename("username", "new_username");
-        return e;
-    }
+    if (!written) return as_new_username(std::move(written).error());
     return {};
 }
 

@@ -29,7 +29,7 @@ Result<StoredUser> UserService::Impl::modify_user(
         auto row = s.find_user(id);
         if (!row) return std::move(row).error();
         if (auto ok = change(*row); !ok) return ok;
-        if (auto ok = s.update_user(*row); !ok) return detail::ProfileRules::unique_violation(std::move(ok).error());
+        if (auto ok = s.update_user(*row); !ok) return ok;  // a race past check_unique: the store's `taken`
         if (also) {
             if (auto ok = also(s, *row); !ok) return ok;
         }

@@ -25,11 +25,12 @@ std::string Sessions::sign(TokenType type, UserId user, const std::string& sessi
     return sign_jwt(config_.jwt_secret, claims);
 }
 
-std::pair<SessionRecord, TokenPair> Sessions::start(UserId user, const TokenOptions& options) const
+std::pair<SessionRecord, TokenPair> Sessions::start(UserId user,
+                                                    std::optional<std::chrono::seconds> access_lifetime_override) const
 {
     const TimePoint at = clock_.now();
     const std::int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
-    const auto access_lifetime = options.access_token_lifetime.value_or(config_.access_token_lifetime);
+    const auto access_lifetime = access_lifetime_override.value_or(config_.access_token_lifetime);
     // The session lives as long as the longest token of the login.
     const auto session_lifetime = std::max(access_lifetime, config_.refresh_token_lifetime);
 

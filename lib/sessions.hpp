@@ -19,7 +19,7 @@ public:
     Sessions(const Config& config, UserStore& store, const Clock& clock) : config_(config), store_(store), clock_(clock) {}
 
     /// A new session of `user` and its two signed tokens; nothing is stored yet.
-    std::pair<SessionRecord, TokenPair> start(UserId user, const TokenOptions& options) const;
+    std::pair<SessionRecord, TokenPair> start(UserId user, std::optional<std::chrono::seconds> access_lifetime_override) const;
     /// Signature, expiry, type, user (exists, active) and session (open) of a token.
     Result<std::pair<TokenClaims, StoredUser>> check(std::string_view token, std::optional<TokenType> expected) const;
     /// The new pair (or access token) for a checked refresh token: simplejwt's renewal, or with

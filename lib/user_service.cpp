@@ -3,7 +3,6 @@
 
 #include "crypto.hpp"
 
-#include <charconv>
 
 namespace usermgmt {
 
@@ -48,21 +47,6 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     return std::unique_ptr<UserService>(new UserService(std::move(impl)));
 }
 
-std::string UserService::encode_uid(UserId id)
-{
-    return detail::base64url_encode(std::to_string(id));
-}
-
-std::optional<UserId> UserService::decode_uid(std::string_view uid)
-{
-    std::string digits;
-    if (uid.empty() || uid.size() > 32 || !detail::base64url_decode(uid, digits)) return std::nullopt;
-    UserId id = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (ec != std::errc() || end != digits.data() + digits.size() || id <= 0) return std::nullopt;
-    return id;
-}
-
 // ---- accounts -----------------------------------------------------------------------------
 
 namespace {
@@ -87,21 +71,21 @@ Result<std::string> username_for(const UserService::Impl& m, std::string_view em
     return fail(Errc::internal, "no free username for this email");
 }
 
-// Registration and superuser creation: one set of rules, one insert.
-Result<Registration> create_account(const UserService::Impl& m, const NewUser& in, const Principal* actor,
-                                    AccountFlags flags)
+// The first phase of creating an account: every rule, and the record to insert. Field rules
+// first, all reported together (as DRF does), then the password, then the retype.
+Result<StoredUser> check_new_account(const UserService::Impl& m, const NewUser& in,
+                                     const std::optional<Principal>& actor, AccountFlags flags)
 {
     if (!in.groups.empty() && !(actor && actor->is_staff))
         return fail(Errc::forbidden, "only staff may assign groups");
 
-    // Field rules first, all reported together (as DRF does), then the password, then the retype.
     FieldErrors errors;
     std::string username = in.username;
     if (!in.username_from_email) detail::check_username("username", username, errors);
     m.rules.check_profile(&in.email, &in.first_name, &in.last_name, &in.birthdate, &in.avatar, &in.groups, errors);
     if (in.avatar_image) m.avatars.check(*in.avatar_image, errors);
-    if (in.password.empty()) errors.add("password", std::string(detail::blank_message));
-    if (in.password_retype && in.password_retype->empty()) errors.add("re_password", std::string(detail::blank_message));
+    if (in.password.empty()) errors.add("password", Reason::blank);
+    if (in.password_retype && in.password_retype->empty()) errors.add("password_retype", Reason::blank);
     const std::string email = detail::normalize_email(in.email);
     FieldErrors taken;
     const std::string* unique_name = in.username_from_email ? nullptr : &username;
@@ -116,13 +100,11 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     const detail::PasswordContext context{username, in.first_name, in.last_name, email};
     m.rules.check_new_password("password", in.password, &context, errors);
     if (!errors.empty()) return fail(Errc::invalid_argument, "password rejected", std::move(errors));
-    if (in.password_retype && *in.password_retype != in.password)
-        return field_error("non_field_errors", "The two password fields didn't match.");
+    if (in.password_retype && *in.password_retype != in.password) return field_error("", Reason::passwords_mismatch);
 
     const bool activate_now = flags.superuser || !in.require_activation.value_or(m.config.require_activation);
     auto hash = m.passwords.hash(in.password);
     if (!hash) return std::move(hash).error();
-
     StoredUser record;
     User& u = record.user;
     u.username = username;
@@ -137,43 +119,70 @@ Result<Registration> create_account(const UserService::Impl& m, const NewUser& i
     u.groups = in.groups;
     u.date_joined = u.updated_at = m.now();
     record.password_hash = std::move(*hash);
+    return record;
+}
+
+// What creating an account wrote besides the row: its activation token (raw, to mail after the
+// commit) or its first session.
+struct AccountExtras {
+    std::pair<TokenRecord, std::string> activation;
+    std::optional<TokenPair> tokens;
+};
+
+// The second phase: the avatar file, then the row with its activation token or first session in
+// one transaction (one commit).
+Result<StoredUser> insert_account(const UserService::Impl& m, const NewUser& in, StoredUser record,
+                                  AccountExtras& extras)
+{
+    User& u = record.user;
     if (in.avatar_image) {
         auto key = m.avatars.store(*in.avatar_image);
         if (!key) return std::move(key).error();
         u.avatar = std::move(*key);
         u.avatar_is_media = true;
     }
-    // The row, its activation token or its first session: one transaction, one commit.
     std::optional<StoredUser> stored;
-    std::pair<TokenRecord, std::string> activation;
-    std::optional<TokenPair> tokens;
     auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
         auto inserted = s.insert_user(record);
         if (!inserted) return std::move(inserted).error();
         stored = std::move(*inserted);
-        if (!activate_now) {
-            activation = m.tokens.make(stored->user.id, TokenPurpose::activation, m.config.activation_token_lifetime);
-            return s.put_token(activation.first);
+        if (!u.is_active) {
+            extras.activation =
+                m.tokens.make(stored->user.id, TokenPurpose::activation, m.config.activation_token_lifetime);
+            return s.put_token(extras.activation.first);
         }
         if (in.issue_tokens) {
-            auto [session, pair] = m.sessions.start(stored->user.id, TokenOptions{in.access_token_lifetime});
-            tokens = std::move(pair);
+            auto [session, pair] = m.sessions.start(stored->user.id, in.access_token_lifetime);
+            extras.tokens = std::move(pair);
             return s.create_session(session);
         }
         return {};
     });
     if (!done) {
         m.avatars.drop(u, User{});  // the row did not take the file: do not leave an orphan
-        return detail::ProfileRules::unique_violation(std::move(done).error());
+        return std::move(done).error();  // a race past check_unique arrives as the store's `taken`
     }
-    if (!activate_now)
-        m.tokens.deliver(NotificationKind::activation, stored->user, activation.second, activation.first.expires_at);
-    return Registration{std::move(stored->user), std::move(tokens)};
+    return std::move(*stored);
+}
+
+// Registration and superuser creation: check, insert, then mail the activation link.
+Result<Registration> create_account(const UserService::Impl& m, const NewUser& in,
+                                    const std::optional<Principal>& actor, AccountFlags flags)
+{
+    auto record = check_new_account(m, in, actor, flags);
+    if (!record) return std::move(record).error();
+    AccountExtras extras;
+    auto stored = insert_account(m, in, std::move(*record), extras);
+    if (!stored) return std::move(stored).error();
+    if (!stored->user.is_active)
+        m.tokens.deliver(NotificationKind::activation, stored->user, extras.activation.second,
+                         extras.activation.first.expires_at);
+    return Registration{std::move(stored->user), std::move(extras.tokens)};
 }
 
 }  // namespace
 
-Result<Registration> UserService::register_user(const NewUser& input, const Principal* actor) const
+Result<Registration> UserService::register_user(const NewUser& input, const std::optional<Principal>& actor) const
 {
     return create_account(*impl_, input, actor, AccountFlags{});
 }
@@ -185,7 +194,7 @@ Result<User> UserService::create_superuser(std::string_view username, std::strin
     in.username = username;
     in.email = email;
     in.password = password;
-    auto made = create_account(*impl_, in, nullptr, AccountFlags{true});
+    auto made = create_account(*impl_, in, std::nullopt, AccountFlags{true});
     if (!made) return std::move(made).error();
     return std::move(made->user);
 }
@@ -203,16 +212,16 @@ Result<void> UserService::activate(const OneTimeCode& code) const
     StoredUser& stored = found->second;
     if (stored.user.is_active) return fail(Errc::stale_token, "account already active");
     // A deactivation by staff is lifted by staff only, never by a mailed link.
-    if (token.used || stored.user.disabled) return field_error("token", "Invalid token for given user.");
+    if (token.used || stored.user.disabled) return field_error("token", Reason::invalid_token);
 
     auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
         // Consuming first makes the token single-use even when two requests race.
         if (auto consumed = s.consume_token(TokenPurpose::activation, token.digest, m.now()); !consumed)
-            return consumed.error().code == Errc::not_found ? field_error("token", "Invalid token for given user.")
+            return consumed.error().code == Errc::not_found ? field_error("token", Reason::invalid_token)
                                                             : std::move(consumed).error();
         auto row = s.find_user(stored.user.id);
         if (!row) return std::move(row).error();
-        if (row->user.disabled) return field_error("token", "Invalid token for given user.");
+        if (row->user.disabled) return field_error("token", Reason::invalid_token);
         row->user.is_active = true;
         if (!row->user.activated_at) row->user.activated_at = m.now();
         row->user.updated_at = m.now();
@@ -236,19 +245,13 @@ Result<void> UserService::resend_activation(std::string_view email) const
 // ---- tokens -------------------------------------------------------------------------------
 
 Result<TokenPair> UserService::login(std::string_view login, std::string_view password,
-                                     const TokenOptions& options) const
-{
-    return login_with(impl_->config.login_field, login, password, options);
-}
-
-Result<TokenPair> UserService::login_with(LoginField field, std::string_view login, std::string_view password,
-                                          const TokenOptions& options) const
+                                     const LoginOptions& options) const
 {
     const Impl& m = *impl_;
+    const LoginField field = options.match.value_or(m.config.login_field);
     FieldErrors errors;
-    const char* login_name = field == LoginField::email ? "email" : "username";
-    if (login.empty()) errors.add(login_name, std::string(detail::blank_message));
-    if (password.empty()) errors.add("password", std::string(detail::blank_message));
+    if (login.empty()) errors.add("login", Reason::blank);
+    if (password.empty()) errors.add("password", Reason::blank);
     if (!errors.empty()) return fail(Errc::invalid_argument, "missing credentials", std::move(errors));
 
     Result<StoredUser> found = fail(Errc::not_found);
@@ -283,7 +286,7 @@ Result<TokenPair> UserService::login_with(LoginField field, std::string_view log
     }
     const std::string verified_hash = user->password_hash;
     // last_login and the new session in one transaction: one commit (one fsync) per login.
-    auto opened = m.sessions.start(user->user.id, options);
+    auto opened = m.sessions.start(user->user.id, options.access_token_lifetime);
     const SessionRecord& session = opened.first;
     auto updated = m.modify_user(
         user->user.id,

@@ -6,7 +6,6 @@
 namespace usermgmt::detail {
 namespace {
 
-constexpr std::string_view too_long_150 = "Ensure this field has no more than 150 characters.";
 
 bool is_ascii_alnum(char c) noexcept
 {
@@ -219,51 +218,47 @@ bool is_valid_username_chars(std::string_view username) noexcept
 void check_email(std::string_view field, std::string_view email, FieldErrors& errors)
 {
     if (email.empty()) {
-        errors.add(field, std::string(blank_message));
+        errors.add(field, Reason::blank);
         return;
     }
-    if (!is_valid_email(email)) errors.add(field, "Enter a valid email address.");
-    if (utf8_length(email) > max_email_length) errors.add(field, "Ensure this field has no more than 254 characters.");
+    if (!is_valid_email(email)) errors.add(field, Reason::invalid_email);
+    if (utf8_length(email) > max_email_length) errors.add(field, Reason::too_long, max_email_length);
 }
 
 void check_username(std::string_view field, std::string_view username, FieldErrors& errors)
 {
     if (username.empty()) {
-        errors.add(field, std::string(blank_message));
+        errors.add(field, Reason::blank);
         return;
     }
-    if (utf8_length(username) > max_username_length) errors.add(field, std::string(too_long_150));
-    if (!is_valid_username_chars(username))
-        errors.add(field,
-                   "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.");
+    if (utf8_length(username) > max_username_length) errors.add(field, Reason::too_long, max_username_length);
+    if (!is_valid_username_chars(username)) errors.add(field, Reason::invalid_username);
 }
 
 void check_name(std::string_view field, std::string_view name, FieldErrors& errors)
 {
-    if (utf8_length(name) > max_name_length) errors.add(field, std::string(too_long_150));
+    if (utf8_length(name) > max_name_length) errors.add(field, Reason::too_long, max_name_length);
     if (!is_clean_text(name) || name.find('\n') != std::string_view::npos || name.find('\t') != std::string_view::npos)
-        errors.add(field, "Enter a valid name. Control characters and invalid UTF-8 are not allowed.");
+        errors.add(field, Reason::invalid_characters);
 }
 
 void check_birthdate(std::string_view field, const Date& birthdate, const Date& today, FieldErrors& errors)
 {
-    if (!birthdate.is_valid()) errors.add(field, "Enter a valid date.");
-    else if (birthdate > today) errors.add(field, "Birthdate cannot be in the future.");
+    if (!birthdate.is_valid()) errors.add(field, Reason::invalid_date);
+    else if (birthdate > today) errors.add(field, Reason::date_in_future);
 }
 
 void check_avatar_text(std::string_view field, std::string_view avatar, FieldErrors& errors)
 {
-    if (avatar.size() > max_avatar_length) errors.add(field, "Ensure this field has no more than 1024 characters.");
-    if (!is_clean_text(avatar) || avatar.find('\n') != std::string_view::npos)
-        errors.add(field, "Enter a valid value. Control characters and invalid UTF-8 are not allowed.");
+    if (avatar.size() > max_avatar_length) errors.add(field, Reason::too_long, max_avatar_length);
+    if (!is_clean_text(avatar) || avatar.find('\n') != std::string_view::npos) errors.add(field, Reason::invalid_characters);
 }
 
 void check_group_name(std::string_view field, std::string_view name, FieldErrors& errors)
 {
-    if (name.empty()) errors.add(field, "A group name may not be blank.");
-    else if (utf8_length(name) > max_group_name_length) errors.add(field, "A group name may have at most 150 characters.");
-    else if (!is_clean_text(name) || name.find('\n') != std::string_view::npos)
-        errors.add(field, "A group name may not hold control characters or invalid UTF-8.");
+    if (name.empty()) errors.add(field, Reason::blank);
+    else if (utf8_length(name) > max_group_name_length) errors.add(field, Reason::too_long, max_group_name_length);
+    else if (!is_clean_text(name) || name.find('\n') != std::string_view::npos) errors.add(field, Reason::invalid_characters);
 }
 
 }  // namespace usermgmt::detail

@@ -1,5 +1,5 @@
 #pragma once
-// Field validation rules shared by every use case (messages are Django's).
+// Field validation rules shared by every use case: each adds coded problems (Django's rules).
 
 #include "usermgmt/config.hpp"
 #include "usermgmt/error.hpp"
@@ -19,9 +19,7 @@ inline constexpr std::size_t max_name_length = 150;
 inline constexpr std::size_t max_email_length = 254;
 inline constexpr std::size_t max_avatar_length = 1024;
 inline constexpr std::size_t max_group_name_length = 150;
-
-inline constexpr std::string_view required_message = "This field is required.";
-inline constexpr std::string_view blank_message = "This field may not be blank.";
+inline constexpr std::size_t max_groups_per_user = 100;
 
 /// Number of Unicode code points in UTF-8 text (invalid bytes count one each).
 std::size_t utf8_length(std::string_view text) noexcept;
@@ -66,9 +64,9 @@ class PasswordValidator {
 public:
     /// `bad_config` when a configured list file cannot be read.
     static Result<std::shared_ptr<const PasswordValidator>> create(const PasswordPolicy& policy);
-    /// Every failed rule's message, in Django's order; empty when the password is acceptable.
+    /// Every failed rule, in Django's order; empty when the password is acceptable.
     /// `context` null skips the similarity rule (Djoser's reset confirm has no user yet).
-    std::vector<std::string> check(std::string_view password, const PasswordContext* context) const;
+    std::vector<Problem> check(std::string_view password, const PasswordContext* context) const;
 
 private:
     explicit PasswordValidator(PasswordPolicy policy) : policy_(std::move(policy)) {}

@@ -23,7 +23,7 @@ namespace {
 {
     std::cerr << step << " failed: " << to_string(error.code) << " (" << error.message << ")\n";
     for (const auto& entry : error.fields.entries())
-        for (const auto& message : entry.messages) std::cerr << "  " << entry.field << ": " << message << "\n";
+        for (const auto& problem : entry.problems) std::cerr << "  " << entry.field << ": " << to_string(problem.reason) << "\n";
     std::exit(1);
 }
 
@@ -47,7 +47,8 @@ OneTimeCode code_from_outbox(const fs::path& outbox, const std::string& marker)
     const auto end = mail.find_first_of("\r\n", start);
     const std::string rest = mail.substr(start, end - start);  // "<uid>/<token>"
     const auto slash = rest.find('/');
-    return OneTimeCode{rest.substr(0, slash), rest.substr(slash + 1)};
+    const std::string uid = rest.substr(0, slash);  // the /auth style's encoding of the user id
+    return OneTimeCode{NamedUser{decode_uid(uid), uid.empty()}, rest.substr(slash + 1)};
 }
 
 }  // namespace
@@ -82,7 +83,7 @@ int main(int argc, char** argv)
 
     const auto activation = code_from_outbox(outbox, "#/activate/");
     if (auto ok = users.activate(activation); !ok) die("activate", ok.error());
-    std::cout << "2. activated with the link from the outbox (uid " << *activation.uid << ")\n";
+    std::cout << "2. activated with the link from the outbox (user " << *activation.user->id << ")\n";
 
     auto tokens = users.login("alice", "Correct-Horse-Battery-1");
     if (!tokens) die("login", tokens.error());

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -120,7 +121,12 @@ int ensure_superuser(const UserService& service)
     if (e.code == Errc::already_exists && e.fields.find("username")) return 0;  // it exists already
     std::string details;
     for (const auto& entry : e.fields.entries())
-        for (const auto& m : entry.messages) details += "\n  " + entry.field + ": " + m;
+        for (const auto& p : entry.problems) {
+            // The core's reason code in words: "password_too_common" -> "password too common".
+            std::string reason(to_string(p.reason));
+            std::replace(reason.begin(), reason.end(), '_', ' ');
+            details += "\n  " + entry.field + ": " + reason + (p.limit ? " (" + std::to_string(p.limit) + ")" : "");
+        }
     return fail_config("cannot create the superuser:" + details);
 }
 

@@ -14,9 +14,9 @@
 namespace usermgmt {
 
 enum class NotificationKind {
-    activation,             ///< carries uid + token
-    password_reset,         ///< carries uid + token
-    username_reset,         ///< carries uid + token
+    activation,             ///< carries a token
+    password_reset,         ///< carries a token
+    username_reset,         ///< carries a token
     activation_confirmed,   ///< no token
     password_changed,       ///< no token
 };
@@ -28,8 +28,6 @@ enum class NotificationKind {
 struct Notification {
     NotificationKind kind = NotificationKind::activation;
     User user;
-    /// base64url of the user id, as the /auth style's links carry it.
-    std::string uid;
     std::string token;
     TimePoint expires_at{};
     /// Who asked, when a caller said so (a route style: "users"), so that a mailer can build

@@ -157,10 +157,19 @@ struct Principal {
     std::string client;
 };
 
-/// A one-time token as a route style received it. `uid` is the /auth style's base64url user
-/// id; nullopt when the style sends the token alone (the /users style's `resettoken`).
+/// The user a one-time code names besides its token, where a route style sends one (the /auth
+/// style's `uid`, which that style decodes).
+struct NamedUser {
+    /// The id named; nullopt when what was sent names no id (answered as an unknown user).
+    std::optional<UserId> id;
+    /// Nothing was sent in the field (answered as blank where the use case checks blanks).
+    bool blank = false;
+};
+
+/// A one-time token as a route style received it, from a mail link.
 struct OneTimeCode {
-    std::optional<std::string> uid;
+    /// Nullopt when the style sends the token alone (the /users style's `resettoken`).
+    std::optional<NamedUser> user;
     std::string token;
 };
 
@@ -180,12 +189,15 @@ struct UserPage {
 };
 
 /// Per-call token settings (a route style may have its own access lifetime).
-struct TokenOptions {
-    /// Overrides `Config::access_token_lifetime`.
-    std::optional<std::chrono::seconds> access_token_lifetime;
-};
-
 /// How a login identifier is matched.
 enum class LoginField { username, email, username_or_email };
+
+/// Options of `UserService::login`.
+struct LoginOptions {
+    /// Overrides `Config::access_token_lifetime`.
+    std::optional<std::chrono::seconds> access_token_lifetime;
+    /// How the identifier is matched; nullopt: `Config::login_field`.
+    std::optional<LoginField> match;
+};
 
 }  // namespace usermgmt

@@ -49,10 +49,9 @@ struct PasswordChange {
 ///
 /// Thread-safe once constructed: all operations are `const` and may run concurrently.
 /// Calls that act for someone take the `Principal` from `authenticate`; the service decides
-/// what the principal may do (itself, or anyone when staff). Field errors use these names:
-/// `username, email, password, first_name, last_name, birthdate, avatar, groups, is_active,
-/// is_staff, current_password, new_password, new_username, uid, token, non_field_errors`;
-/// messages are those of Django/Djoser where they have one.
+/// what the principal may do (itself, or anyone when staff). Field errors are codes
+/// (`FieldErrors`: field, `Reason`, parameters) under the core's field names listed there; each
+/// route style renders them in its own names and words.
 class UserService {
 public:
     /// Builds a service. `bad_config` when the secret is shorter than 32 bytes, a lifetime is
@@ -74,11 +73,11 @@ public:
     /// Errors: `invalid_argument` (fields), `already_exists` (when taken values are the only
     /// problem), `forbidden` (groups without staff).
     [[nodiscard]] Result<Registration> register_user(const NewUser& input,
-                                                     const Principal* actor = nullptr) const;
+                                                     const std::optional<Principal>& actor = std::nullopt) const;
     /// Creates an active staff superuser (policy checks apply).
     [[nodiscard]] Result<User> create_superuser(std::string_view username, std::string_view email,
                                                 std::string_view password) const;
-    /// Activates an inactive account. Errors: `invalid_argument` on `uid`/`token`,
+    /// Activates an inactive account. Errors: `invalid_argument` on `user`/`token`,
     /// `stale_token` when already active.
     [[nodiscard]] Result<void> activate(const OneTimeCode& code) const;
     /// Sends a new activation message to an inactive account. Unknown and active emails succeed
@@ -87,17 +86,15 @@ public:
 
     // ---- tokens --------------------------------------------------------------------------
 
-    /// Logs in with `Config::login_field` and opens a session. Counts the attempt against
+    /// Logs in (matching `login` by `options.match`, by default `Config::login_field`;
+    /// `username_or_email` tries the username first) and opens a session. Counts the attempt against
     /// `ThrottleConfig::login_per_account` for the account the name resolves to (an unknown
     /// name by itself); past that limit every attempt fails as a wrong password would (a
     /// distinct answer would link the account's other names), until the window ends.
-    /// Errors: `invalid_argument` (missing fields), `invalid_credentials` (unknown, wrong password,
-    /// inactive, locked: alike, and equally slow).
+    /// Errors: `invalid_argument` (blank `login` or `password`), `invalid_credentials` (unknown,
+    /// wrong password, inactive, locked: alike, and equally slow).
     [[nodiscard]] Result<TokenPair> login(std::string_view login, std::string_view password,
-                                          const TokenOptions& options = {}) const;
-    /// As `login`, matching `login` with `field` (`username_or_email` tries the username first).
-    [[nodiscard]] Result<TokenPair> login_with(LoginField field, std::string_view login, std::string_view password,
-                                               const TokenOptions& options = {}) const;
+                                          const LoginOptions& options = {}) const;
     /// A new access token for a refresh token (and a new refresh token when rotating).
     /// Errors: `token_invalid`, `token_expired`, `token_wrong_type`.
     [[nodiscard]] Result<TokenPair> refresh(std::string_view refresh_token) const;
@@ -146,7 +143,7 @@ public:
     /// and inactive ones. `origin` is passed on in the notification (see `Notification::origin`).
     /// Errors: `invalid_argument` (email syntax).
     [[nodiscard]] Result<void> request_password_reset(std::string_view email, std::string_view origin = {}) const;
-    /// Checks a reset token without using it. Errors: `invalid_argument` on `uid` / `token`.
+    /// Checks a reset token without using it. Errors: `invalid_argument` on `user` / `token`.
     [[nodiscard]] Result<void> check_password_reset(const OneTimeCode& code) const;
     /// Sets a new password with a reset token; ends every session of the user.
     [[nodiscard]] Result<void> confirm_password_reset(const OneTimeCode& code, std::string_view new_password,
@@ -170,7 +167,7 @@ public:
     /// empty when there is none) against `Config::throttle`. `rate_limited` with
     /// `retry_after_seconds` when a limit is reached; route styles call it before the attempt.
     /// An `account` longer than any email address is not counted (it names no account).
-    /// Logins need no account here: `login_with` counts the account it resolves itself, so
+    /// Logins need no account here: `login` counts the account it resolves itself, so
     /// that one account has one limit however it is spelled; route styles pass none.
     [[nodiscard]] Result<void> throttle(Attempt attempt, std::string_view client, std::string_view account) const;
 
@@ -200,11 +197,6 @@ public:
     [[nodiscard]] Result<void> purge_expired() const;
     /// Succeeds when the store answers.
     [[nodiscard]] Result<void> health() const;
-
-    /// The /auth style's uid of a user id (base64url of its decimal digits, unpadded).
-    [[nodiscard]] static std::string encode_uid(UserId id);
-    /// The user id of a uid, or nullopt when it is not one.
-    [[nodiscard]] static std::optional<UserId> decode_uid(std::string_view uid);
 
     struct Impl;
 

@@ -46,7 +46,7 @@ struct SessionRecord {
 /// Persistent storage of users, groups, one-time tokens and sessions.
 ///
 /// Errors: `not_found` for a missing row; `already_exists` with the field (`username`, `email`,
-/// `name`) on a unique clash, which the database itself enforces case-insensitively;
+/// `name`) and `Reason::taken` on a unique clash, which the database itself enforces case-insensitively;
 /// `storage_failure` for everything else. A successful write is committed (or, inside
 /// `in_transaction`, committed when the transaction is).
 /// Thread-safety: implementations are safe to call from many threads at once.

@@ -14,5 +14,6 @@
 #include "usermgmt/sqlite_store.hpp"
 #include "usermgmt/throttle_store.hpp"
 #include "usermgmt/types.hpp"
+#include "usermgmt/uid.hpp"
 #include "usermgmt/user_service.hpp"
 #include "usermgmt/user_store.hpp"

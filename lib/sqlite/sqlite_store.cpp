@@ -209,7 +209,7 @@ public:
                               "create group", false);
         if (made || made.error().code != Errc::already_exists) return made;
         Error clash = std::move(made).error();
-        clash.fields.add("name", "already exists");
+        clash.fields.add("name", Reason::taken);
         return clash;
     }
 
@@ -381,7 +381,7 @@ private:
             s->bind(1, field[0] == 'u' ? record.user.username : record.user.email).bind(2, record.user.id);
             auto taken = s->next("find clash");
             if (!taken) return std::move(taken).error();
-            if (*taken) error.fields.add(field, "already exists");
+            if (*taken) error.fields.add(field, Reason::taken);
         }
         return error;
     }

@@ -21,7 +21,6 @@ Notification activation_for(const std::string& email)
     n.user.id = 2;
     n.user.username = "alice";
     n.user.email = email;
-    n.uid = "Mg";
     n.token = std::string(64, 'a');
     return n;
 }

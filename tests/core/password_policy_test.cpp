@@ -2,12 +2,15 @@
 
 #include "../support/temp_dir.hpp"
 
+#include "support/problems.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
 
 using namespace usermgmt;
 using namespace usermgmt::detail;
+using usermgmt::test::described;
 
 namespace {
 
@@ -24,36 +27,36 @@ TEST_CASE("Django's messages - in Django's order", "[password]")
 {
     auto v = validator();
     // "123": too short, too common, entirely numeric (the reference's example).
-    CHECK(v->check("123", nullptr) ==
-          std::vector<std::string>{"This password is too short. It must contain at least 8 characters.",
-                                   "This password is too common.", "This password is entirely numeric."});
-    CHECK(v->check("password", nullptr) == std::vector<std::string>{"This password is too common."});
-    CHECK(v->check("  PassWord ", nullptr) == std::vector<std::string>{"This password is too common."});
-    CHECK(v->check("98765432123456789", nullptr) == std::vector<std::string>{"This password is entirely numeric."});
-    CHECK(v->check("correct-Horse-battery-9", nullptr).empty());
+    CHECK(described(v->check("123", nullptr)) ==
+          std::vector<std::string>{"password_too_short:8",
+                                   "password_too_common", "password_numeric"});
+    CHECK(described(v->check("password", nullptr)) == std::vector<std::string>{"password_too_common"});
+    CHECK(described(v->check("  PassWord ", nullptr)) == std::vector<std::string>{"password_too_common"});
+    CHECK(described(v->check("98765432123456789", nullptr)) == std::vector<std::string>{"password_numeric"});
+    CHECK(described(v->check("correct-Horse-battery-9", nullptr)).empty());
 }
 
 TEST_CASE("The built-in list holds at least 20000 passwords - Django's among them", "[password]")
 {
     auto v = validator();
     for (const char* common : {"123456", "qwerty", "iloveyou", "bigpimpin1", "trustno1", "letmein", "dragon"})
-        CHECK(v->check(common, nullptr).size() >= 1);
-    CHECK(v->check("bigpimpin1", nullptr) == std::vector<std::string>{"This password is too common."});
+        CHECK(described(v->check(common, nullptr)).size() >= 1);
+    CHECK(described(v->check("bigpimpin1", nullptr)) == std::vector<std::string>{"password_too_common"});
 }
 
 TEST_CASE("Similarity to the user's attributes - as Django computes it", "[password]")
 {
     auto v = validator();
     PasswordContext ctx{"johnsmith", "John", "Smith", "john.smith@example.com"};
-    CHECK(v->check("johnsmith1", &ctx).front() == "The password is too similar to the username.");
+    CHECK(described(v->check("johnsmith1", &ctx)).front() == "password_too_similar:username");
     PasswordContext names{"u1", "Bartholomew", "", "x@example.com"};
-    CHECK(v->check("bartholomew9", &names).front() == "The password is too similar to the first name.");
+    CHECK(described(v->check("bartholomew9", &names)).front() == "password_too_similar:first_name");
     PasswordContext email{"u2", "", "", "kowalczykowa@example.com"};
-    CHECK(v->check("kowalczykowa!", &email).front() == "The password is too similar to the email address.");
+    CHECK(described(v->check("kowalczykowa!", &email)).front() == "password_too_similar:email");
     // Unrelated attributes pass.
-    CHECK(v->check("correct-Horse-battery-9", &ctx).empty());
+    CHECK(described(v->check("correct-Horse-battery-9", &ctx)).empty());
     // Without a context (reset confirm) there is no similarity rule.
-    CHECK(v->check("johnsmith1", nullptr).empty());
+    CHECK(described(v->check("johnsmith1", nullptr)).empty());
 }
 
 TEST_CASE("Length bounds are configurable and the maximum bounds hashing cost", "[password]")
@@ -62,11 +65,11 @@ TEST_CASE("Length bounds are configurable and the maximum bounds hashing cost", 
     policy.min_length = 12;
     policy.max_length = 64;
     auto v = validator(policy);
-    CHECK(v->check("abcdefghij-", nullptr).front() ==
-          "This password is too short. It must contain at least 12 characters.");
-    CHECK(v->check(std::string(65, 'z'), nullptr) ==
-          std::vector<std::string>{"This password is too long. It must contain at most 64 characters."});
-    CHECK(v->check("", nullptr) == std::vector<std::string>{"This field may not be blank."});
+    CHECK(described(v->check("abcdefghij-", nullptr)).front() ==
+          "password_too_short:12");
+    CHECK(described(v->check(std::string(65, 'z'), nullptr)) ==
+          std::vector<std::string>{"password_too_long:64"});
+    CHECK(described(v->check("", nullptr)) == std::vector<std::string>{"blank"});
 }
 
 TEST_CASE("A custom common-password file replaces the built-in list", "[password]")
@@ -79,8 +82,8 @@ TEST_CASE("A custom common-password file replaces the built-in list", "[password
     PasswordPolicy policy;
     policy.common_passwords_file = (dir / "list.txt").string();
     auto v = validator(policy);
-    CHECK(v->check("Hunter2Hunter2", nullptr) == std::vector<std::string>{"This password is too common."});
-    CHECK(v->check("password1234", nullptr).empty());
+    CHECK(described(v->check("Hunter2Hunter2", nullptr)) == std::vector<std::string>{"password_too_common"});
+    CHECK(described(v->check("password1234", nullptr)).empty());
 
     policy.common_passwords_file = (dir / "missing.txt").string();
     auto missing = PasswordValidator::create(policy);

@@ -37,28 +37,27 @@ TEST_CASE("Result<void> reports success or failure", "[result]")
 {
     Result<void> ok;
     CHECK(ok.has_value());
-    Result<void> bad = field_error("email", "Enter a valid email address.");
+    Result<void> bad = field_error("email", Reason::invalid_email);
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Errc::invalid_argument);
     REQUIRE(bad.error().fields.find("email"));
-    CHECK(bad.error().fields.find("email")->front() == "Enter a valid email address.");
+    CHECK(bad.error().fields.find("email")->front().reason == Reason::invalid_email);
+    CHECK(bad.error().fields.has("email", Reason::invalid_email));
+    CHECK_FALSE(bad.error().fields.has("email", Reason::blank));
 }
 
 TEST_CASE("FieldErrors keep insertion order and group messages per field", "[error]")
 {
     FieldErrors f;
-    f.add("username", "a");
-    f.add("email", "b");
-    f.add("username", "c");
+    f.add("username", Reason::blank);
+    f.add("email", Reason::invalid_email);
+    f.add("username", Reason::too_long, 150);
     REQUIRE(f.entries().size() == 2);
     CHECK(f.entries()[0].field == "username");
-    CHECK(f.entries()[0].messages == std::vector<std::string>{"a", "c"});
+    CHECK(f.entries()[0].problems == std::vector<Problem>{{Reason::blank, 0, {}}, {Reason::too_long, 150, {}}});
     CHECK(f.entries()[1].field == "email");
-    f.rename("email", "mail");
-    CHECK(f.find("mail"));
-    CHECK_FALSE(f.find("email"));
     FieldErrors g;
-    g.add("x", "y");
+    g.add("x", Reason::required);
     f.merge(g);
     CHECK(f.entries().size() == 3);
 }
@@ -69,4 +68,12 @@ TEST_CASE("Every Errc has a stable snake_case name", "[error]")
     CHECK(to_string(Errc::token_expired) == "token_expired");
     CHECK(to_string(Errc::storage_failure) == "storage_failure");
     for (int c = 1; c <= static_cast<int>(Errc::internal); ++c) CHECK_FALSE(to_string(static_cast<Errc>(c)).empty());
+}
+
+TEST_CASE("Every Reason has a stable snake_case name", "[error]")
+{
+    CHECK(to_string(Reason::too_long) == "too_long");
+    CHECK(to_string(Reason::password_too_similar) == "password_too_similar");
+    for (int r = 0; r <= static_cast<int>(Reason::not_an_image); ++r)
+        CHECK(to_string(static_cast<Reason>(r)) != "unknown");
 }

@@ -1,9 +1,12 @@
 #include "validation.hpp"
 
+#include "support/problems.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace usermgmt;
 using namespace usermgmt::detail;
+using usermgmt::test::described;
 
 TEST_CASE("Email syntax follows Django's EmailValidator", "[validation]")
 {
@@ -29,14 +32,14 @@ TEST_CASE("Username rules and messages", "[validation]")
     CHECK(e.empty());
     check_username("username", "bad name!", e);
     REQUIRE(e.find("username"));
-    CHECK(e.find("username")->front() ==
-          "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.");
+    CHECK(described(*e.find("username")).front() ==
+          "invalid_username");
     FieldErrors longer;
     check_username("username", std::string(151, 'a'), longer);
-    CHECK(longer.find("username")->front() == "Ensure this field has no more than 150 characters.");
+    CHECK(described(*longer.find("username")).front() == "too_long:150");
     FieldErrors blank;
     check_username("username", "", blank);
-    CHECK(blank.find("username")->front() == "This field may not be blank.");
+    CHECK(described(*blank.find("username")).front() == "blank");
 }
 
 TEST_CASE("Names - avatars and birthdates are bounded and clean", "[validation]")
@@ -55,7 +58,7 @@ TEST_CASE("Names - avatars and birthdates are bounded and clean", "[validation]"
     check_birthdate("birthdate", Date{2000, 1, 1}, Date{2026, 1, 1}, d);
     CHECK(d.empty());
     check_birthdate("birthdate", Date{2026, 1, 2}, Date{2026, 1, 1}, d);
-    CHECK(d.find("birthdate")->front() == "Birthdate cannot be in the future.");
+    CHECK(described(*d.find("birthdate")).front() == "date_in_future");
     FieldErrors a;
     check_avatar_text("avatar", std::string(2000, 'a'), a);
     CHECK(a.find("avatar"));

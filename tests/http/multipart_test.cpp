@@ -1,5 +1,5 @@
-#include "multipart.hpp"
-#include "request_body.hpp"
+#include "common/multipart.hpp"
+#include "common/request_body.hpp"
 
 #include <catch2/catch.hpp>
 

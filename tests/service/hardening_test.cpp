@@ -250,7 +250,7 @@ TEST_CASE("Passwords must be UTF-8 - and are bounded in bytes too", "[service][v
     auto refused = f.service->register_user(in);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == Errc::invalid_argument);
-    CHECK(messages(refused.error(), "password") == std::vector<std::string>{"Enter a valid password. It must be UTF-8 text."});
+    CHECK(problems(refused.error(), "password") == std::vector<std::string>{"password_not_utf8"});
     in.password = "\xff\xfe-Horse-battery-9";
     refused = f.service->register_user(in);
     REQUIRE_FALSE(refused);

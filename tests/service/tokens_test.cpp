@@ -44,8 +44,8 @@ TEST_CASE("Login failures are one answer: unknown - wrong password - inactive", 
     }
     CHECK(f.service->login("Dave", good_password));  // case-insensitive username
     auto blank = f.service->login("", "");
-    CHECK(messages(blank.error(), "username") == std::vector<std::string>{"This field may not be blank."});
-    CHECK(messages(blank.error(), "password") == std::vector<std::string>{"This field may not be blank."});
+    CHECK(problems(blank.error(), "login") == std::vector<std::string>{"blank"});
+    CHECK(problems(blank.error(), "password") == std::vector<std::string>{"blank"});
     CHECK(f.service->login("dave", std::string(100000, 'p')).error().code == Errc::invalid_credentials);
 }
 
@@ -56,16 +56,16 @@ TEST_CASE("Login by email - by setting or by the call that takes either", "[serv
     CHECK(f.service->login("erin@example.com", good_password));
     CHECK(f.service->login("ERIN@example.com", good_password));
     CHECK(f.service->login("erin", good_password).error().code == Errc::invalid_credentials);
-    CHECK(f.service->login_with(LoginField::username_or_email, "erin", good_password));
-    CHECK(f.service->login_with(LoginField::username_or_email, "erin@example.com", good_password));
-    CHECK(messages(f.service->login("", "x").error(), "email").size() == 1);
+    CHECK(f.service->login("erin", good_password, LoginOptions{std::nullopt, LoginField::username_or_email}));
+    CHECK(f.service->login("erin@example.com", good_password, LoginOptions{std::nullopt, LoginField::username_or_email}));
+    CHECK(problems(f.service->login("", "x").error(), "login").size() == 1);
 }
 
 TEST_CASE("A per-call access lifetime overrides the setting", "[service][login]")
 {
     ServiceFixture f;
     f.make_user("fay");
-    auto tokens = f.service->login("fay", good_password, TokenOptions{std::chrono::hours(24)});
+    auto tokens = f.service->login("fay", good_password, LoginOptions{std::chrono::hours(24)});
     REQUIRE(tokens);
     auto claims = f.service->verify_token(tokens->access);
     CHECK(claims->expires_at - claims->issued_at == 86400);

@@ -55,8 +55,8 @@ TEST_CASE("Partial and full updates of one's own profile", "[service][users]")
     UserPatch put;
     put.replace = true;
     put.first_name = "A";
-    CHECK(messages(f.service->update_user(a, amy.id, put).error(), "email") ==
-          std::vector<std::string>{"This field is required."});
+    CHECK(problems(f.service->update_user(a, amy.id, put).error(), "email") ==
+          std::vector<std::string>{"required"});
     put.email = "amy.pond@example.com";
     auto replaced = f.service->update_user(a, amy.id, put);
     REQUIRE(replaced);
@@ -76,15 +76,15 @@ TEST_CASE("Update errors leave the user unchanged", "[service][users]")
     auto e = f.service->update_user(a, amy.id, bad);
     REQUIRE_FALSE(e);
     CHECK(e.error().code == Errc::invalid_argument);
-    CHECK(messages(e.error(), "email") == std::vector<std::string>{"user with this email already exists."});
-    CHECK(messages(e.error(), "first_name").size() == 1);
+    CHECK(problems(e.error(), "email") == std::vector<std::string>{"taken"});
+    CHECK(problems(e.error(), "first_name").size() == 1);
     UserPatch only_taken;
     only_taken.email = "ben@example.com";
     CHECK(f.service->update_user(a, amy.id, only_taken).error().code == Errc::already_exists);
     UserPatch weak;
     weak.password = "amy@example";
-    CHECK(messages(f.service->update_user(a, amy.id, weak).error(), "password").front() ==
-          "The password is too similar to the email address.");
+    CHECK(problems(f.service->update_user(a, amy.id, weak).error(), "password").front() ==
+          "password_too_similar:email");
     auto now = f.service->me(a);
     CHECK(now->email == "amy@example.com");
     CHECK(now->first_name.empty());
@@ -183,10 +183,10 @@ TEST_CASE("Avatars are stored as media files and replaced cleanly", "[service][a
     const auto second_file = f.dir / "media" / second->avatar;
     CHECK(std::filesystem::exists(second_file));
 
-    CHECK(messages(f.service->set_avatar(a, amy.id, "plain text").error(), "avatar") ==
+    CHECK(problems(f.service->set_avatar(a, amy.id, "plain text").error(), "avatar") ==
           std::vector<std::string>{
-              "Upload a valid image. The file you uploaded was either not an image or a corrupted image."});
-    CHECK(messages(f.service->set_avatar(a, amy.id, png + std::string(6u * 1024u * 1024u, 'x')).error(), "avatar")
+              "not_an_image"});
+    CHECK(problems(f.service->set_avatar(a, amy.id, png + std::string(6u * 1024u * 1024u, 'x')).error(), "avatar")
               .size() == 1);
     CHECK(f.service->set_avatar(f.principal_of("ben"), amy.id, png).error().code == Errc::forbidden);
 
@@ -212,7 +212,7 @@ TEST_CASE("Registration and updates take an uploaded image as the avatar", "[ser
     in.email = "pic@example.com";
     in.password = good_password;
     in.avatar_image = "not an image";
-    CHECK(messages(f.service->register_user(in).error(), "avatar").size() == 1);
+    CHECK(problems(f.service->register_user(in).error(), "avatar").size() == 1);
     CHECK((!std::filesystem::exists(f.dir / "media" / "avatars") || std::filesystem::is_empty(f.dir / "media" / "avatars")));
     in.avatar_image = png;
     auto made = f.service->register_user(in);
@@ -248,10 +248,10 @@ TEST_CASE("Deleting: self with the password - others only as staff", "[service][
     const Principal a = f.principal_of("amy");
     const Principal b = f.principal_of("boss");
 
-    CHECK(messages(f.service->delete_user(a, amy.id, std::string()).error(), "current_password") ==
-          std::vector<std::string>{"This field may not be blank."});
-    CHECK(messages(f.service->delete_user(a, amy.id, std::string("wrong-one-9")).error(), "current_password") ==
-          std::vector<std::string>{"Invalid password."});
+    CHECK(problems(f.service->delete_user(a, amy.id, std::string()).error(), "current_password") ==
+          std::vector<std::string>{"blank"});
+    CHECK(problems(f.service->delete_user(a, amy.id, std::string("wrong-one-9")).error(), "current_password") ==
+          std::vector<std::string>{"wrong_password"});
     CHECK(f.service->delete_user(a, ben.id, good_password).error().code == Errc::forbidden);
     CHECK(f.service->get_user(b, ben.id));
 
@@ -293,8 +293,8 @@ TEST_CASE("Lists: staff see everyone - others only themselves", "[service][list]
     CHECK(f.service->list_users(a, ListQuery{10, 1, "", ""})->users.empty());
     CHECK(f.service->list_users(a, ListQuery{10, 0, "", "ben"})->total == 0);
 
-    CHECK(messages(f.service->list_users(b, ListQuery{0, 0, "", ""}).error(), "limit").size() == 1);
-    CHECK(messages(f.service->list_users(b, ListQuery{10, -1, "", ""}).error(), "offset").size() == 1);
+    CHECK(problems(f.service->list_users(b, ListQuery{0, 0, "", ""}).error(), "limit").size() == 1);
+    CHECK(problems(f.service->list_users(b, ListQuery{10, -1, "", ""}).error(), "offset").size() == 1);
 }
 
 TEST_CASE("Page size is clamped to the setting - hide_users off lists everyone", "[service][list]")

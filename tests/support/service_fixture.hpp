@@ -4,6 +4,7 @@
 
 #include "usermgmt/usermgmt.hpp"
 
+#include "problems.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -79,7 +80,7 @@ struct ServiceFixture {
     {
         auto n = notifier->last(kind, email);
         REQUIRE(n);
-        return OneTimeCode{n->uid, n->token};
+        return OneTimeCode{NamedUser{n->user.id}, n->token};
     }
 
     TempDir dir;
@@ -87,12 +88,5 @@ struct ServiceFixture {
     ManualClock* clock = nullptr;
     std::unique_ptr<UserService> service;
 };
-
-/// The messages of `field` in an error, or an empty list.
-inline std::vector<std::string> messages(const Error& e, const std::string& field)
-{
-    const auto* found = e.fields.find(field);
-    return found ? *found : std::vector<std::string>{};
-}
 
 }  // namespace usermgmt::test

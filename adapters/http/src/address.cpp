@@ -1,6 +1,6 @@
 #include "usermgmt/http/address.hpp"
 
-#include "text.hpp"
+#include "common/text.hpp"
 
 #include <boost/asio/ip/address.hpp>
 

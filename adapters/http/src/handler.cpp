@@ -2,10 +2,11 @@
 
 #include "usermgmt/http/address.hpp"
 
-#include "cors.hpp"
-#include "request_body.hpp"
-#include "style.hpp"
-#include "wire.hpp"
+#include "common/cors.hpp"
+#include "common/request_body.hpp"
+#include "common/error_status.hpp"
+#include "common/style.hpp"
+#include "common/responses.hpp"
 #include "worker_pool.hpp"
 
 #include <algorithm>
@@ -78,12 +79,19 @@ struct Handler::Impl {
         return style ? style->message(status, text, request) : detail::detail_response(status, text, request);
     }
 
+    // A condition of `code` (full queues) in the format of the request's style.
+    Response condition(Errc code, std::string_view text, const Request& request) const
+    {
+        if (const auto* style = style_of(detail::path_of(request.target()))) return style->condition(code, text, request);
+        return detail::with_status(detail::detail_response(500, text, request), code, detail::Column::auth);
+    }
+
     Response health(const Request& request) const
     {
         if (service.health()) return detail::json_response(200, boost::json::object{{"status", "ok"}}, request);
-        auto response = detail::json_response(503, boost::json::object{{"status", "unavailable"}}, request);
-        response.set(bhttp::field::retry_after, "1");
-        return response;
+        // Whatever the store said, the database is not usable now: a temporary condition.
+        return detail::with_status(detail::json_response(500, boost::json::object{{"status", "unavailable"}}, request),
+                                   Errc::storage_failure, detail::Column::auth);
     }
 
     Response media_file(const Request& request, std::string_view key) const
@@ -235,11 +243,10 @@ void Handler::async_handle(Request request, Peer peer, std::function<void(Respon
     auto job = std::make_shared<std::pair<Resolved, decltype(complete)>>(std::move(resolved), complete);
     auto& pool = hashing ? impl.hashing_pool : impl.store_pool;
     if (!pool.try_post([&impl, shared, job] { job->second(impl.run(job->first, *shared)); })) {
-        auto busy = impl.message(503, hashing ? "Too many requests are waiting for a password check; try again shortly."
-                                              : "Too many requests are waiting for the database; try again shortly.",
-                                 *shared);
-        busy.set(bhttp::field::retry_after, "1");
-        complete(std::move(busy));
+        complete(impl.condition(Errc::storage_failure,
+                                hashing ? "Too many requests are waiting for a password check; try again shortly."
+                                        : "Too many requests are waiting for the database; try again shortly.",
+                                *shared));
     }
 }
 

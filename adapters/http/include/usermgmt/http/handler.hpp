@@ -3,24 +3,15 @@
 /// The HTTP handler: a Beast request in, a Beast response out. Mount it in your own Beast
 /// server next to your own routes, or let `Server` run it.
 
+#include "usermgmt/http/message.hpp"
 #include "usermgmt/http/settings.hpp"
 #include "usermgmt/user_service.hpp"
-
-#include <boost/beast/http.hpp>
 
 #include <functional>
 #include <memory>
 #include <string_view>
 
 namespace usermgmt::http {
-
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
-
-/// Where a request came from (the socket peer), for logs and, later, throttling.
-struct Peer {
-    std::string address;
-};
 
 /// Serves the route styles, `/media/…` and `/healthz` over one `UserService`.
 ///

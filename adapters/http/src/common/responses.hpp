@@ -1,7 +1,7 @@
 #pragma once
 // Building responses, shared by every route style.
 
-#include "usermgmt/http/handler.hpp"
+#include "usermgmt/http/message.hpp"
 #include "usermgmt/types.hpp"
 
 #include <boost/json.hpp>

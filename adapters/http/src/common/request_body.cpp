@@ -1,7 +1,7 @@
-#include "request_body.hpp"
+#include "common/request_body.hpp"
 
-#include "multipart.hpp"
-#include "text.hpp"
+#include "common/multipart.hpp"
+#include "common/text.hpp"
 
 namespace usermgmt::http::detail {
 namespace {

@@ -1,9 +1,9 @@
 // The /auth style's dispatch, as Django + DRF route: trailing-slash redirects, authentication
 // before method checks on the users routes, jwt routes open to all, the API root.
-#include "auth_routes.hpp"
-#include "auth_wire.hpp"
-#include "style.hpp"
-#include "text.hpp"
+#include "auth/routes.hpp"
+#include "auth/wire.hpp"
+#include "common/style.hpp"
+#include "common/text.hpp"
 
 namespace usermgmt::http::detail {
 namespace {
@@ -27,6 +27,8 @@ public:
     {
         return detail_response(status, text, request);
     }
+
+    Column column() const override { return Column::auth; }
 
     Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
     {
@@ -135,14 +137,9 @@ private:
         const Endpoint& endpoint = found->second;
         if (endpoint.needs_auth && !principal) return answer(with_allow(auth::not_authenticated(*request), route));
 
-        const UserService& service = service_;
-        const HttpSettings& settings = settings_;
-        auto run = [&endpoint, &route, &service, &settings, request, peer, params = std::move(params),
-                    principal = std::move(principal)]() mutable {
-            Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
-            return with_allow(endpoint.run(call), route);
-        };
-        return endpoint_call(std::move(run), endpoint, method);
+        return endpoint_call(Dispatch{&endpoint, std::move(request), peer, std::move(params), std::move(principal),
+                                      auth::error_for, &route},
+                             service_, settings_);
     }
 
     const UserService& service_;

@@ -1,7 +1,8 @@
-#include "auth_wire.hpp"
+#include "auth/wire.hpp"
 
-#include "error_mapping.hpp"
-#include "text.hpp"
+#include "common/error_status.hpp"
+#include "common/text.hpp"
+#include "usermgmt/uid.hpp"
 
 #include <algorithm>
 
@@ -25,11 +26,11 @@ Response unauthorized(json::object body, const Request& request)
     return response;
 }
 
-json::object ordered(const FieldErrors& fields, std::initializer_list<std::string_view> order)
+json::object ordered(const ShownErrors& fields, std::initializer_list<std::string_view> order)
 {
-    std::vector<const FieldErrors::Entry*> entries;
-    for (const auto& e : fields.entries()) entries.push_back(&e);
-    const auto rank = [&](const FieldErrors::Entry* e) {
+    std::vector<const ShownField*> entries;
+    for (const auto& e : fields) entries.push_back(&e);
+    const auto rank = [&](const ShownField* e) {
         std::size_t i = 0;
         for (auto name : order) {
             if (name == e->field) return i;
@@ -40,9 +41,9 @@ json::object ordered(const FieldErrors& fields, std::initializer_list<std::strin
     std::stable_sort(entries.begin(), entries.end(), [&](auto* a, auto* b) { return rank(a) < rank(b); });
     json::object out;
     for (const auto* e : entries) {
-        json::array messages;
-        for (const auto& m : e->messages) messages.emplace_back(m);
-        out[e->field] = std::move(messages);
+        json::array texts;
+        for (const auto& t : e->texts) texts.emplace_back(t);
+        out[e->field] = std::move(texts);
     }
     return out;
 }
@@ -58,11 +59,11 @@ const char* python_type_name(const json::value& v)
 
 }  // namespace
 
-std::optional<std::string> Fields::read(std::string_view name, std::string_view invalid, bool required)
+std::optional<std::string> Fields::read(std::string_view name, bool required)
 {
     const json::value* v = data_.if_contains(name);
     if (!v) {
-        if (required) problems.add(name, "This field is required.");
+        if (required) problems.add(name, Reason::required);
         return std::nullopt;
     }
     std::string text;
@@ -71,33 +72,38 @@ std::optional<std::string> Fields::read(std::string_view name, std::string_view 
     else if (v->is_uint64()) text = std::to_string(v->as_uint64());
     else if (v->is_double()) text = json::serialize(*v);
     else {
-        problems.add(name, v->is_null() ? "This field may not be null." : std::string(invalid));
+        problems.add(name, v->is_null() ? Reason::null_value : Reason::wrong_type);
         if (!required) optional_problem = true;
         return std::nullopt;
     }
     if (text.find('\0') != std::string::npos) {
-        problems.add(name, "Null characters are not allowed.");
+        problems.add(name, Reason::null_character);
         if (!required) optional_problem = true;
         return std::nullopt;
     }
     return text;
 }
 
-std::string Fields::required(std::string_view name, std::string_view invalid)
+std::string Fields::required(std::string_view name)
 {
-    return read(name, invalid, true).value_or("");
+    return read(name, true).value_or("");
 }
 
 std::string Fields::required_not_blank(std::string_view name)
 {
-    auto text = read(name, not_a_string, true);
-    if (text && text->empty()) problems.add(name, "This field may not be blank.");
+    auto text = read(name, true);
+    if (text && text->empty()) problems.add(name, Reason::blank);
     return text.value_or("");
 }
 
-std::optional<std::string> Fields::optional(std::string_view name, std::string_view invalid)
+std::optional<std::string> Fields::optional(std::string_view name)
 {
-    return read(name, invalid, false);
+    return read(name, false);
+}
+
+NamedUser named_user(std::string_view uid)
+{
+    return NamedUser{decode_uid(uid), uid.empty()};
 }
 
 BodyObject body_object(Call& call)
@@ -116,27 +122,32 @@ BodyObject body_object(Call& call)
     }
     const auto& data = std::get<Body>(parsed).data;
     if (data.is_object()) return {&data.as_object(), std::nullopt};
-    FieldErrors f;
-    f.add("non_field_errors", data.is_null() ? std::string("No data provided")
-                                             : std::string("Invalid data. Expected a dictionary, but got ") +
-                                                   python_type_name(data) + ".");
-    return {nullptr, json_response(400, ordered(f, {}), call.request)};
+    const std::string text = data.is_null() ? std::string("No data provided")
+                                            : std::string("Invalid data. Expected a dictionary, but got ") +
+                                                  python_type_name(data) + ".";
+    return {nullptr, json_response(400, json::object{{"non_field_errors", json::array{json::string(text)}}}, call.request)};
 }
 
 namespace {
 
-// The core's field errors with the shape problems in the place of the core's messages.
-FieldErrors merge(const FieldErrors& core, const FieldErrors& problems)
+const ShownField* find(const ShownErrors& shown, std::string_view field)
 {
-    FieldErrors merged;
-    for (const auto& entry : core.entries()) {
+    for (const auto& f : shown)
+        if (f.field == field) return &f;
+    return nullptr;
+}
+
+// The core's field errors with the shape problems in the place of the core's texts, by wire name.
+ShownErrors merge(const ShownErrors& core, const ShownErrors& problems)
+{
+    ShownErrors merged;
+    for (const auto& entry : core) {
         // A shape problem (required, null, not a string) is what DRF reports for that field.
-        const auto* replacement = problems.find(entry.field);
-        for (const auto& m : replacement ? *replacement : entry.messages) merged.add(entry.field, m);
+        const auto* replacement = find(problems, entry.field);
+        merged.push_back(replacement ? *replacement : entry);
     }
-    for (const auto& entry : problems.entries())
-        if (!merged.find(entry.field))
-            for (const auto& m : entry.messages) merged.add(entry.field, m);
+    for (const auto& entry : problems)
+        if (!find(merged, entry.field)) merged.push_back(entry);
     return merged;
 }
 
@@ -144,7 +155,7 @@ FieldErrors merge(const FieldErrors& core, const FieldErrors& problems)
 
 Response field_errors(const FieldErrors& problems, std::initializer_list<std::string_view> order, const Call& call)
 {
-    return json_response(400, ordered(problems, order), call.request);
+    return json_response(400, ordered(show(problems, words()), order), call.request);
 }
 
 Response error(Error e, const Call& call, std::initializer_list<std::string_view> order, const FieldErrors& problems)
@@ -155,7 +166,8 @@ Response error(Error e, const Call& call, std::initializer_list<std::string_view
         switch (e.code) {
         case Errc::invalid_argument:
         case Errc::already_exists:
-            return json_response(row.auth_status, ordered(merge(e.fields, problems), order), request);
+            return json_response(row.auth_status,
+                                 ordered(merge(show(e.fields, words()), show(problems, words())), order), request);
         case Errc::not_found: return detail_response(row.auth_status, "Not found.", request);
         case Errc::forbidden:
             return detail_response(row.auth_status, "You do not have permission to perform this action.", request);
@@ -180,8 +192,12 @@ Response error(Error e, const Call& call, std::initializer_list<std::string_view
         }
         return detail_response(row.auth_status, "A server error occurred.", request);
     }();
-    if (row.retry_after) response.set(boost::beast::http::field::retry_after, std::to_string(retry_after_seconds(e)));
-    return response;
+    return with_status(std::move(response), e.code, Column::auth, retry_after_seconds(e));
+}
+
+Response error_for(Error e, const Call& call)
+{
+    return error(std::move(e), call);
 }
 
 Response token_error(const Error& e, const Call& call)
@@ -199,14 +215,12 @@ json::object user_json(const User& u, const HttpSettings& settings)
 
 json::object created_user_json(const User& u, const HttpSettings& settings)
 {
-    json::value avatar = nullptr;
-    if (!u.avatar.empty()) avatar = u.avatar_is_media ? settings.media_url + u.avatar : u.avatar;
     return json::object{{"id", u.id},
                         {"username", u.username},
                         {"email", u.email},
                         {"first_name", u.first_name},
                         {"last_name", u.last_name},
-                        {"avatar", std::move(avatar)},
+                        {"avatar", avatar_value(u, settings)},
                         {"is_active", u.is_active}};
 }
 
@@ -256,9 +270,8 @@ Authentication authenticate(const Request& request, const UserService& service)
     }
     default: {
         // The store failed while checking the token: a temporary condition, not a 401.
-        auto response = detail_response(503, "Service temporarily unavailable, try again later.", request);
-        response.set(boost::beast::http::field::retry_after, "1");
-        return {std::nullopt, std::move(response)};
+        auto response = detail_response(500, "Service temporarily unavailable, try again later.", request);
+        return {std::nullopt, with_status(std::move(response), Errc::storage_failure, Column::auth)};
     }
     }
 }

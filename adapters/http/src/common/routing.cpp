@@ -1,6 +1,6 @@
-#include "routing.hpp"
+#include "common/routing.hpp"
 
-#include "text.hpp"
+#include "common/text.hpp"
 #include "usermgmt/http/address.hpp"
 
 #include <algorithm>
@@ -40,11 +40,45 @@ std::vector<std::string_view> forwarded_for(const Request& request)
 
 }  // namespace
 
-Resolved endpoint_call(std::function<Response()> run, const Endpoint& endpoint, boost::beast::http::verb method)
+namespace {
+
+// The account a throttled request names: its body's `field` when that is a string.
+std::string account_of(Call& call, std::string_view field)
+{
+    if (field.empty()) return {};
+    const auto* body = std::get_if<Body>(&call.body());
+    if (!body || !body->data.is_object()) return {};
+    const auto* value = body->data.as_object().if_contains(field);
+    return value && value->is_string() ? std::string(trim_ascii(value->as_string())) : std::string();
+}
+
+Response run(Dispatch& d, const UserService& service, const HttpSettings& settings)
+{
+    Call call{*d.request, d.peer, service, settings, std::move(d.params), std::move(d.principal)};
+    const Endpoint& endpoint = *d.endpoint;
+    if (endpoint.throttling) {
+        const auto& throttling = *endpoint.throttling;
+        auto allowed = service.throttle(throttling.attempt, call.client(), account_of(call, throttling.account_field));
+        if (!allowed) return d.error_answer(std::move(allowed).error(), call);
+    }
+    return endpoint.run(call);
+}
+
+}  // namespace
+
+Resolved endpoint_call(Dispatch dispatch, const UserService& service, const HttpSettings& settings)
 {
     using boost::beast::http::verb;
+    const verb method = dispatch.request->method();
     const bool reads = method == verb::get || method == verb::head || method == verb::options;
-    return Resolved{std::move(run), endpoint.cost == Cost::hashes_password ? Work::hashing : reads ? Work::now : Work::store};
+    const Work work = dispatch.endpoint->cost == Cost::hashes_password ? Work::hashing : reads ? Work::now : Work::store;
+    auto shared = std::make_shared<Dispatch>(std::move(dispatch));
+    return Resolved{[shared, &service, &settings] {
+                        auto response = run(*shared, service, settings);
+                        if (shared->allow) response.set(boost::beast::http::field::allow, shared->allow->allow());
+                        return response;
+                    },
+                    work};
 }
 
 Resolved answer(Response response)

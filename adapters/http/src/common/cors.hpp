@@ -1,7 +1,8 @@
 #pragma once
 // Cross-origin resource sharing: preflight answers and the headers of actual responses.
 
-#include "usermgmt/http/handler.hpp"
+#include "usermgmt/http/message.hpp"
+#include "usermgmt/http/settings.hpp"
 
 #include <optional>
 

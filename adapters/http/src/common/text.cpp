@@ -1,4 +1,4 @@
-#include "text.hpp"
+#include "common/text.hpp"
 
 namespace usermgmt::http::detail {
 

@@ -1,6 +1,6 @@
-#include "multipart.hpp"
+#include "common/multipart.hpp"
 
-#include "text.hpp"
+#include "common/text.hpp"
 
 namespace usermgmt::http::detail {
 namespace {

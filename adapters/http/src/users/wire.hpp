@@ -2,8 +2,9 @@
 // The /users style's wire rules: `{"message": ...}` errors (with `errors` for fields), user
 // objects with string ids and millisecond dates, tokens from Authorization or x-access-token.
 
-#include "routing.hpp"
-#include "wire.hpp"
+#include "common/catalogue.hpp"
+#include "common/endpoints.hpp"
+#include "common/responses.hpp"
 
 #include <boost/json.hpp>
 
@@ -13,12 +14,17 @@
 
 namespace usermgmt::http::detail::users {
 
+/// This style's words (users/words.cpp).
+const Words& words();
+
 /// `{"message": text}` with `status`.
 Response message(unsigned status, std::string_view text, const Request& request);
 
 /// The answer for a core error: the one status table's /users column, `{"message"}` and, for
 /// field errors, `"errors": {field: message}` with the fields under this style's names.
 Response error(Error error, const Request& request);
+/// The same, as the route table's throttling renders it.
+Response error_for(Error error, const Call& call);
 
 /// Reads the fields of a body, recording wrong types in `problems` under this style's names.
 class Fields {
@@ -39,10 +45,6 @@ private:
 };
 
 /// The body as an object, or the answer for an unusable body (415, bad JSON, not an object).
-struct BodyObject {
-    const boost::json::object* object = nullptr;
-    std::optional<Response> answer;
-};
 BodyObject body_object(Call& call);
 
 /// 400 with the recorded problems.
@@ -55,10 +57,6 @@ boost::json::object user_json(const User& user, const HttpSettings& settings);
 std::optional<std::string> token_of(const Request& request);
 
 /// Authenticates with `token_of`: the principal, or the 401 answer.
-struct Authentication {
-    std::optional<Principal> principal;
-    std::optional<Response> failure;
-};
 Authentication authenticate(const Request& request, const UserService& service);
 
 }  // namespace usermgmt::http::detail::users

@@ -1,7 +1,7 @@
 #pragma once
 // The /users style's endpoints, relative to its prefix (matched in any case, as Express does).
 
-#include "routing.hpp"
+#include "common/routing.hpp"
 
 namespace usermgmt::http::detail {
 

@@ -1,7 +1,7 @@
 // The /users mappers: read the fields, call one UserService method, answer in this style.
-#include "users_routes.hpp"
+#include "users/routes.hpp"
 
-#include "users_wire.hpp"
+#include "users/wire.hpp"
 
 #include <charconv>
 
@@ -18,23 +18,9 @@ Response ok(const json::value& body, const Call& call, unsigned status = 200)
     return json_response(status, body, call.request);
 }
 
-using Attempt = UserService::Attempt;
-
-// The throttling answer when the client or account has made too many attempts of this kind.
-std::optional<Response> throttled(const Call& call, Attempt attempt, std::string_view account)
-{
-    auto allowed = call.service.throttle(attempt, call.client(), account);
-    if (allowed) return std::nullopt;
-    return users::error(std::move(allowed).error(), call.request);
-}
-
 std::optional<UserId> id_param(const Call& call)
 {
-    const std::string& text = call.params.front();
-    UserId id = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-    return id;
+    return parse_user_id(call.params.front());
 }
 
 // The profile members both registration and updates take.
@@ -76,8 +62,7 @@ Response create_user(Call& call)
     in.require_activation = call.settings.users_require_activation;
     in.issue_tokens = true;
     in.access_token_lifetime = call.settings.users_access_token_lifetime;
-    if (auto limited = throttled(call, Attempt::registration, in.email)) return std::move(*limited);
-    auto made = call.service.register_user(in, call.principal ? &*call.principal : nullptr);
+    auto made = call.service.register_user(in, call.principal);
     if (!made) return users::error(std::move(made).error(), call.request);
     json::object out;
     if (made->tokens) out["accessToken"] = made->tokens->access;
@@ -94,9 +79,8 @@ Response login(Call& call)
     const auto email = f.text("email");
     const auto password = f.text("password");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
-    if (auto limited = throttled(call, Attempt::login, {})) return std::move(*limited);
-    auto tokens = call.service.login_with(LoginField::email, email.value_or(""), password.value_or(""),
-                                          TokenOptions{call.settings.users_access_token_lifetime});
+    auto tokens = call.service.login(email.value_or(""), password.value_or(""),
+                                     LoginOptions{call.settings.users_access_token_lifetime, LoginField::email});
     if (!tokens) return users::error(std::move(tokens).error(), call.request);
     auto who = call.service.authenticate(tokens->access);
     if (!who) return users::error(std::move(who).error(), call.request);
@@ -122,7 +106,6 @@ Response reset_password(Call& call)
     Fields f(*body.object);
     const auto email = f.text("email");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
-    if (auto limited = throttled(call, Attempt::reset_request, email.value_or(""))) return std::move(*limited);
     auto done = call.service.request_password_reset(email.value_or(""), users_origin);
     if (!done) return users::error(std::move(done).error(), call.request);
     // The same words for every address: the answer reveals nothing.
@@ -136,7 +119,6 @@ Response valid_password_token(Call& call)
     Fields f(*body.object);
     const auto token = f.text("resettoken");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
-    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.check_password_reset(OneTimeCode{std::nullopt, token.value_or("")});
     if (!done) return users::error(std::move(done).error(), call.request);
     return ok(json::object{{"message", "Token verified successfully."}}, call);
@@ -150,7 +132,6 @@ Response reset_password_confirm(Call& call)
     const auto token = f.text("resettoken");
     const auto password = f.text("newPassword");
     if (!f.problems.empty()) return users::invalid(f.problems, call.request);
-    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.confirm_password_reset(OneTimeCode{std::nullopt, token.value_or("")},
                                                     password.value_or(""), std::nullopt);
     if (!done) return users::error(std::move(done).error(), call.request);
@@ -168,7 +149,7 @@ Response list_users(Call& call)
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
         const bool integer = ec == std::errc() && end == value.data() + value.size();
         if (key == "limit" || key == "offset") {
-            if (!integer) problems.add(key, "must be an integer");
+            if (!integer) problems.add(key, Reason::wrong_type);
             else (key == "limit" ? query.limit : query.offset) = number;
         } else if (key == "email") {
             query.email_prefix = value;
@@ -232,16 +213,20 @@ using bhttp_verb = boost::beast::http::verb;
 }  // namespace
 
 // No route here takes a file (`avatar` is a string in this style): every body has the small limit.
+// Throttled operations are declared here, in the table, once each (see `throttled`).
 RouteTable users_routes()
 {
+    using Attempt = UserService::Attempt;
     RouteTable t(true);
-    t.add("", bhttp_verb::post, open_endpoint(create_user, Cost::hashes_password));
+    t.add("", bhttp_verb::post, throttled(Attempt::registration, {}, open_endpoint(create_user, Cost::hashes_password)));
     t.add("", bhttp_verb::get, authenticated_endpoint(list_users));
-    t.add("login", bhttp_verb::post, open_endpoint(login, Cost::hashes_password));
+    t.add("login", bhttp_verb::post, throttled(Attempt::login, {}, open_endpoint(login, Cost::hashes_password)));
     t.add("logout", bhttp_verb::post, authenticated_endpoint(logout));
-    t.add("reset-password", bhttp_verb::post, open_endpoint(reset_password));
-    t.add("valid-password-token", bhttp_verb::post, open_endpoint(valid_password_token));
-    t.add("ResetPassword", bhttp_verb::post, open_endpoint(reset_password_confirm, Cost::hashes_password));
+    t.add("reset-password", bhttp_verb::post, throttled(Attempt::reset_request, "email", open_endpoint(reset_password)));
+    t.add("valid-password-token", bhttp_verb::post,
+          throttled(Attempt::reset_confirm, {}, open_endpoint(valid_password_token)));
+    t.add("ResetPassword", bhttp_verb::post,
+          throttled(Attempt::reset_confirm, {}, open_endpoint(reset_password_confirm, Cost::hashes_password)));
     t.add("{}", bhttp_verb::get, authenticated_endpoint(get_user));
     t.add("{}", bhttp_verb::put, authenticated_endpoint(update_user, Cost::hashes_password));
     t.add("{}", bhttp_verb::delete_, authenticated_endpoint(delete_user));

@@ -1,7 +1,8 @@
 #pragma once
 // A route style: a set of paths under a prefix, with its own wire format.
 
-#include "routing.hpp"
+#include "common/error_status.hpp"
+#include "common/routing.hpp"
 
 #include <memory>
 #include <string_view>
@@ -18,8 +19,16 @@ public:
     /// The endpoint a request with `method` to `path` runs, or null (no route, no such method,
     /// a redirect), without authenticating: enough to choose its body limit before the body is read.
     [[nodiscard]] virtual const Endpoint* endpoint_of(boost::beast::http::verb method, std::string_view path) const = 0;
-    /// A plain error in the style's format (413, 503 when overloaded, 500).
+    /// A plain error in the style's format (413, 500).
     [[nodiscard]] virtual Response message(unsigned status, std::string_view text, const Request& request) const = 0;
+    /// Which column of the error table the style answers with.
+    [[nodiscard]] virtual Column column() const = 0;
+    /// A plain error for a condition of `code` (full queues: `storage_failure`), its status and
+    /// Retry-After from the error table.
+    [[nodiscard]] Response condition(Errc code, std::string_view text, const Request& request) const
+    {
+        return with_status(message(500, text, request), code, column());
+    }
 };
 
 /// The Djoser-compatible style (auth_style.cpp).

@@ -1,22 +1,11 @@
-#include "users_wire.hpp"
+#include "users/wire.hpp"
 
-#include "error_mapping.hpp"
-#include "text.hpp"
+#include "common/error_status.hpp"
+#include "common/text.hpp"
 
 namespace usermgmt::http::detail::users {
 namespace json = boost::json;
 namespace {
-
-// The core's field names, as this style's documents spell them.
-std::string wire_name(std::string_view field)
-{
-    if (field == "first_name") return "firstname";
-    if (field == "last_name") return "lastname";
-    if (field == "new_password") return "newPassword";
-    if (field == "token") return "resettoken";
-    if (field == "username") return "email";  // derived from the email here
-    return std::string(field);
-}
 
 std::string date_time(const Date& d)
 {
@@ -41,11 +30,11 @@ Response invalid(const FieldErrors& problems, const Request& request)
 {
     json::object errors;
     std::string first;
-    for (const auto& entry : problems.entries()) {
+    for (const auto& entry : show(problems, words())) {
         std::string joined;
-        for (const auto& m : entry.messages) joined += (joined.empty() ? "" : " ") + m;
+        for (const auto& t : entry.texts) joined += (joined.empty() ? "" : " ") + t;
         if (first.empty()) first = joined;
-        errors[wire_name(entry.field)] = joined;
+        errors[entry.field] = joined;
     }
     return json_response(400, json::object{{"message", first}, {"errors", std::move(errors)}}, request);
 }
@@ -81,8 +70,12 @@ Response error(Error e, const Request& request)
         }
         return message(row.users_status, "Internal server error.", request);
     }();
-    if (row.retry_after) response.set(boost::beast::http::field::retry_after, std::to_string(retry_after_seconds(e)));
-    return response;
+    return with_status(std::move(response), e.code, Column::users, retry_after_seconds(e));
+}
+
+Response error_for(Error e, const Call& call)
+{
+    return error(std::move(e), call.request);
 }
 
 std::optional<std::string> Fields::text(std::string_view name)
@@ -90,7 +83,7 @@ std::optional<std::string> Fields::text(std::string_view name)
     const json::value* v = data_.if_contains(name);
     if (!v || v->is_null()) return std::nullopt;
     if (!v->is_string()) {
-        problems.add(name, "must be a string");
+        problems.add(name, Reason::wrong_type);
         return std::nullopt;
     }
     return std::string(v->as_string());
@@ -108,7 +101,7 @@ std::optional<std::optional<Date>> Fields::date(std::string_view name)
         if (auto d = Date::parse_iso(s.substr(0, 10)); d && (s.size() == 10 || s.substr(10) == "T00:00:00.000Z"))
             return std::optional<Date>(*d);
     }
-    problems.add(name, "must be a real date as DD-MM-YYYY or YYYY-MM-DD");
+    problems.add(name, Reason::wrong_type);
     return std::nullopt;
 }
 
@@ -121,14 +114,14 @@ std::optional<std::vector<std::string>> Fields::strings(std::string_view name)
         for (const auto& item : v->as_array()) {
             if (!item.is_string()) {
                 out.clear();
-                problems.add(name, "must be an array of strings");
+                problems.add(name, Reason::wrong_type);
                 return std::nullopt;
             }
             out.emplace_back(item.as_string());
         }
         return out;
     }
-    problems.add(name, "must be an array of strings");
+    problems.add(name, Reason::wrong_type);
     return std::nullopt;
 }
 
@@ -154,14 +147,12 @@ json::object user_json(const User& u, const HttpSettings& settings)
 {
     json::array groups;
     for (const auto& g : u.groups) groups.emplace_back(g);
-    json::value avatar = nullptr;
-    if (!u.avatar.empty()) avatar = u.avatar_is_media ? settings.media_url + u.avatar : u.avatar;
     return json::object{{"_id", std::to_string(u.id)},
                         {"email", u.email},
                         {"firstname", u.first_name},
                         {"lastname", u.last_name},
                         {"birthdate", u.birthdate ? json::value(date_time(*u.birthdate)) : json::value(nullptr)},
-                        {"avatar", std::move(avatar)},
+                        {"avatar", avatar_value(u, settings)},
                         {"groups", std::move(groups)},
                         {"created_at", iso8601_millis(u.date_joined)},
                         {"updated_at", iso8601_millis(u.updated_at)}};

@@ -2,11 +2,14 @@
 // What a route style needs to answer a request: the call context, endpoints, and a table that
 // matches paths with `{}` parameters.
 
-#include "request_body.hpp"
-#include "usermgmt/http/handler.hpp"
+#include "common/request_body.hpp"
+#include "usermgmt/http/message.hpp"
+#include "usermgmt/http/settings.hpp"
+#include "usermgmt/user_service.hpp"
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,12 +50,21 @@ enum class Cost {
     hashes_password,  ///< hashes or checks a password: on the hashing pool
 };
 
+/// What a throttled operation counts: its kind of attempt, and the body field that names the
+/// account (empty: none; a login counts the account it resolves in the core).
+struct Throttling {
+    UserService::Attempt attempt;
+    std::string_view account_field;
+};
+
 /// One verb of one route.
 struct Endpoint {
     std::function<Response(Call&)> run;
     bool needs_auth = false;  ///< 401 without a valid token
     Cost cost = Cost::ordinary;
     bool takes_file = false;  ///< accepts an uploaded file: a multipart body may be as large as max_upload_bytes
+    /// Counted against `Config::throttle` before anything else runs; 429 past the limit.
+    std::optional<Throttling> throttling;
 };
 
 /// A path pattern (`users/{}/`) and its endpoints.
@@ -96,6 +108,15 @@ inline Endpoint taking_file(Endpoint endpoint)
     return endpoint;
 }
 
+/// `endpoint`, counted as `attempt` of the client (and of the account its body's `account_field`
+/// names) before it runs: declared once per operation in the route table, so no endpoint can
+/// forget it, and counted the same way on every route.
+inline Endpoint throttled(UserService::Attempt attempt, std::string_view account_field, Endpoint endpoint)
+{
+    endpoint.throttling = Throttling{attempt, account_field};
+    return endpoint;
+}
+
 /// The endpoint of `route` for `method` (HEAD is GET's), or null.
 const Endpoint* endpoint_for(const Route& route, boost::beast::http::verb method);
 
@@ -115,8 +136,23 @@ struct Resolved {
 /// A decision that is already an answer.
 Resolved answer(Response response);
 
-/// A call of `endpoint` for a request with `method`: hashing endpoints go to the hashing pool,
-/// the other methods that change state to the store pool, reads run at once.
-Resolved endpoint_call(std::function<Response()> run, const Endpoint& endpoint, boost::beast::http::verb method);
+/// A style's answer for a core error.
+using ErrorAnswer = Response (*)(Error, const Call&);
+
+/// What a style decided to run: the endpoint and the request's context.
+struct Dispatch {
+    const Endpoint* endpoint = nullptr;
+    std::shared_ptr<const Request> request;
+    Peer peer;
+    std::vector<std::string> params;
+    std::optional<Principal> principal;
+    ErrorAnswer error_answer = nullptr;  ///< renders the 429 of a throttled endpoint
+    const Route* allow = nullptr;        ///< when set, every answer carries its Allow header
+};
+
+/// The call of a dispatched endpoint: its attempt counted first when it is throttled, then the
+/// endpoint. Hashing endpoints go to the hashing pool, the other methods that change state to
+/// the store pool, reads run at once.
+Resolved endpoint_call(Dispatch dispatch, const UserService& service, const HttpSettings& settings);
 
 }  // namespace usermgmt::http::detail

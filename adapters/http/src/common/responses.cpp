@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "common/responses.hpp"
 
 #include <cstdio>
 #include <ctime>

@@ -1,8 +1,8 @@
 // The /auth mappers. Field orders are the serializers' (they order the field errors).
-#include "auth_routes.hpp"
+#include "auth/routes.hpp"
 
-#include "auth_wire.hpp"
-#include "text.hpp"
+#include "auth/wire.hpp"
+#include "common/text.hpp"
 
 #include <charconv>
 
@@ -12,8 +12,6 @@ namespace {
 namespace json = boost::json;
 using bhttp_verb = boost::beast::http::verb;
 using auth::Fields;
-
-constexpr std::string_view not_a_file = "The submitted data was not a file. Check the encoding type on the form.";
 
 // The uploaded file of `field`, if any.
 const UploadedFile* file_of(Call& call, std::string_view field)
@@ -37,7 +35,7 @@ void read_avatar(Call& call, Fields& fields, std::optional<std::string>& image, 
         clear = std::string();
         return;
     }
-    fields.problems.add("avatar", std::string(not_a_file));
+    fields.problems.add("avatar", Reason::wrong_type);  // not a file
     fields.optional_problem = true;
 }
 
@@ -45,26 +43,12 @@ void read_avatar(Call& call, Fields& fields, std::optional<std::string>& image, 
 std::optional<UserId> user_id_param(const Call& call)
 {
     if (call.params.empty()) return call.principal->user_id;
-    const std::string& text = call.params.front();
-    UserId id = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-    return id;
+    return parse_user_id(call.params.front());
 }
 
 Response no_content(const Call& call)
 {
     return empty_response(204, call.request);
-}
-
-using Attempt = UserService::Attempt;
-
-// The throttling answer when the client or account has made too many attempts of this kind.
-std::optional<Response> throttled(const Call& call, Attempt attempt, std::string_view account)
-{
-    auto allowed = call.service.throttle(attempt, call.client(), account);
-    if (allowed) return std::nullopt;
-    return auth::error(std::move(allowed).error(), call);
 }
 
 // ---- registration and activation ------------------------------------------------------------
@@ -76,19 +60,18 @@ Response create_user(Call& call)
     Fields f(*body.object);
     NewUser in;
     in.username = f.required("username");
-    in.email = f.required("email", auth::invalid_email);
+    in.email = f.required("email");
     in.first_name = f.optional("first_name").value_or("");
     in.last_name = f.optional("last_name").value_or("");
     std::optional<std::string> clear;
     read_avatar(call, f, in.avatar_image, clear);
     in.password = f.required("password");
     in.password_retype = f.required("re_password");
-    if (auto limited = throttled(call, Attempt::registration, in.email)) return std::move(*limited);
     const std::initializer_list<std::string_view> order = {"username", "email", "first_name", "last_name",
                                                                       "avatar", "password", "re_password"};
     if (f.optional_problem) return auth::field_errors(f.problems, order, call);
     in.require_activation = call.settings.auth_require_activation;
-    auto made = call.service.register_user(in, call.principal ? &*call.principal : nullptr);
+    auto made = call.service.register_user(in, call.principal);
     if (!made) return auth::error(std::move(made).error(), call, order, f.problems);
     return json_response(201, auth::created_user_json(made->user, call.settings), call.request);
 }
@@ -98,8 +81,7 @@ Response activation(Call& call)
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    OneTimeCode code{f.required("uid"), f.required("token")};
-    if (auto limited = throttled(call, Attempt::activation, {})) return std::move(*limited);
+    OneTimeCode code{auth::named_user(f.required("uid")), f.required("token")};
     auto done = call.service.activate(code);
     if (!done) return auth::error(std::move(done).error(), call, {"uid", "token"}, f.problems);
     return no_content(call);
@@ -107,13 +89,12 @@ Response activation(Call& call)
 
 // resend_activation, reset_password, reset_username: one email field, 204 for any address.
 template <class Request>
-Response email_request(Call& call, Attempt attempt, Request request)
+Response email_request(Call& call, Request request)
 {
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    const std::string email = f.required("email", auth::invalid_email);
-    if (auto limited = throttled(call, attempt, email)) return std::move(*limited);
+    const std::string email = f.required("email");
     auto done = request(email);
     if (!done) return auth::error(std::move(done).error(), call, {"email"}, f.problems);
     return no_content(call);
@@ -121,20 +102,17 @@ Response email_request(Call& call, Attempt attempt, Request request)
 
 Response resend_activation(Call& call)
 {
-    return email_request(call, Attempt::resend_activation,
-                         [&](const std::string& email) { return call.service.resend_activation(email); });
+    return email_request(call, [&](const std::string& email) { return call.service.resend_activation(email); });
 }
 
 Response reset_password(Call& call)
 {
-    return email_request(call, Attempt::reset_request,
-                         [&](const std::string& email) { return call.service.request_password_reset(email); });
+    return email_request(call, [&](const std::string& email) { return call.service.request_password_reset(email); });
 }
 
 Response reset_username(Call& call)
 {
-    return email_request(call, Attempt::reset_request,
-                         [&](const std::string& email) { return call.service.request_username_reset(email); });
+    return email_request(call, [&](const std::string& email) { return call.service.request_username_reset(email); });
 }
 
 // ---- tokens -----------------------------------------------------------------------------------
@@ -147,13 +125,8 @@ Response jwt_create(Call& call)
     const std::string username = f.required("username");
     const std::string password = f.required("password");
     if (!f.problems.empty()) return auth::field_errors(f.problems, {"username", "password"}, call);
-    if (auto limited = throttled(call, Attempt::login, {})) return std::move(*limited);
     auto tokens = call.service.login(username, password);
-    if (!tokens) {
-        Error e = std::move(tokens).error();
-        e.fields.rename("email", "username");  // the field is "username" whatever matches it
-        return auth::error(std::move(e), call, {"username", "password"});
-    }
+    if (!tokens) return auth::error(std::move(tokens).error(), call, {"username", "password"});
     return json_response(200, json::object{{"refresh", tokens->refresh}, {"access", tokens->access}}, call.request);
 }
 
@@ -246,7 +219,7 @@ Response update_user(Call& call)
     Fields f(*body.object);
     UserPatch patch;
     patch.replace = Replace;
-    patch.email = f.optional("email", auth::invalid_email);
+    patch.email = f.optional("email");
     patch.first_name = f.optional("first_name");
     patch.last_name = f.optional("last_name");
     read_avatar(call, f, patch.avatar_image, patch.avatar);
@@ -309,10 +282,9 @@ Response reset_password_confirm(Call& call)
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    OneTimeCode code{f.required("uid"), f.required("token")};
+    OneTimeCode code{auth::named_user(f.required("uid")), f.required("token")};
     const std::string password = f.required("new_password");
     const std::string retype = f.required("re_new_password");
-    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.confirm_password_reset(code, password, retype);
     if (!done)
         return auth::error(std::move(done).error(), call, {"uid", "token", "new_password", "re_new_password"},
@@ -327,9 +299,8 @@ Response reset_username_confirm(Call& call)
     Fields f(*body.object);
     const std::string username = f.required("new_username");
     // Djoser does not require uid and token here: a missing one is simply invalid.
-    OneTimeCode code{f.optional("uid").value_or(""), f.optional("token").value_or("")};
+    OneTimeCode code{auth::named_user(f.optional("uid").value_or("")), f.optional("token").value_or("")};
     if (f.optional_problem) return auth::field_errors(f.problems, {"new_username", "uid", "token"}, call);
-    if (auto limited = throttled(call, Attempt::reset_confirm, {})) return std::move(*limited);
     auto done = call.service.confirm_username_reset(code, username);
     if (!done) return auth::error(std::move(done).error(), call, {"new_username", "uid", "token"}, f.problems);
     return no_content(call);
@@ -337,17 +308,25 @@ Response reset_username_confirm(Call& call)
 
 }  // namespace
 
+// Throttled operations are declared here, in the table, once each (see `throttled`).
 RouteTable auth_users_routes()
 {
+    using Attempt = UserService::Attempt;
     RouteTable t;
     t.add("users/", bhttp_verb::get, authenticated_endpoint(list_users));
-    t.add("users/", bhttp_verb::post, taking_file(open_endpoint(create_user, Cost::hashes_password)));
-    t.add("users/activation/", bhttp_verb::post, open_endpoint(activation));
-    t.add("users/resend_activation/", bhttp_verb::post, open_endpoint(resend_activation));
-    t.add("users/reset_password/", bhttp_verb::post, open_endpoint(reset_password));
-    t.add("users/reset_password_confirm/", bhttp_verb::post, open_endpoint(reset_password_confirm, Cost::hashes_password));
-    t.add("users/reset_username/", bhttp_verb::post, open_endpoint(reset_username));
-    t.add("users/reset_username_confirm/", bhttp_verb::post, open_endpoint(reset_username_confirm));
+    t.add("users/", bhttp_verb::post,
+          throttled(Attempt::registration, {}, taking_file(open_endpoint(create_user, Cost::hashes_password))));
+    t.add("users/activation/", bhttp_verb::post, throttled(Attempt::activation, {}, open_endpoint(activation)));
+    t.add("users/resend_activation/", bhttp_verb::post,
+          throttled(Attempt::resend_activation, "email", open_endpoint(resend_activation)));
+    t.add("users/reset_password/", bhttp_verb::post,
+          throttled(Attempt::reset_request, "email", open_endpoint(reset_password)));
+    t.add("users/reset_password_confirm/", bhttp_verb::post,
+          throttled(Attempt::reset_confirm, {}, open_endpoint(reset_password_confirm, Cost::hashes_password)));
+    t.add("users/reset_username/", bhttp_verb::post,
+          throttled(Attempt::reset_request, "email", open_endpoint(reset_username)));
+    t.add("users/reset_username_confirm/", bhttp_verb::post,
+          throttled(Attempt::reset_confirm, {}, open_endpoint(reset_username_confirm)));
     t.add("users/set_password/", bhttp_verb::post, authenticated_endpoint(set_password, Cost::hashes_password));
     t.add("users/set_username/", bhttp_verb::post, authenticated_endpoint(set_username, Cost::hashes_password));
     for (const char* pattern : {"users/me/", "users/{}/"}) {
@@ -361,13 +340,15 @@ RouteTable auth_users_routes()
 
 std::vector<std::pair<std::string, Route>> auth_jwt_routes()
 {
+    using Attempt = UserService::Attempt;
     std::vector<std::pair<std::string, Route>> routes;
     const auto post_only = [](Endpoint e) {
         Route r;
         r.endpoints[bhttp_verb::post] = std::move(e);
         return r;
     };
-    routes.emplace_back("jwt/create", post_only(open_endpoint(jwt_create, Cost::hashes_password)));
+    routes.emplace_back("jwt/create",
+                        post_only(throttled(Attempt::login, {}, open_endpoint(jwt_create, Cost::hashes_password))));
     routes.emplace_back("jwt/refresh", post_only(open_endpoint(jwt_refresh)));
     routes.emplace_back("jwt/verify", post_only(open_endpoint(jwt_verify)));
     return routes;

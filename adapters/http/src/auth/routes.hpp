@@ -2,7 +2,7 @@
 // The /auth style's endpoints: each reads its fields, calls one UserService method and maps the
 // result. Paths are relative to the style's prefix.
 
-#include "routing.hpp"
+#include "common/routing.hpp"
 
 #include <string>
 #include <utility>

@@ -1,4 +1,6 @@
-#include "error_mapping.hpp"
+#include "common/error_status.hpp"
+
+#include <algorithm>
 
 namespace usermgmt::http::detail {
 
@@ -32,6 +34,14 @@ const HttpError& http_error(Errc code) noexcept
     case Errc::internal: return server_error;
     }
     return server_error;
+}
+
+Response with_status(Response response, Errc code, Column column, long long retry_after)
+{
+    const auto& row = http_error(code);
+    response.result(column == Column::auth ? row.auth_status : row.users_status);
+    if (row.retry_after) response.set(boost::beast::http::field::retry_after, std::to_string(std::max(1LL, retry_after)));
+    return response;
 }
 
 long long retry_after_seconds(const Error& error) noexcept

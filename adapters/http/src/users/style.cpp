@@ -1,9 +1,9 @@
 // The /users style's dispatch, as Express routes by default: case-insensitive paths, an optional
 // trailing slash, and a request that no route's method takes falls through to 405.
-#include "style.hpp"
-#include "text.hpp"
-#include "users_routes.hpp"
-#include "users_wire.hpp"
+#include "common/style.hpp"
+#include "common/text.hpp"
+#include "users/routes.hpp"
+#include "users/wire.hpp"
 
 namespace usermgmt::http::detail {
 namespace {
@@ -29,6 +29,8 @@ public:
         return users::message(status, text, request);
     }
 
+    Column column() const override { return Column::users; }
+
     Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
     {
         std::vector<std::string> params;
@@ -51,14 +53,9 @@ public:
             // An open endpoint with a token: a staff caller may register users with groups.
             if (auto who = service_.authenticate(*users::token_of(*request))) principal = std::move(*who);
         }
-        const UserService& service = service_;
-        const HttpSettings& settings = settings_;
-        auto run = [endpoint, &service, &settings, request, peer, params = std::move(params),
-                    principal = std::move(principal)]() mutable {
-            Call call{*request, peer, service, settings, std::move(params), std::move(principal)};
-            return endpoint->run(call);
-        };
-        return endpoint_call(std::move(run), *endpoint, request->method());
+        return endpoint_call(Dispatch{endpoint, std::move(request), peer, std::move(params), std::move(principal),
+                                      users::error_for, nullptr},
+                             service_, settings_);
     }
 
     const Endpoint* endpoint_of(bhttp::verb method, std::string_view path) const override

@@ -2,6 +2,7 @@
 // The one table from core error codes to HTTP, for every route style.
 
 #include "usermgmt/error.hpp"
+#include "usermgmt/http/message.hpp"
 
 #include <string>
 #include <string_view>
@@ -16,6 +17,14 @@ struct HttpError {
 
 /// The row of `code`.
 const HttpError& http_error(Errc code) noexcept;
+
+/// The two columns.
+enum class Column { auth, users };
+
+/// `response` with the status of `code` in `column` and, when its row says so, Retry-After:
+/// `retry_after` seconds (at least one). Every error answer of a style passes here, the
+/// handler's 503s (full queues, /healthz) included.
+Response with_status(Response response, Errc code, Column column, long long retry_after = 1);
 
 /// The Retry-After of an error whose row has one: the error's own wait, else one second.
 long long retry_after_seconds(const Error& error) noexcept;

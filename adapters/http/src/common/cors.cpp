@@ -1,6 +1,6 @@
-#include "cors.hpp"
+#include "common/cors.hpp"
 
-#include "text.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 
