@@ -340,6 +340,22 @@ Result<void> UserService::logout(const Principal& who) const
     return impl_->store->end_session(who.session_id, impl_->now());
 }
 
+namespace {
+
+// The account a throttled attempt names, as counted: without surrounding whitespace, lower case.
+std::string account_key(std::string_view account)
+{
+    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+    while (!account.empty() && space(account.front())) account.remove_prefix(1);
+    while (!account.empty() && space(account.back())) account.remove_suffix(1);
+    std::string key(account);
+    for (char& c : key)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return key;
+}
+
+}  // namespace
+
 Result<void> UserService::throttle(Attempt attempt, std::string_view client, std::string_view account) const
 {
     const Impl& m = *impl_;
@@ -365,10 +381,13 @@ Result<void> UserService::throttle(Attempt attempt, std::string_view client, std
     if (limits.per_client) {
         if (auto ok = m.limiter.count(name + "|client", client, *limits.per_client, now); !ok) return ok;
     }
+    if (!limits.per_account) return {};
+    // One account, one count: surrounding whitespace (any a route style may strip) and case do
+    // not make another bucket, since the store matches addresses without them.
+    const std::string key = account_key(account);
     // An identifier longer than any address cannot name an account: it is not counted (nor kept).
-    if (limits.per_account && account.size() <= detail::max_email_length)
-        return m.limiter.count(name + "|account", account, *limits.per_account, now);
-    return {};
+    if (key.size() > detail::max_email_length) return {};
+    return m.limiter.count(name + "|account", key, *limits.per_account, now);
 }
 
 UserService::ReadScope UserService::read_scope() const

@@ -253,6 +253,43 @@ TEST_CASE("Throttled attempts get 429 with Retry-After in each style's words", "
     CHECK(resets.header("retry-after") == "30");
 }
 
+TEST_CASE("Every throttled route counts before it reads the body - malformed requests too", "[http][server][throttle]")
+{
+    // Declared once per operation in each style's route table; a body that is not even an
+    // object is an attempt like any other.
+    for (const char* target : {"/auth/users/", "/auth/users/activation/", "/auth/users/resend_activation/",
+                               "/auth/users/reset_password/", "/auth/users/reset_password_confirm/",
+                               "/auth/users/reset_username/", "/auth/users/reset_username_confirm/", "/auth/jwt/create/",
+                               "/users", "/users/login", "/users/reset-password", "/users/valid-password-token",
+                               "/users/ResetPassword"}) {
+        INFO(target);
+        HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+            for (RateLimit* limit : {&c.throttle.registration_per_client, &c.throttle.activation_per_client,
+                                     &c.throttle.resend_per_client, &c.throttle.reset_request_per_client,
+                                     &c.throttle.reset_confirm_per_client, &c.throttle.login_per_client})
+                *limit = RateLimit{1, std::chrono::seconds(60)};
+        });
+        const auto first = f.post(target, json::array{1});
+        CHECK(first.status == 400);
+        const auto second = f.post(target, json::array{1});
+        CHECK(second.status == 429);
+        CHECK(second.header("retry-after") == "60");
+    }
+}
+
+TEST_CASE("A throttled route counts the account its body names - whatever the spacing and case", "[http][server][throttle]")
+{
+    HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {
+        c.throttle.reset_request_per_account = RateLimit{1, std::chrono::seconds(60)};
+    });
+    CHECK(f.post("/auth/users/reset_password/", json::object{{"email", "a@example.com"}}).status == 204);
+    // DRF strips \v and \f too: a spelling the style reads as the same address is the same account.
+    CHECK(f.post("/auth/users/reset_password/", json::object{{"email", "\va@example.com\f"}}).status == 429);
+    CHECK(f.post("/auth/users/reset_username/", json::object{{"email", "A@Example.COM"}}).status == 429);
+    CHECK(f.post("/users/reset-password", json::object{{"email", " a@example.com "}}).status == 429);
+    CHECK(f.post("/auth/users/reset_password/", json::object{{"email", "b@example.com"}}).status == 204);
+}
+
 TEST_CASE("One account has one login limit across styles - however it is spelled", "[http][server][throttle]")
 {
     HttpFixture f([](Config& c, http::HttpSettings&, http::ServerSettings&) {

@@ -42,14 +42,18 @@ std::vector<std::string_view> forwarded_for(const Request& request)
 
 namespace {
 
-// The account a throttled request names: its body's `field` when that is a string.
+// The account a throttled request names: its body's `field` as text (a number as written, as
+// DRF reads it); the core counts it without surrounding whitespace or case.
 std::string account_of(Call& call, std::string_view field)
 {
     if (field.empty()) return {};
     const auto* body = std::get_if<Body>(&call.body());
     if (!body || !body->data.is_object()) return {};
     const auto* value = body->data.as_object().if_contains(field);
-    return value && value->is_string() ? std::string(trim_ascii(value->as_string())) : std::string();
+    if (!value) return {};
+    if (value->is_string()) return std::string(value->as_string());
+    if (value->is_number()) return boost::json::serialize(*value);
+    return {};
 }
 
 Response run(Dispatch& d, const UserService& service, const HttpSettings& settings)

@@ -94,11 +94,16 @@ private:
 /// An endpoint open to all, and one that needs a valid token.
 inline Endpoint open_endpoint(Response (*run)(Call&), Cost cost = Cost::ordinary)
 {
-    return Endpoint{run, false, cost};
+    Endpoint endpoint;
+    endpoint.run = run;
+    endpoint.cost = cost;
+    return endpoint;
 }
 inline Endpoint authenticated_endpoint(Response (*run)(Call&), Cost cost = Cost::ordinary)
 {
-    return Endpoint{run, true, cost};
+    Endpoint endpoint = open_endpoint(run, cost);
+    endpoint.needs_auth = true;
+    return endpoint;
 }
 
 /// `endpoint`, accepting a file upload (an avatar): its multipart bodies get the upload limit.

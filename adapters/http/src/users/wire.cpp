@@ -28,13 +28,15 @@ Response message(unsigned status, std::string_view text, const Request& request)
 
 Response invalid(const FieldErrors& problems, const Request& request)
 {
+    // Field by field as reported: "message" is the first field's texts; a field this style names
+    // like an earlier one (username and email are both "email" here) takes its place in "errors".
     json::object errors;
     std::string first;
-    for (const auto& entry : show(problems, words())) {
+    for (const auto& entry : problems.entries()) {
         std::string joined;
-        for (const auto& t : entry.texts) joined += (joined.empty() ? "" : " ") + t;
+        for (const auto& p : entry.problems) joined += (joined.empty() ? "" : " ") + words().text(entry.field, p);
         if (first.empty()) first = joined;
-        errors[entry.field] = joined;
+        errors[words().field_name(entry.field)] = joined;
     }
     return json_response(400, json::object{{"message", first}, {"errors", std::move(errors)}}, request);
 }
