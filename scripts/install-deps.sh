@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build pkg-config ccache          # toolchain
   libsqlite3-dev libsodium-dev                     # core
+  libpq-dev                                        # core: the PostgreSQL store
+  postgresql-15                                    # tests: a real PostgreSQL server
   libboost1.81-dev libboost-json1.81-dev           # HTTP adapter (Boost 1.74, the default, has no Boost.JSON)
   catch2                                           # tests (Catch2 2.13)
   python3 python3-jwt                              # tests: an independent JWT implementation

@@ -10,6 +10,7 @@
 #include "usermgmt/notifier.hpp"
 #include "usermgmt/password_hasher.hpp"
 #include "usermgmt/periodic_purge.hpp"
+#include "usermgmt/postgres_store.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/sqlite_store.hpp"
 #include "usermgmt/throttle_store.hpp"

@@ -6,6 +6,7 @@
 #include "usermgmt/usermgmt.hpp"
 
 #include "../support/temp_dir.hpp"
+#include "../support/test_store.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -97,7 +98,7 @@ struct HttpFixture {
         server_settings.port = 0;
         if (tweak) tweak(config, settings, server_settings);
         Ports ports;
-        auto store = open_sqlite_store(dir / "users.db", store_options);
+        auto store = test::open_test_store(dir.path(), store_options);
         REQUIRE(store);
         ports.store = std::move(*store);
         ports.hasher = std::move(hasher);  // null: Argon2id with config.argon2

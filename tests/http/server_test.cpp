@@ -353,7 +353,7 @@ TEST_CASE("X-Forwarded-For counts only from a trusted proxy", "[http][server][th
     CHECK(direct.post("/auth/users/reset_password/", body, {{"X-Forwarded-For", "203.0.113.2"}}).status == 429);
 }
 
-TEST_CASE("A locked database answers 503 with Retry-After - then recovers", "[http][server][storage]")
+TEST_CASE("A locked database answers 503 with Retry-After - then recovers", "[http][server][storage][sqlite]")
 {
     // One I/O thread: if the waiting write held it, no read could be answered meanwhile.
     HttpFixture f([](Config&, http::HttpSettings&, http::ServerSettings& server) { server.threads = 1; });
@@ -389,7 +389,7 @@ TEST_CASE("A locked database answers 503 with Retry-After - then recovers", "[ht
     CHECK(after.json().at("first_name") == "Free");
 }
 
-TEST_CASE("Writes waiting on a locked database fill a bounded queue - then 503 at once", "[http][server][storage]")
+TEST_CASE("Writes waiting on a locked database fill a bounded queue - then 503 at once", "[http][server][storage][sqlite]")
 {
     SqliteOptions quick;
     quick.busy_timeout = std::chrono::milliseconds(1500);

@@ -14,14 +14,15 @@ using namespace usermgmt::test;
 
 namespace {
 
-// A second service on the fixture's database file: another process, as far as caches can tell.
+// A second service on the fixture's database: another process (or, on PostgreSQL, another
+// node), as far as caches can tell.
 std::unique_ptr<UserService> second_service(const ServiceFixture& f)
 {
     Config config;
     config.jwt_secret = test_secret;
     config.argon2 = Argon2Params::cheapest_for_tests();
     Ports ports;
-    auto store = open_sqlite_store(f.dir / "users.db");
+    auto store = open_test_store(f.dir.path());
     REQUIRE(store);
     ports.store = std::move(*store);
     auto made = UserService::create(std::move(config), std::move(ports));
@@ -283,7 +284,7 @@ TEST_CASE("An avatar on an anonymous registration is size-checked like any uploa
     CHECK(files == 0);  // nothing was stored
 }
 
-TEST_CASE("purge_expired shrinks every table that grows - accounts never activated go with their media", "[service][purge]")
+TEST_CASE("purge_expired shrinks every table that grows - accounts never activated go with their media", "[service][purge][sqlite]")
 {
     ServiceFixture f([](Config& c) {
         c.rotate_refresh_tokens = true;

@@ -65,7 +65,7 @@ TEST_CASE("A per-call access lifetime overrides the setting", "[service][login]"
 {
     ServiceFixture f;
     f.make_user("fay");
-    auto tokens = f.service->login("fay", good_password, LoginOptions{std::chrono::hours(24)});
+    auto tokens = f.service->login("fay", good_password, LoginOptions{std::chrono::hours(24), std::nullopt});
     REQUIRE(tokens);
     auto claims = f.service->verify_token(tokens->access);
     CHECK(claims->expires_at - claims->issued_at == 86400);

@@ -10,6 +10,8 @@
 
 #include "usermgmt/user_store.hpp"
 
+#include "user_store_contract_user.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -22,17 +24,6 @@
 
 namespace usermgmt::test {
 
-inline StoredUser contract_user(const std::string& name)
-{
-    StoredUser r;
-    r.user.username = name;
-    r.user.email = name + "@example.com";
-    r.user.first_name = "First";
-    r.user.is_active = true;
-    r.user.date_joined = r.user.updated_at = TimePoint(std::chrono::seconds(1'700'000'000));
-    r.password_hash = "$argon2id$fake";
-    return r;
-}
 
 inline std::string digest_of(char c)
 {

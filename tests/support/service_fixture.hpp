@@ -5,6 +5,7 @@
 #include "usermgmt/usermgmt.hpp"
 
 #include "problems.hpp"
+#include "test_store.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,7 +28,7 @@ struct ServiceFixture {
         config.argon2 = Argon2Params::cheapest_for_tests();
         if (tweak) tweak(config);
         Ports ports;
-        auto store = open_sqlite_store(dir / "users.db");
+        auto store = open_test_store(dir.path());
         REQUIRE(store);
         ports.store = std::move(*store);
         auto recording = std::make_unique<RecordingNotifier>();

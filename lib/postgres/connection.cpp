@@ -1,0 +1,155 @@
+#include "connection.hpp"
+
+#include <charconv>
+#include <cstring>
+
+namespace usermgmt::detail::postgres {
+namespace {
+
+// The error of a failed result, and what it means to the service: a unique violation is
+// `already_exists` (the caller names the field); anything else is a storage failure.
+Error result_error(PGconn* conn, const PGresult* result, std::string_view what)
+{
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = std::string(what) + ": ";
+    message += result ? PQresultErrorMessage(result) : PQerrorMessage(conn);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    if (state && std::strcmp(state, "23505") == 0) return fail(Errc::already_exists, std::move(message));
+    return fail(Errc::storage_failure, std::move(message));
+}
+
+bool succeeded(const PGresult* result)
+{
+    const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY;
+}
+
+}  // namespace
+
+Params& Params::text(std::string_view value)
+{
+    values_.emplace_back(std::string(value));
+    lengths_.push_back(static_cast<int>(value.size()));
+    formats_.push_back(0);
+    return *this;
+}
+
+Params& Params::integer(std::int64_t value)
+{
+    return text(std::to_string(value));
+}
+
+Params& Params::bytes(std::string_view value)
+{
+    values_.emplace_back(std::string(value));
+    lengths_.push_back(static_cast<int>(value.size()));
+    formats_.push_back(1);
+    return *this;
+}
+
+Params& Params::null()
+{
+    values_.emplace_back(std::nullopt);
+    lengths_.push_back(0);
+    formats_.push_back(0);
+    return *this;
+}
+
+std::vector<const char*> Params::pointers() const
+{
+    std::vector<const char*> out;
+    out.reserve(values_.size());
+    for (const auto& v : values_) out.push_back(v ? v->data() : nullptr);
+    return out;
+}
+
+std::string Rows::text(int row, int column) const
+{
+    return std::string(PQgetvalue(result_.get(), row, column),
+                       static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+std::int64_t Rows::integer(int row, int column) const
+{
+    const char* value = PQgetvalue(result_.get(), row, column);
+    std::int64_t out = 0;
+    std::from_chars(value, value + std::strlen(value), out);
+    return out;
+}
+
+bool Rows::boolean(int row, int column) const
+{
+    return PQgetvalue(result_.get(), row, column)[0] == 't';
+}
+
+std::int64_t Rows::affected() const
+{
+    const char* tuples = PQcmdTuples(result_.get());
+    std::int64_t out = 0;
+    std::from_chars(tuples, tuples + std::strlen(tuples), out);
+    return out;
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo, const std::string& schema)
+{
+    PGconn* raw = PQconnectdb(conninfo.c_str());
+    std::unique_ptr<Connection> connection(new Connection(raw));
+    if (!raw || PQstatus(raw) != CONNECTION_OK) {
+        std::string message = raw ? PQerrorMessage(raw) : "out of memory";
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        // The connection string may hold a password: only libpq's own message is kept.
+        return fail(Errc::storage_failure, "cannot connect to PostgreSQL: " + message);
+    }
+    // Times are integers and texts UTF-8 whatever the server's defaults are.
+    if (auto ok = connection->exec("SET client_encoding = 'UTF8'", "set encoding"); !ok) return std::move(ok).error();
+    if (!schema.empty()) {
+        const std::string quoted = quote_identifier(schema);
+        // Two processes opening a new schema at once: IF NOT EXISTS may still race; one retry.
+        if (auto ok = connection->exec("CREATE SCHEMA IF NOT EXISTS " + quoted, "create schema"); !ok) {
+            if (auto again = connection->exec("CREATE SCHEMA IF NOT EXISTS " + quoted, "create schema"); !again)
+                return std::move(again).error();
+        }
+        if (auto ok = connection->exec("SET search_path TO " + quoted, "set search_path"); !ok)
+            return std::move(ok).error();
+    }
+    return connection;
+}
+
+Result<Rows> Connection::run(const std::string& sql, const Params& params, std::string_view what)
+{
+    auto found = prepared_.find(sql);
+    if (found == prepared_.end()) {
+        std::string name = "s" + std::to_string(prepared_.size());
+        std::unique_ptr<PGresult, ClearResult> made(PQprepare(conn_.get(), name.c_str(), sql.c_str(), 0, nullptr));
+        if (!succeeded(made.get())) return result_error(conn_.get(), made.get(), what);
+        found = prepared_.emplace(sql, std::move(name)).first;
+    }
+    const auto values = params.pointers();
+    PGresult* result = PQexecPrepared(conn_.get(), found->second.c_str(), params.size(), values.data(),
+                                      params.lengths().data(), params.formats().data(), 0);
+    if (!succeeded(result)) {
+        Error e = result_error(conn_.get(), result, what);
+        PQclear(result);
+        return e;
+    }
+    return Rows(result);
+}
+
+Result<void> Connection::exec(const std::string& sql, std::string_view what)
+{
+    std::unique_ptr<PGresult, ClearResult> result(PQexec(conn_.get(), sql.c_str()));
+    if (!succeeded(result.get())) return result_error(conn_.get(), result.get(), what);
+    return {};
+}
+
+std::string quote_identifier(std::string_view name)
+{
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+}  // namespace usermgmt::detail::postgres

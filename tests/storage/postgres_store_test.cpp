@@ -1,0 +1,242 @@
+// What the PostgreSQL store adds to the contract: migrations, nodes that share one database
+// (changes announced to every node's cache, one name / one token / one limit across nodes).
+// These run in ctest's "postgres: " copy of this binary, against a real server.
+#include "usermgmt/postgres_store.hpp"
+
+#include "../support/temp_dir.hpp"
+#include "../support/test_store.hpp"
+#include "user_store_contract_user.hpp"
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using namespace usermgmt;
+
+namespace {
+
+// Another node: its own store (pool, listener) on the same schema.
+std::unique_ptr<UserStore> node(const test::TempDir& dir)
+{
+    auto store = open_postgres_store(test::test_postgres_conninfo(), test::test_postgres_options(dir.path()));
+    REQUIRE(store);
+    return std::move(*store);
+}
+
+// Runs SQL on the test database, in the schema of `dir`.
+void sql(const test::TempDir& dir, const std::string& statement)
+{
+    PGconn* c = PQconnectdb(test::test_postgres_conninfo().c_str());
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PGresult* r = PQexec(c, ("SET search_path TO \"" + dir.path().filename().string() + "\"; " + statement).c_str());
+    const auto status = PQresultStatus(r);
+    PQclear(r);
+    PQfinish(c);
+    REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
+}
+
+// data_version as the node's cache reads it, waiting (bounded) for an announcement in flight.
+bool version_moves(UserStore& store, std::uint64_t before)
+{
+    for (int i = 0; i < 200; ++i) {
+        auto now = store.data_version();
+        if (now && *now != before) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("PostgreSQL: a commit through one node moves data_version at the other", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto a = node(dir);
+    auto b = node(dir);
+    auto before = b->data_version();
+    REQUIRE(before);
+    auto stable = b->data_version();
+    REQUIRE(stable);
+    CHECK(*stable == *before);  // nothing changed: the cache may trust what it holds
+    auto made = a->insert_user(test::contract_user("amy"));
+    REQUIRE(made);
+    CHECK(version_moves(*b, *before));
+    // The other node reads the row from the database.
+    auto seen = b->find_user(made->user.id);
+    REQUIRE(seen);
+    CHECK(seen->user.username == "amy");
+}
+
+TEST_CASE("PostgreSQL: the schema is versioned - reopening keeps the data, a newer schema is refused", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    UserId id = 0;
+    {
+        auto store = node(dir);
+        auto made = store->insert_user(test::contract_user("keep"));
+        REQUIRE(made);
+        id = made->user.id;
+    }
+    {
+        auto reopened = node(dir);
+        auto found = reopened->find_user(id);
+        REQUIRE(found);
+        CHECK(found->user.username == "keep");
+    }
+    sql(dir, "UPDATE usermgmt_schema SET version = " + std::to_string(postgres_schema_version() + 1));
+    auto refused = open_postgres_store(test::test_postgres_conninfo(), test::test_postgres_options(dir.path()));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::storage_failure);
+    CHECK(refused.error().message.find("newer") != std::string::npos);
+}
+
+TEST_CASE("PostgreSQL: nodes opening one new schema at once all succeed", "[postgres][concurrency]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    const auto conninfo = test::test_postgres_conninfo();
+    const auto options = test::test_postgres_options(dir.path());
+    std::atomic<int> opened{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&] {
+            if (open_postgres_store(conninfo, options)) ++opened;
+        });
+    for (auto& t : threads) t.join();
+    CHECK(opened == 4);
+}
+
+TEST_CASE("PostgreSQL: one name on two nodes at once - exactly one insert wins", "[postgres][concurrency]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto a = node(dir);
+    auto b = node(dir);
+    for (int round = 0; round < 10; ++round) {
+        std::atomic<int> won{0};
+        std::atomic<int> clashed{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                auto user = test::contract_user("racer" + std::to_string(round));
+                if (t % 2) user.user.username[0] = 'R';  // another case of the same name
+                auto made = (t < 2 ? *a : *b).insert_user(user);
+                if (made) ++won;
+                else if (made.error().code == Errc::already_exists) ++clashed;
+            });
+        for (auto& t : threads) t.join();
+        CHECK(won == 1);
+        CHECK(clashed == 3);
+    }
+}
+
+TEST_CASE("PostgreSQL: a one-time token is consumed once across nodes", "[postgres][concurrency]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto a = node(dir);
+    auto b = node(dir);
+    auto user = a->insert_user(test::contract_user("tok"));
+    REQUIRE(user);
+    for (int round = 0; round < 10; ++round) {
+        TokenRecord t;
+        t.purpose = TokenPurpose::password_reset;
+        t.user_id = user->user.id;
+        t.digest = std::string(31, 'd') + static_cast<char>('a' + round);
+        t.created_at = TimePoint(std::chrono::seconds(1'800'000'000));
+        t.expires_at = t.created_at + std::chrono::hours(1);
+        REQUIRE(a->put_token(t));
+        std::atomic<int> consumed{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 4; ++i)
+            threads.emplace_back([&, i] {
+                if ((i % 2 ? *a : *b).consume_token(t.purpose, t.digest, t.created_at)) ++consumed;
+            });
+        for (auto& th : threads) th.join();
+        CHECK(consumed == 1);
+    }
+}
+
+TEST_CASE("PostgreSQL: concurrent changes of one user through two nodes lose nothing", "[postgres][concurrency]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto a = node(dir);
+    auto b = node(dir);
+    auto made = a->insert_user(test::contract_user("counter"));
+    REQUIRE(made);
+    const UserId id = made->user.id;
+    // Each transaction re-reads the row and appends one character to first_name: with the row
+    // locked between the read and the write, every append survives.
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            UserStore& store = t % 2 ? *a : *b;
+            for (int i = 0; i < 10; ++i) {
+                auto ok = store.in_transaction([&](UserStore& s) -> Result<void> {
+                    auto row = s.find_user(id);
+                    if (!row) return std::move(row).error();
+                    row->user.first_name += "x";
+                    return s.update_user(*row);
+                });
+                CHECK(ok);
+            }
+        });
+    for (auto& t : threads) t.join();
+    auto final = a->find_user(id);
+    REQUIRE(final);
+    CHECK(final->user.first_name == "First" + std::string(40, 'x'));
+}
+
+TEST_CASE("PostgreSQL: a server that cannot be reached is a storage failure", "[postgres]")
+{
+    auto refused = open_postgres_store("host=/nonexistent-dir-for-usermgmt user=nobody dbname=none connect_timeout=2");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == Errc::storage_failure);
+}
+
+TEST_CASE("PostgreSQL throttle store: fixed windows, one limit across nodes under contention", "[postgres][throttle][concurrency]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto users = node(dir);  // creates the schema and its throttle table
+    const auto conninfo = test::test_postgres_conninfo();
+    auto a = open_postgres_throttle_store(conninfo, test::test_postgres_options(dir.path()));
+    auto b = open_postgres_throttle_store(conninfo, test::test_postgres_options(dir.path()));
+    REQUIRE(a);
+    REQUIRE(b);
+    const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
+    const RateLimit three{3, std::chrono::seconds(60)};
+    const auto hit = [&](ThrottleStore& store, std::string_view key, const RateLimit& limit, TimePoint now) {
+        auto r = store.hit(key, limit, now);
+        INFO((r ? std::string() : r.error().message));
+        REQUIRE(r);
+        return *r;
+    };
+    for (int i = 0; i < 3; ++i) CHECK(hit(**a, "k1", three, t0 + std::chrono::seconds(i)) == 0);
+    CHECK(hit(**b, "k1", three, t0 + std::chrono::seconds(10)) == 50);
+    CHECK(hit(**a, "k1", three, t0 + std::chrono::seconds(60)) == 0);  // a new window
+
+    const RateLimit limit{25, std::chrono::seconds(60)};
+    std::atomic<int> allowed{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            ThrottleStore& store = t % 2 ? **a : **b;
+            for (int i = 0; i < 20; ++i) {
+                auto r = store.hit("login|account|amy", limit, t0);
+                if (r && *r == 0) ++allowed;
+                else if (r) ++refused;
+            }
+        });
+    for (auto& t : threads) t.join();
+    CHECK(allowed == 25);
+    CHECK(refused == 55);
+    REQUIRE((*a)->purge(t0 + std::chrono::seconds(3600)));
+    CHECK(hit(**b, "login|account|amy", limit, t0 + std::chrono::seconds(3600)) == 0);
+}
