@@ -3,6 +3,10 @@
 # "postgres: " tests):
 #   scripts/postgres.sh start STATE_DIR   -> STATE_DIR/conninfo holds the connection string
 #   scripts/postgres.sh stop STATE_DIR
+#   scripts/postgres.sh kill STATE_DIR     -> the server dies at once (SIGQUIT), its data stays
+#   scripts/postgres.sh resume STATE_DIR   -> the same cluster starts again
+# DURABLE=1 keeps synchronous_commit on: a commit is written before it is acknowledged, so a
+# killed server loses nothing acknowledged (the test that kills the server needs that).
 # The cluster lives in a fresh directory under /tmp and listens on a Unix socket there only (no
 # TCP port), with trust authentication for its one role and no fsync (nothing in it outlives
 # the run). PostgreSQL refuses to run as root: as root (CI) the server runs as the unprivileged
@@ -26,6 +30,15 @@ stop() {
   rm -rf "$cluster" "$state"
 }
 
+launch() {
+  local cluster commit=off
+  cluster=$(cat "$state/cluster")
+  [ "${DURABLE:-0}" = 1 ] && commit=on
+  "${run[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $cluster -c fsync=off -c synchronous_commit=$commit -c full_page_writes=off -c max_connections=400" \
+    start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
+}
+
 case $command in
 start)
   stop
@@ -36,12 +49,12 @@ start)
   [ ${#run[@]} -eq 0 ] || chown postgres: "$cluster"
   "${run[@]}" "$bin/initdb" -D "$cluster/data" -U "$role" -A trust -E UTF8 --locale=C --no-sync >"$cluster/initdb.log" 2>&1 ||
     { cat "$cluster/initdb.log" >&2; exit 1; }
-  "${run[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $cluster -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
-    start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
+  launch
   echo "host=$cluster user=$role dbname=postgres" >"$state/conninfo"
   echo "PostgreSQL 15 up: $(cat "$state/conninfo")"
   ;;
 stop) stop ;;
-*) echo "usage: $0 start|stop STATE_DIR" >&2; exit 2 ;;
+kill) "${run[@]}" "$bin/pg_ctl" -D "$(cat "$state/cluster")/data" -m immediate -w stop >/dev/null ;;
+resume) launch ;;
+*) echo "usage: $0 start|stop|kill|resume STATE_DIR" >&2; exit 2 ;;
 esac

@@ -142,6 +142,45 @@ std::string utc_now()
 
 }  // namespace
 
+namespace {
+
+// The store named by --database: "sqlite:PATH", a PostgreSQL URL, or by default the SQLite
+// file in the data directory. With PostgreSQL the throttle counts live there too, so that a
+// limit is one limit across every node.
+struct Database {
+    std::unique_ptr<UserStore> store;
+    std::unique_ptr<ThrottleStore> throttle;  ///< null: the default (memory)
+    std::string name;                         ///< for the start-up line; never a password
+};
+
+Result<Database> open_database(const std::string& url, const fs::path& data_dir)
+{
+    Database db;
+    const auto starts_with = [&](std::string_view prefix) { return url.rfind(prefix, 0) == 0; };
+    if (url.empty() || starts_with("sqlite:")) {
+        const fs::path path = url.empty() ? data_dir / "users.db" : fs::path(url.substr(7));
+        if (path.empty()) return fail(Errc::bad_config, "--database sqlite: needs a path (sqlite:PATH)");
+        auto store = open_sqlite_store(path);
+        if (!store) return std::move(store).error();
+        db.store = std::move(*store);
+        db.name = "SQLite " + path.string();
+        return db;
+    }
+    if (starts_with("postgresql://") || starts_with("postgres://")) {
+        auto store = open_postgres_store(url);
+        if (!store) return std::move(store).error();
+        auto throttle = open_postgres_throttle_store(url);
+        if (!throttle) return std::move(throttle).error();
+        db.store = std::move(*store);
+        db.throttle = std::move(*throttle);
+        db.name = "PostgreSQL";
+        return db;
+    }
+    return fail(Errc::bad_config, "--database must be sqlite:PATH or a postgresql:// URL");
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
     // Everything this process creates (database, WAL, secret, media, mails with live tokens) is
@@ -171,7 +210,17 @@ int main(int argc, char** argv)
     if (!options.mail_outbox.empty() && !make_private_directory(options.mail_outbox, error)) return fail_config(error);
     make_files_private(data_dir);
     Config config;
-    if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) return fail_config(error);
+    if (!options.jwt_secret.empty()) {
+        if (options.jwt_secret.size() < 32) return fail_config("the JWT secret must have at least 32 characters");
+        config.jwt_secret = options.jwt_secret;
+    } else if (!options.secret_file.empty()) {
+        std::ifstream in(options.secret_file);
+        std::getline(in, config.jwt_secret);
+        if (config.jwt_secret.size() < 32)
+            return fail_config(options.secret_file + " holds no usable secret (at least 32 characters)");
+    } else if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) {
+        return fail_config(error);
+    }
     config.access_token_lifetime = std::chrono::seconds(options.access_token_lifetime);
     config.refresh_token_lifetime = std::chrono::seconds(options.refresh_token_lifetime);
     config.rotate_refresh_tokens = options.rotate_refresh_tokens;
@@ -179,8 +228,8 @@ int main(int argc, char** argv)
     config.unactivated_account_lifetime = std::chrono::days(options.unactivated_account_days);
     config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024, options.argon2_threads};
 
-    auto store = open_sqlite_store(data_dir / "users.db");
-    if (!store) return fail_config(store.error().message);
+    auto database = open_database(options.database, data_dir);
+    if (!database) return fail_config(database.error().message);
     MailTemplates mail;
     mail.site_url = options.site_url.empty() ? "http://" + options.listen + "/" : options.site_url;
     mail.site_name = options.site_name;
@@ -193,9 +242,11 @@ int main(int argc, char** argv)
         auto throttle = open_sqlite_throttle_store(options.throttle_file);
         if (!throttle) return fail_config(throttle.error().message);
         ports.throttle = std::move(*throttle);
+    } else if (database->throttle) {
+        ports.throttle = std::move(database->throttle);  // one limit across every node
     }
     ports.media = make_directory_media_store(data_dir / "media");
-    ports.store = std::move(*store);
+    ports.store = std::move(database->store);
     // Mail leaves on its own thread: answers take the same time whether a mail goes out or not.
     ports.notifier = make_background_notifier(std::make_unique<TemplateMailer>(mail, std::move(transport)));
     auto service = UserService::create(config, std::move(ports));
@@ -235,8 +286,8 @@ int main(int argc, char** argv)
     server_settings.threads = options.threads;
     auto server = http::Server::start(handler, server_settings);
     if (!server) return fail_config(server.error().message);
-    std::cerr << "usermgmt-server: listening on http://" << host << ":" << (*server)->port() << "/ (data in "
-              << data_dir.string() << ", mail " << (options.mail_outbox.empty() ? "printed here" : "in " + options.mail_outbox)
+    std::cerr << "usermgmt-server: listening on http://" << host << ":" << (*server)->port() << "/ (" << database->name
+              << ", files in " << data_dir.string() << ", mail " << (options.mail_outbox.empty() ? "printed here" : "in " + options.mail_outbox)
               << ")" << std::endl;
 
     int signal = 0;

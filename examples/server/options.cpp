@@ -86,6 +86,14 @@ const std::vector<Option>& all_options()
     static const std::vector<Option> options = {
         text("listen", "HOST:PORT to listen on (loopback by default)", &Options::listen, false),
         text("data_dir", "directory of the database, the media files and the secret", &Options::data_dir, false),
+        text("database", "sqlite:PATH or postgresql://USER@HOST/DB (default: sqlite:DATA_DIR/users.db)",
+             &Options::database),
+        text("secret_file", "file holding the JWT secret, the same on every node (default: DATA_DIR/secret_key, "
+                            "made once if missing)",
+             &Options::secret_file),
+        text("jwt_secret", "the JWT secret itself, at least 32 characters (set USERMGMT_JWT_SECRET rather than "
+                           "the flag, which other users can see)",
+             &Options::jwt_secret),
         text("mail_outbox", "write mails as .eml files into this directory instead of printing them",
              &Options::mail_outbox),
         text("site_url", "prefix of the links in mails (default http://LISTEN/)", &Options::site_url),
@@ -286,7 +294,8 @@ std::string usage()
     out +=
         "\nAn initial superuser is created at start when USERMGMT_SUPERUSER_USERNAME,\n"
         "USERMGMT_SUPERUSER_EMAIL and USERMGMT_SUPERUSER_PASSWORD are set and it does not exist yet.\n"
-        "The JWT secret is generated once into DATA_DIR/secret_key and kept there.\n";
+        "The JWT secret is generated once into DATA_DIR/secret_key and kept there, unless --secret-file or\n"
+        "USERMGMT_JWT_SECRET gives it: every node behind one load balancer needs the same secret.\n";
     return out;
 }
 

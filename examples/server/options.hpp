@@ -10,6 +10,9 @@ namespace usermgmt::server {
 struct Options {
     std::string listen = "127.0.0.1:8000";
     std::string data_dir = "var";
+    std::string database;     ///< empty: sqlite:DATA_DIR/users.db
+    std::string secret_file;  ///< empty: DATA_DIR/secret_key
+    std::string jwt_secret;   ///< the secret itself (from the environment, preferably)
     std::string mail_outbox;  ///< empty: console mailer
     std::string site_url;     ///< empty: http://<listen>/
     std::string site_name = "usermgmt";

@@ -2,6 +2,9 @@
 // on bad configuration; a secret kept in the data directory; the superuser from the environment.
 #include "http_fixture.hpp"
 #include "../support/sqlite_query.hpp"
+#include "../support/test_store.hpp"
+
+#include <libpq-fe.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -10,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -683,5 +688,279 @@ TEST_CASE("The server purges expired sessions on its schedule", "[example][purge
     for (int i = 0; i < 100 && (left = query_text(db, "SELECT count(*) FROM sessions")) != "0"; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     CHECK(left == "0");
+    CHECK(server.stop() == 0);
+}
+
+namespace {
+
+// A fresh database in the test PostgreSQL server, as a postgresql:// URL the server takes.
+std::string fresh_postgres_database(const TempDir& dir)
+{
+    const std::string conninfo = test_postgres_conninfo();  // "host=SOCKETDIR user=ROLE dbname=postgres"
+    std::map<std::string, std::string> parts;
+    std::stringstream in(conninfo);
+    for (std::string item; in >> item;) {
+        const auto eq = item.find('=');
+        parts[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+    std::string name = "nodes_" + dir.path().filename().string();
+    std::transform(name.begin(), name.end(), name.begin(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_'; });
+    PGconn* admin = PQconnectdb(conninfo.c_str());
+    REQUIRE(PQstatus(admin) == CONNECTION_OK);
+    PGresult* r = PQexec(admin, ("CREATE DATABASE " + name).c_str());
+    const bool made = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    PQfinish(admin);
+    REQUIRE(made);
+    return "postgresql:///" + name + "?host=" + parts["host"] + "&user=" + parts["user"];
+}
+
+}  // namespace
+
+TEST_CASE("Two nodes on one PostgreSQL: revocations at once, one name, one token use, one limit", "[example][postgres]")
+{
+    REQUIRE(on_postgres());
+    TempDir dir;
+    const std::string url = fresh_postgres_database(dir);
+    {
+        std::ofstream secret(dir / "secret");
+        secret << "a-secret-both-nodes-share-0123456789abcdef\n";
+    }
+    const auto node_args = [&](const std::string& name) {
+        return std::vector<std::string>{"--listen", "127.0.0.1:0", "--data-dir", (dir / name).string(),
+                                        "--database", url, "--secret-file", (dir / "secret").string(),
+                                        "--mail-outbox", (dir / (name + "-outbox")).string(),
+                                        "--argon2-ops", "1", "--argon2-memory-kib", "8"};
+    };
+    ExampleServer a(dir, node_args("a"), superuser);
+    Client to_a(a.port());  // A is up: the schema exists before B starts
+    ExampleServer b(dir, node_args("b"));
+    Client to_b(b.port());
+    CHECK(a.log().find("PostgreSQL") != std::string::npos);
+    const auto bearer = [](const std::string& token) {
+        return std::map<std::string, std::string>{{"Authorization", "Bearer " + token}};
+    };
+    const auto login_at = [&](Client& node, const std::string& name, const std::string& password = strong_password) {
+        auto made = node.send(verb::post, "/auth/jwt/create/",
+                              json::serialize(json::object{{"username", name}, {"password", password}}));
+        REQUIRE(made.status == 200);
+        return std::string(made.json().at("access").as_string());
+    };
+    const auto me_at_b = [&](const std::string& token) { return to_b.send(verb::get, "/auth/users/me/", {}, bearer(token)); };
+    const std::string root = login_at(to_a, "root");
+    const auto make_user = [&](const std::string& name) {
+        // Staff creates active accounts through the /users style, on node A.
+        auto made = to_a.send(verb::post, "/users", json::serialize(json::object{{"email", name + "@example.com"},
+                                                                                  {"password", strong_password}}),
+                              bearer(root));
+        REQUIRE(made.status == 201);
+        return std::string(made.json().at("user").at("id").as_string());
+    };
+
+    SECTION("a write through A is seen by B's next request: logout, password change, reset, deletion")
+    {
+        make_user("alice");
+        make_user("bob");
+        const auto carol_id = make_user("carol");
+        make_user("erin");
+        const std::string alice = login_at(to_a, "alice@example.com"), bob = login_at(to_a, "bob@example.com"),
+                          bob_other = login_at(to_b, "bob@example.com"), carol = login_at(to_a, "carol@example.com"),
+                          erin = login_at(to_b, "erin@example.com");
+        for (const auto& token : {alice, bob, bob_other, carol, erin}) REQUIRE(me_at_b(token).status == 200);
+
+        REQUIRE(to_a.send(verb::post, "/users/logout", {}, bearer(alice)).status == 200);
+        CHECK(me_at_b(alice).status == 401);
+
+        REQUIRE(to_a.send(verb::post, "/auth/users/set_password/",
+                          json::serialize(json::object{{"current_password", strong_password},
+                                                       {"new_password", "another-Horse-battery-7"},
+                                                       {"re_new_password", "another-Horse-battery-7"}}),
+                          bearer(bob))
+                    .status == 204);
+        CHECK(me_at_b(bob_other).status == 401);
+        CHECK(me_at_b(bob).status == 200);
+
+        // A reset confirmed at A ends erin's session at B.
+        const auto before = mails_in(dir / "a-outbox");
+        REQUIRE(to_a.send(verb::post, "/auth/users/reset_password/", json::serialize(json::object{{"email", "erin@example.com"}}))
+                    .status == 204);
+        const auto mail = newest_mail(dir / "a-outbox", before);
+        const std::regex link("#/password/reset/confirm/([A-Za-z0-9_-]+)/([0-9a-f]{64})");
+        std::smatch m;
+        REQUIRE(std::regex_search(mail, m, link));
+        REQUIRE(to_a.send(verb::post, "/auth/users/reset_password_confirm/",
+                          json::serialize(json::object{{"uid", m[1].str()}, {"token", m[2].str()},
+                                                       {"new_password", "reset-Horse-battery-8"},
+                                                       {"re_new_password", "reset-Horse-battery-8"}}))
+                    .status == 204);
+        CHECK(me_at_b(erin).status == 401);
+
+        REQUIRE(to_a.send(verb::delete_, "/users/" + carol_id, {}, bearer(root)).status == 200);
+        CHECK(me_at_b(carol).status == 401);
+    }
+
+    SECTION("racing registrations of one name on both nodes: exactly one 201")
+    {
+        for (int round = 0; round < 5; ++round) {
+            const std::string email = "racer" + std::to_string(round) + "@example.com";
+            std::atomic<int> created{0};
+            std::atomic<int> taken{0};
+            std::vector<std::thread> racers;
+            for (int i = 0; i < 4; ++i)
+                racers.emplace_back([&, i] {
+                    Client node(i % 2 ? b.port() : a.port());
+                    auto made = node.send(verb::post, "/users",
+                                          json::serialize(json::object{{"email", email}, {"password", strong_password}}));
+                    if (made.status == 201) ++created;
+                    else if (made.status == 409) ++taken;
+                });
+            for (auto& t : racers) t.join();
+            CHECK(created == 1);
+            CHECK(taken == 3);
+        }
+    }
+
+    SECTION("one reset token used on both nodes at once: one success")
+    {
+        make_user("tess");
+        const auto before = mails_in(dir / "b-outbox");
+        REQUIRE(to_b.send(verb::post, "/users/reset-password", json::serialize(json::object{{"email", "tess@example.com"}}))
+                    .status == 200);
+        const auto mail = newest_mail(dir / "b-outbox", before);
+        const std::regex link("([0-9a-f]{64})");
+        std::smatch m;
+        REQUIRE(std::regex_search(mail, m, link));
+        const std::string token = m[1].str();
+        std::atomic<int> done{0};
+        std::vector<std::thread> users;
+        for (int i = 0; i < 4; ++i)
+            users.emplace_back([&, i] {
+                Client node(i % 2 ? b.port() : a.port());
+                auto reply = node.send(verb::post, "/users/ResetPassword",
+                                       json::serialize(json::object{{"resettoken", token},
+                                                                    {"newPassword", "Winner-Horse-battery-" + std::to_string(i)}}));
+                if (reply.status == 200) ++done;
+            });
+        for (auto& t : users) t.join();
+        CHECK(done == 1);
+    }
+
+    SECTION("an account's login limit is one limit across the nodes")
+    {
+        make_user("lim");
+        // The default: 10 attempts a minute per account; alternate the nodes.
+        for (int i = 0; i < 10; ++i) {
+            Client& node = i % 2 ? to_b : to_a;
+            CHECK(node.send(verb::post, "/users/login",
+                            json::serialize(json::object{{"email", "lim@example.com"}, {"password", "wrong-Password-1"}}))
+                      .status == 401);
+        }
+        // Past it the right password fails too, on either node.
+        for (Client* node : {&to_a, &to_b})
+            CHECK(node->send(verb::post, "/users/login",
+                             json::serialize(json::object{{"email", "lim@example.com"}, {"password", strong_password}}))
+                      .status == 401);
+    }
+    CHECK(a.stop() == 0);
+    CHECK(b.stop() == 0);
+}
+
+namespace {
+
+// A PostgreSQL server of this test's own (the shared one must not die under other tests),
+// durable on commit, that the test can kill and bring back. Stopped and removed at scope end.
+class OwnPostgres {
+public:
+    explicit OwnPostgres(const TempDir& dir) : state_((dir / "own-postgres").string())
+    {
+        REQUIRE(run("start") == 0);
+        std::ifstream in(state_ + "/conninfo");
+        std::getline(in, conninfo_);
+    }
+    ~OwnPostgres() { run("stop"); }
+    int kill() { return run("kill"); }
+    int resume() { return run("resume"); }
+    const std::string& conninfo() const { return conninfo_; }
+
+private:
+    int run(const std::string& command)
+    {
+        const std::string line = "DURABLE=1 " + std::string(USERMGMT_POSTGRES_SCRIPT) + " " + command + " '" + state_ + "' >/dev/null";
+        return std::system(line.c_str());
+    }
+    std::string state_;
+    std::string conninfo_;
+};
+
+}  // namespace
+
+TEST_CASE("PostgreSQL killed under load: 503 with Retry-After meanwhile, service resumes, nothing acknowledged is lost", "[example][postgres][crash]")
+{
+    REQUIRE(on_postgres());
+    TempDir dir;
+    OwnPostgres database(dir);
+    std::map<std::string, std::string> parts;
+    std::stringstream in(database.conninfo());
+    for (std::string item; in >> item;) parts[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
+    const std::string url = "postgresql:///postgres?host=" + parts["host"] + "&user=" + parts["user"];
+    ExampleServer server(dir, args(dir, {"--database", url, "--throttle", "false", "--log-requests", "false"}));
+    const unsigned short port = server.port();
+
+    std::mutex mutex;
+    std::vector<std::string> acknowledged;
+    std::map<unsigned, int> statuses;
+    bool retry_after_on_every_503 = true;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> load;
+    for (int t = 0; t < 2; ++t)
+        load.emplace_back([&, t] {
+            for (int i = 0; !stop && i < 20000; ++i) {
+                const std::string email = "k" + std::to_string(t) + "n" + std::to_string(i) + "@example.com";
+                try {
+                    Client client(port);
+                    auto made = client.send(verb::post, "/users",
+                                            json::serialize(json::object{{"email", email}, {"password", strong_password}}));
+                    std::lock_guard lock(mutex);
+                    ++statuses[made.status];
+                    if (made.status == 201) acknowledged.push_back(email);
+                    if (made.status == 503 && made.header("retry-after").empty()) retry_after_on_every_503 = false;
+                } catch (const std::exception&) {
+                    std::lock_guard lock(mutex);
+                    ++statuses[0];  // no answer at all
+                }
+            }
+        });
+    const auto count = [&](unsigned status) {
+        std::lock_guard lock(mutex);
+        return statuses[status];
+    };
+    // Load runs, the server dies, requests go on for a while, the server comes back.
+    for (int i = 0; i < 100 && count(201) < 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(database.kill() == 0);
+    for (int i = 0; i < 250 && count(503) < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(count(503) >= 10);
+    REQUIRE(database.resume() == 0);
+    const int before = count(201);
+    for (int i = 0; i < 500 && count(201) < before + 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stop = true;
+    for (auto& t : load) t.join();
+
+    CHECK(count(201) >= before + 20);  // the service resumed by itself
+    CHECK(retry_after_on_every_503);
+    CHECK(count(0) == 0);    // every request got an answer: no crash, no dropped connection
+    CHECK(count(500) == 0);
+    {
+        Client health(port);
+        CHECK(health.send(verb::get, "/healthz").status == 200);
+    }
+    // Every acknowledged registration is there: each account logs in.
+    Client client(port);
+    std::size_t missing = 0;
+    for (const auto& email : acknowledged)
+        if (client.send(verb::post, "/users/login", json::serialize(json::object{{"email", email}, {"password", strong_password}}))
+                .status != 200)
+            ++missing;
+    CHECK(missing == 0);
+    CHECK(acknowledged.size() > 40);
     CHECK(server.stop() == 0);
 }
