@@ -3,6 +3,7 @@
 #
 #   bench/run.sh            # 1,000,000 users, 15 s per scenario, 64 connections
 #   BENCH_USERS=100000 BENCH_SECONDS=10 bench/run.sh
+#   BENCH_DATABASE=postgres bench/run.sh   # the same on PostgreSQL 15, plus two nodes at once
 #
 # Builds in Release, seeds a fresh database through the core, starts the example server and the
 # baseline server on loopback, runs each scenario with wrk, and writes bench/results/latest.json
@@ -20,6 +21,9 @@ OPS=2
 MEMORY_KIB=19456
 PORT=${BENCH_PORT:-18080}
 BASE_PORT=$((PORT + 1))
+NODE2_PORT=$((PORT + 2))
+DATABASE=${BENCH_DATABASE:-sqlite}
+case $DATABASE in sqlite | postgres) ;; *) echo "BENCH_DATABASE must be sqlite or postgres" >&2; exit 2 ;; esac
 
 scripts/install-deps.sh
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk; }
@@ -30,7 +34,12 @@ cmake --build "$build" --target usermgmt-server usermgmt-bench-baseline usermgmt
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "$DATABASE" = postgres ] && scripts/postgres.sh stop "$work/postgres"
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
@@ -38,18 +47,29 @@ rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 wait_up() { for _ in $(seq 1 500); do curl -fs "http://127.0.0.1:$1/$2" >/dev/null 2>&1 && return 0; sleep 0.01; done; return 1; }
 json_field() { sed -E "s/.*\"$2\":\"?([^\",}]*).*/\1/" <<<"$1"; }
 
-echo "seeding $USERS users ..." >&2
-mkdir -p "$work/data"
-seed=$("$build/bench/usermgmt-bench-seed" "$work/data/users.db" "$USERS" "$LOGIN_USERS" "$OPS" "$MEMORY_KIB" "$PASSWORD")
+mkdir -p "$work/data" "$work/data2"
+database_args=()
+target="$work/data/users.db"
+if [ "$DATABASE" = postgres ]; then
+  # As a deployment runs it: fsync and synchronous commits on, on this machine's disk.
+  DURABLE=1 scripts/postgres.sh start "$work/postgres" >&2
+  read -r -a conninfo <"$work/postgres/conninfo"
+  target="postgresql:///postgres?${conninfo[0]}&${conninfo[1]}"
+  database_args=(--database "$target")
+fi
+# One secret for both nodes (the second node runs in the PostgreSQL run only).
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/secret"
+echo "seeding $USERS users ($DATABASE) ..." >&2
+seed=$("$build/bench/usermgmt-bench-seed" "$target" "$USERS" "$LOGIN_USERS" "$OPS" "$MEMORY_KIB" "$PASSWORD")
 
 # The server as the README starts it: the console mailer (its mails go to server.log here) and
 # the access log on. Throttling is off only because the login scenarios send far more logins per
 # account than a real client may (10 a minute); no scenario that reads is throttled anyway.
-server_args=(--listen "127.0.0.1:$PORT" --data-dir "$work/data" --threads "$THREADS"
+server_args=(--data-dir "$work/data" --threads "$THREADS" --secret-file "$work/secret" "${database_args[@]}"
              --throttle false --access-token-lifetime 7200 --argon2-ops "$OPS" --argon2-memory-kib "$MEMORY_KIB")
 # Start-up on an existing database: from exec to the first answered request.
 start=$(now_ms)
-"$build/examples/server/usermgmt-server" "${server_args[@]}" 2>"$work/server.log" &
+"$build/examples/server/usermgmt-server" --listen "127.0.0.1:$PORT" "${server_args[@]}" 2>"$work/server.log" &
 server=$!
 pids+=("$server")
 wait_up "$PORT" healthz
@@ -97,6 +117,24 @@ sleep 1
 s6=$(scenario me-under-storm "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
 wait "$storm"
 
+# (8), PostgreSQL only: a second node on the same database; GET me on both nodes at once, each
+# node with its server threads, as a load balancer would spread it.
+s8a='{}'
+s8b='{}'
+if [ "$DATABASE" = postgres ]; then
+  node2_args=("${server_args[@]}")
+  node2_args[1]="$work/data2"  # --data-dir: its own media and files; the database is shared
+  "$build/examples/server/usermgmt-server" --listen "127.0.0.1:$NODE2_PORT" "${node2_args[@]}" 2>"$work/server2.log" &
+  pids+=("$!")
+  wait_up "$NODE2_PORT" healthz
+  node_b_out="$work/node-b.json"
+  (scenario me-node-b "http://127.0.0.1:$NODE2_PORT/auth/users/me/" get.lua "$user_token" >"$node_b_out") &
+  node_b=$!
+  s8a=$(scenario me-node-a "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
+  wait "$node_b"
+  s8b=$(cat "$node_b_out")
+fi
+
 ratio() { awk -v a="$(json_field "$1" rps)" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 base_rps=$(json_field "$base" rps)
 hash_rps=$(awk -v a="$(json_field "$s7_before" per_second)" -v b="$(json_field "$s7_after" per_second)" \
@@ -105,14 +143,22 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
 date_utc=$(date -u +%Y-%m-%dT%H:%MZ)
 command="BENCH_USERS=$USERS BENCH_SECONDS=$SECONDS_PER BENCH_CONNECTIONS=$CONNECTIONS bench/run.sh"
 
+results_json=bench/results/latest.json
+marker=results
+if [ "$DATABASE" = postgres ]; then
+  results_json=bench/results/latest-postgres.json
+  marker=results-postgres
+  command="BENCH_DATABASE=postgres $command"
+fi
 mkdir -p bench/results
-cat > bench/results/latest.json <<JSON
+cat > "$results_json" <<JSON
 {"date":"$date_utc","machine":"$machine","command":"$command","users":$USERS,"threads":$THREADS,
  "seed":$seed,"startup_ms":$startup_ms,"idle_rss_kib":$idle_rss,"peak_rss_during_login_kib":$peak_rss,
  "baseline":$base,
  "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
  "login_storm_beside_me":$(cat "$storm_out"),"raw_argon2id_before_login":$s7_before,
- "raw_argon2id_after_register":$s7_after,"raw_argon2id_mean_per_second":$hash_rps}
+ "raw_argon2id_after_register":$s7_after,"raw_argon2id_mean_per_second":$hash_rps,
+ "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b}
 JSON
 
 row() { # label result ratio-to
@@ -120,8 +166,8 @@ row() { # label result ratio-to
     "$(json_field "$2" p99_ms)" "$3"
 }
 {
-  echo "<!-- results: written by bench/run.sh -->"
-  echo "Measured $date_utc on $machine, with \`$command\`"
+  echo "<!-- $marker: written by bench/run.sh -->"
+  echo "Measured $date_utc on $machine, with \`$command\` ($DATABASE)"
   echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, $THREADS for (3), 16 for the hashing scenarios)."
   echo
   echo "| scenario | requests/s | p50 ms | p99 ms | ratio |"
@@ -133,17 +179,21 @@ row() { # label result ratio-to
   row "(4) POST /auth/jwt/create/ (login storm)" "$s4" "$(ratio "$s4" "$hash_rps") of raw Argon2id"
   row "(5) POST /auth/users/ (registrations)" "$s5" "$(ratio "$s5" "$hash_rps") of raw Argon2id"
   row "(6) GET /auth/users/me/ beside a login storm" "$s6" "$(ratio "$s6" "$(json_field "$s1" rps)") of (1) alone"
+  if [ "$DATABASE" = postgres ]; then
+    row "(8) GET /auth/users/me/ on node A, beside node B" "$s8a" "$(ratio "$s8a" "$base_rps") of baseline"
+    row "(8) GET /auth/users/me/ on node B, beside node A" "$s8b" "$(ratio "$s8b" "$base_rps") of baseline"
+  fi
   echo "| (7) raw crypto_pwhash_str, $THREADS threads, m=${MEMORY_KIB} KiB t=$OPS (mean of before (4) and after (5): $(json_field "$s7_before" per_second), $(json_field "$s7_after" per_second)) | $hash_rps | | | ceiling of (4) and (5) |"
   echo
   echo "Start-up to the first answered request: ${startup_ms} ms. Idle RSS: $((idle_rss / 1024)) MiB."
   echo "Peak RSS after the login storm: $((peak_rss / 1024)) MiB. Seeding: $(json_field "$seed" seconds) s."
-  echo "Errors (socket / non-2xx): see bench/results/latest.json."
-  echo "<!-- /results -->"
+  echo "Errors (socket / non-2xx): see $results_json."
+  echo "<!-- /$marker -->"
 } > "$work/table.md"
-if grep -q '<!-- results' docs/performance.md 2>/dev/null; then
-  awk -v table="$work/table.md" '
-    /<!-- results/ { while ((getline line < table) > 0) print line; skip = 1; next }
-    /<!-- \/results -->/ { skip = 0; next }
+if grep -q "<!-- $marker:" docs/performance.md 2>/dev/null; then
+  awk -v table="$work/table.md" -v open="<!-- $marker:" -v close="<!-- /$marker -->" '
+    index($0, open) == 1 { while ((getline line < table) > 0) print line; skip = 1; next }
+    index($0, close) == 1 { skip = 0; next }
     !skip { print }' docs/performance.md > "$work/perf.md" && cp "$work/perf.md" docs/performance.md
 else
   cat "$work/table.md" >> docs/performance.md

@@ -23,7 +23,8 @@ int main(int argc, char** argv)
     const Argon2Params real{std::stoull(argv[4]), std::stoull(argv[5]) * 1024};
     const std::string password = argv[6];
 
-    auto store = open_sqlite_store(path);
+    // A PostgreSQL URL, or a SQLite file.
+    auto store = path.rfind("postgresql://", 0) == 0 ? open_postgres_store(path) : open_sqlite_store(path);
     if (!store) {
         std::fprintf(stderr, "seed: %s\n", store.error().message.c_str());
         return 1;

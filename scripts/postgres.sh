@@ -5,8 +5,9 @@
 #   scripts/postgres.sh stop STATE_DIR
 #   scripts/postgres.sh kill STATE_DIR     -> the server dies at once (SIGQUIT), its data stays
 #   scripts/postgres.sh resume STATE_DIR   -> the same cluster starts again
-# DURABLE=1 keeps synchronous_commit on: a commit is written before it is acknowledged, so a
-# killed server loses nothing acknowledged (the test that kills the server needs that).
+# DURABLE=1 runs it as a real deployment would (fsync, synchronous_commit and full-page writes
+# on): a commit is on disk before it is acknowledged, so a killed server loses nothing
+# acknowledged (the test that kills the server needs that; the benchmark measures that).
 # The cluster lives in a fresh directory under /tmp and listens on a Unix socket there only (no
 # TCP port), with trust authentication for its one role and no fsync (nothing in it outlives
 # the run). PostgreSQL refuses to run as root: as root (CI) the server runs as the unprivileged
@@ -31,11 +32,11 @@ stop() {
 }
 
 launch() {
-  local cluster commit=off
+  local cluster durable=off
   cluster=$(cat "$state/cluster")
-  [ "${DURABLE:-0}" = 1 ] && commit=on
+  [ "${DURABLE:-0}" = 1 ] && durable=on
   "${run[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $cluster -c fsync=off -c synchronous_commit=$commit -c full_page_writes=off -c max_connections=400" \
+    -o "-c listen_addresses='' -k $cluster -c fsync=$durable -c synchronous_commit=$durable -c full_page_writes=$durable -c max_connections=400" \
     start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
 }
 
