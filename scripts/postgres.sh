@@ -13,6 +13,7 @@
 # the run). PostgreSQL refuses to run as root: as root (CI) the server runs as the unprivileged
 # `postgres` user that Debian's package creates, and the tests connect as that role.
 set -euo pipefail
+[ $# -eq 2 ] || { echo "usage: $0 start|stop|kill|resume STATE_DIR" >&2; exit 2; }
 command=$1
 state=$2
 bin=/usr/lib/postgresql/15/bin
@@ -36,7 +37,7 @@ launch() {
   cluster=$(cat "$state/cluster")
   [ "${DURABLE:-0}" = 1 ] && durable=on
   "${run[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $cluster -c fsync=$durable -c synchronous_commit=$durable -c full_page_writes=$durable -c max_connections=400" \
+    -o "-c listen_addresses='' -k $cluster -c unix_socket_permissions=0700 -c fsync=$durable -c synchronous_commit=$durable -c full_page_writes=$durable -c max_connections=400" \
     start >/dev/null || { cat "$cluster/server.log" >&2; exit 1; }
 }
 
@@ -46,7 +47,7 @@ start)
   mkdir -p "$state"
   cluster=$(mktemp -d /tmp/usermgmt-pg.XXXXXX)
   echo "$cluster" >"$state/cluster"
-  chmod 755 "$cluster"
+  chmod 700 "$cluster"  # the socket is in it: only its owner (and root) may connect
   [ ${#run[@]} -eq 0 ] || chown postgres: "$cluster"
   "${run[@]}" "$bin/initdb" -D "$cluster/data" -U "$role" -A trust -E UTF8 --locale=C --no-sync >"$cluster/initdb.log" 2>&1 ||
     { cat "$cluster/initdb.log" >&2; exit 1; }

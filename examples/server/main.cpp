@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -167,6 +168,9 @@ Result<Database> open_database(const std::string& url, const fs::path& data_dir)
         return db;
     }
     if (starts_with("postgresql://") || starts_with("postgres://")) {
+#ifndef USERMGMT_WITH_POSTGRES
+        return fail(Errc::bad_config, "this build has no PostgreSQL store (USERMGMT_WITH_POSTGRES=OFF)");
+#else
         auto store = open_postgres_store(url);
         if (!store) return std::move(store).error();
         auto throttle = open_postgres_throttle_store(url);
@@ -175,6 +179,7 @@ Result<Database> open_database(const std::string& url, const fs::path& data_dir)
         db.throttle = std::move(*throttle);
         db.name = "PostgreSQL";
         return db;
+#endif
     }
     return fail(Errc::bad_config, "--database must be sqlite:PATH or a postgresql:// URL");
 }
@@ -216,6 +221,9 @@ int main(int argc, char** argv)
     } else if (!options.secret_file.empty()) {
         std::ifstream in(options.secret_file);
         std::getline(in, config.jwt_secret);
+        // A file written on another system may end its line with \r; trailing blanks are no secret.
+        while (!config.jwt_secret.empty() && std::isspace(static_cast<unsigned char>(config.jwt_secret.back())))
+            config.jwt_secret.pop_back();
         if (config.jwt_secret.size() < 32)
             return fail_config(options.secret_file + " holds no usable secret (at least 32 characters)");
     } else if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) {

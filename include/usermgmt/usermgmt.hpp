@@ -10,7 +10,9 @@
 #include "usermgmt/notifier.hpp"
 #include "usermgmt/password_hasher.hpp"
 #include "usermgmt/periodic_purge.hpp"
+#ifdef USERMGMT_WITH_POSTGRES
 #include "usermgmt/postgres_store.hpp"
+#endif
 #include "usermgmt/result.hpp"
 #include "usermgmt/sqlite_store.hpp"
 #include "usermgmt/throttle_store.hpp"

@@ -18,6 +18,32 @@ Error result_error(PGconn* conn, const PGresult* result, std::string_view what)
     return fail(Errc::storage_failure, std::move(message));
 }
 
+// libpq's message with the connection string's password blanked out: a malformed string may be
+// quoted back in the message.
+std::string without_password(std::string message, const std::string& conninfo)
+{
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    if (error) PQfreemem(error);
+    std::string password;
+    for (auto* o = options; o && o->keyword; ++o)
+        if (std::strcmp(o->keyword, "password") == 0 && o->val) password = o->val;
+    if (options) PQconninfoFree(options);
+    if (password.empty()) {
+        // Unparseable: blank whatever stands between "://user:" and "@", the usual place.
+        const auto scheme = conninfo.find("://");
+        const auto at = conninfo.find('@');
+        if (scheme != std::string::npos && at != std::string::npos) {
+            const auto colon = conninfo.find(':', scheme + 3);
+            if (colon != std::string::npos && colon < at) password = conninfo.substr(colon + 1, at - colon - 1);
+        }
+    }
+    if (password.empty()) return message;
+    for (auto at = message.find(password); at != std::string::npos; at = message.find(password, at))
+        message.replace(at, password.size(), "***");
+    return message;
+}
+
 bool succeeded(const PGresult* result)
 {
     const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
@@ -92,24 +118,25 @@ std::int64_t Rows::affected() const
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo, const std::string& schema)
 {
-    PGconn* raw = PQconnectdb(conninfo.c_str());
+    // Defaults first, the caller's connection string after them (it may override any): a
+    // server that stops answering (a network partition) fails a call within about half a
+    // minute (TCP keepalives, unacknowledged data) instead of TCP's quarter of an hour.
+    const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                          "tcp_user_timeout", "dbname", nullptr};
+    const char* values[] = {"5", "1", "10", "5", "3", "15000", conninfo.c_str(), nullptr};
+    PGconn* raw = PQconnectdbParams(keys, values, 1);
     std::unique_ptr<Connection> connection(new Connection(raw));
     if (!raw || PQstatus(raw) != CONNECTION_OK) {
         std::string message = raw ? PQerrorMessage(raw) : "out of memory";
         while (!message.empty() && message.back() == '\n') message.pop_back();
-        // The connection string may hold a password: only libpq's own message is kept.
-        return fail(Errc::storage_failure, "cannot connect to PostgreSQL: " + message);
+        return fail(Errc::storage_failure, "cannot connect to PostgreSQL: " + without_password(message, conninfo));
     }
+    // Server notices (NOTICE: ... already exists, skipping) are not for the service's log.
+    PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
     // Times are integers and texts UTF-8 whatever the server's defaults are.
     if (auto ok = connection->exec("SET client_encoding = 'UTF8'", "set encoding"); !ok) return std::move(ok).error();
     if (!schema.empty()) {
-        const std::string quoted = quote_identifier(schema);
-        // Two processes opening a new schema at once: IF NOT EXISTS may still race; one retry.
-        if (auto ok = connection->exec("CREATE SCHEMA IF NOT EXISTS " + quoted, "create schema"); !ok) {
-            if (auto again = connection->exec("CREATE SCHEMA IF NOT EXISTS " + quoted, "create schema"); !again)
-                return std::move(again).error();
-        }
-        if (auto ok = connection->exec("SET search_path TO " + quoted, "set search_path"); !ok)
+        if (auto ok = connection->exec("SET search_path TO " + quote_identifier(schema), "set search_path"); !ok)
             return std::move(ok).error();
     }
     return connection;

@@ -21,11 +21,12 @@ using detail::postgres::to_micros;
 
 constexpr char group_separator = '\x1f';
 
-// Group names sort bytewise, whatever the database's collation, as in the SQLite store.
+// Names compare and sort with ASCII letters folded, whatever the database's collation, as
+// SQLite's NOCASE does in the SQLite store (and as the unique indexes do).
 const std::string user_columns =
     "SELECT id, username, email, password_hash, first_name, last_name, birthdate, avatar, avatar_is_media, "
     "is_active, is_staff, is_superuser, date_joined, updated_at, last_login, "
-    "(SELECT string_agg(g.name, chr(31) ORDER BY g.name COLLATE \"C\") FROM user_groups ug "
+    "(SELECT string_agg(g.name, chr(31) ORDER BY lower(g.name COLLATE \"C\")) FROM user_groups ug "
     "JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = users.id), activated_at, disabled FROM users ";
 
 StoredUser read_user(const Rows& r, int row)
@@ -120,12 +121,12 @@ public:
 
     Result<StoredUser> find_user_by_username(std::string_view username) override
     {
-        return find_one(user_columns + "WHERE lower(username) = lower($1)", Params().text(username));
+        return find_one(user_columns + "WHERE lower(username COLLATE \"C\") = lower($1::text COLLATE \"C\")", Params().text(username));
     }
 
     Result<StoredUser> find_user_by_email(std::string_view email) override
     {
-        return find_one(user_columns + "WHERE lower(email) = lower($1)", Params().text(email));
+        return find_one(user_columns + "WHERE lower(email COLLATE \"C\") = lower($1::text COLLATE \"C\")", Params().text(email));
     }
 
     Result<void> update_user(const StoredUser& record) override
@@ -155,19 +156,13 @@ public:
     {
         std::vector<User> gone;
         auto done = transact([&]() -> Result<void> {
-            auto rows = c_.run("DELETE FROM users WHERE activated_at IS NULL AND NOT is_active AND NOT disabled "
-                               "AND date_joined < $1 RETURNING id, username, email, avatar, avatar_is_media",
-                               Params().integer(to_micros(joined_before)), "erase unactivated users");
+            auto rows = c_.run(user_columns + "WHERE activated_at IS NULL AND NOT is_active AND NOT disabled "
+                                              "AND date_joined < $1 FOR UPDATE OF users",
+                               Params().integer(to_micros(joined_before)), "find unactivated users");
             if (!rows) return std::move(rows).error();
-            for (int i = 0; i < rows->size(); ++i) {
-                User u;
-                u.id = rows->integer(i, 0);
-                u.username = rows->text(i, 1);
-                u.email = rows->text(i, 2);
-                u.avatar = rows->text(i, 3);
-                u.avatar_is_media = rows->boolean(i, 4);
-                gone.push_back(std::move(u));
-            }
+            for (int i = 0; i < rows->size(); ++i) gone.push_back(read_user(*rows, i).user);
+            for (const auto& u : gone)
+                if (auto ok = erase_user(u.id); !ok) return ok;
             return {};
         });
         if (!done) return std::move(done).error();
@@ -180,11 +175,11 @@ public:
         std::string where;
         int next = 3;  // $1 is the limit, $2 the offset
         if (!q.email_prefix.empty()) {
-            where += " AND email ILIKE $" + std::to_string(next++) + " ESCAPE '\\'";
+            where += " AND email COLLATE \"C\" ILIKE $" + std::to_string(next++) + " ESCAPE '\\'";
             filter_params.text(like_prefix(q.email_prefix));
         }
         if (!q.username_prefix.empty()) {
-            where += " AND username ILIKE $" + std::to_string(next++) + " ESCAPE '\\'";
+            where += " AND username COLLATE \"C\" ILIKE $" + std::to_string(next++) + " ESCAPE '\\'";
             filter_params.text(like_prefix(q.username_prefix));
         }
         // Two steps, as in the SQLite store: the id at the offset, then one window of rows from
@@ -236,12 +231,12 @@ public:
 
     Result<void> erase_group(std::string_view name) override
     {
-        return write("DELETE FROM groups WHERE lower(name) = lower($1)", Params().text(name), "delete group", true);
+        return write("DELETE FROM groups WHERE lower(name COLLATE \"C\") = lower($1::text COLLATE \"C\")", Params().text(name), "delete group", true);
     }
 
     Result<std::vector<std::string>> list_groups() override
     {
-        auto rows = c_.run("SELECT name FROM groups ORDER BY name COLLATE \"C\"", {}, "list groups");
+        auto rows = c_.run("SELECT name FROM groups ORDER BY lower(name COLLATE \"C\")", {}, "list groups");
         if (!rows) return std::move(rows).error();
         std::vector<std::string> names;
         for (int i = 0; i < rows->size(); ++i) names.push_back(rows->text(i, 0));
@@ -381,15 +376,22 @@ private:
     Result<void> transact(Work work)
     {
         const std::string savepoint = "sp" + std::to_string(depth_);
+        const std::string rollback = depth_ == 0 ? std::string("ROLLBACK") : "ROLLBACK TO SAVEPOINT " + savepoint;
         if (auto ok = c_.exec(depth_ == 0 ? std::string("BEGIN") : "SAVEPOINT " + savepoint, "begin"); !ok) return ok;
         ++depth_;
         Result<void> done = work();
         --depth_;
+        // A statement that failed inside `work` aborted the transaction even if `work` went on:
+        // PostgreSQL would answer COMMIT with a rollback. Never report that as committed.
+        if (done && PQtransactionStatus(c_.handle()) == PQTRANS_INERROR)
+            done = fail(Errc::storage_failure, "a statement failed inside the transaction");
         if (!done) {
-            (void)c_.exec(depth_ == 0 ? std::string("ROLLBACK") : "ROLLBACK TO SAVEPOINT " + savepoint, "rollback");
+            (void)c_.exec(rollback, "rollback");
             return done;
         }
-        return c_.exec(depth_ == 0 ? std::string("COMMIT") : "RELEASE SAVEPOINT " + savepoint, "commit");
+        auto ended = c_.exec(depth_ == 0 ? std::string("COMMIT") : "RELEASE SAVEPOINT " + savepoint, "commit");
+        if (!ended && depth_ > 0) (void)c_.exec(rollback, "rollback");
+        return ended;
     }
 
     // A unique clash of a user row names its fields: the database is asked which values are
@@ -398,7 +400,7 @@ private:
     {
         if (error.code != Errc::already_exists) return error;
         for (const char* field : {"username", "email"}) {
-            auto rows = c_.run(std::string("SELECT 1 FROM users WHERE lower(") + field + ") = lower($1) AND id <> $2",
+            auto rows = c_.run(std::string("SELECT 1 FROM users WHERE lower(") + field + " COLLATE \"C\") = lower($1::text COLLATE \"C\") AND id <> $2",
                                Params().text(field[0] == 'u' ? record.user.username : record.user.email)
                                    .integer(record.user.id),
                                "find clash");
@@ -414,13 +416,22 @@ private:
         if (auto ok = write("DELETE FROM user_groups WHERE user_id = $1", Params().integer(id), "clear memberships", false);
             !ok)
             return ok;
-        for (const auto& name : groups) {
+        // In one order everywhere (folded, as the unique index compares): two transactions that
+        // create the same new groups wait for each other instead of deadlocking.
+        std::vector<std::string> sorted = groups;
+        const auto folded = [](std::string text) {
+            for (char& c : text)
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            return text;
+        };
+        std::sort(sorted.begin(), sorted.end(), [&](const auto& x, const auto& y) { return folded(x) < folded(y); });
+        for (const auto& name : sorted) {
             if (auto ok = write("INSERT INTO groups (name) VALUES ($1) ON CONFLICT DO NOTHING", Params().text(name),
                                 "create group", false);
                 !ok)
                 return ok;
             if (auto ok = write("INSERT INTO user_groups (user_id, group_id) SELECT $1, id FROM groups "
-                                "WHERE lower(name) = lower($2) ON CONFLICT DO NOTHING",
+                                "WHERE lower(name COLLATE \"C\") = lower($2::text COLLATE \"C\") ON CONFLICT DO NOTHING",
                                 Params().integer(id).text(name), "add membership", false);
                 !ok)
                 return ok;
@@ -535,8 +546,10 @@ private:
         }
         std::uint64_t arrived = 0;
         while (PGnotify* n = PQnotifies(conn)) {
+            // Other schemas of the database (other applications, other test runs) announce on
+            // the same channel: only this one's changes matter here.
+            if (n->extra && schema_name_ == n->extra) ++arrived;
             PQfreemem(n);
-            ++arrived;
         }
         std::lock_guard lock(version_mutex_);
         version_ += arrived;
@@ -549,6 +562,11 @@ private:
         if (!opened) return std::move(opened).error();
         if (auto ok = (*opened)->exec(std::string("LISTEN ") + detail::postgres::change_channel, "listen"); !ok)
             return ok;
+        // The schema the tables are in (the triggers announce it): the configured one, or the
+        // first of the search path.
+        auto current = (*opened)->run("SELECT current_schema()", {}, "current schema");
+        if (!current) return std::move(current).error();
+        schema_name_ = current->text(0, 0);
         connection_ = std::move(*opened);
         std::lock_guard lock(version_mutex_);
         ++version_;  // whatever changed while not listening
@@ -557,6 +575,7 @@ private:
 
     std::string conninfo_;
     std::string schema_;
+    std::string schema_name_;  ///< as the triggers name it
     std::mutex mutex_;
     std::condition_variable done_;
     std::uint64_t started_ = 0;
@@ -581,6 +600,7 @@ public:
 
     Result<void> start()
     {
+        if (auto ok = detail::postgres::create_schema(conninfo_, options_.schema); !ok) return ok;
         auto first = Connection::open(conninfo_, options_.schema);
         if (!first) return std::move(first).error();
         if (auto ok = detail::postgres::migrate(**first); !ok) return ok;

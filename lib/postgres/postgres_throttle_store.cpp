@@ -3,6 +3,7 @@
 
 #include "connection.hpp"
 
+#include <condition_variable>
 #include <mutex>
 #include <vector>
 
@@ -62,41 +63,58 @@ public:
     }
 
 private:
-    // A small pool of its own: a hit is one statement, so a connection is lent for microseconds.
+    // A small pool of its own, bounded like the store's: a hit is one statement, so a connection
+    // is lent for microseconds; none waits longer than the wait timeout.
     template <class Call>
     auto with(Call call) -> decltype(call(std::declval<Connection&>()))
     {
         std::unique_ptr<Connection> connection;
         {
-            std::lock_guard lock(mutex_);
+            std::unique_lock lock(mutex_);
+            const auto may_take = [&] { return !idle_.empty() || open_ < options_.max_connections; };
+            if (!available_.wait_for(lock, options_.wait_timeout, may_take))
+                return fail(Errc::storage_failure, "no throttle connection became free within the wait timeout");
             if (!idle_.empty()) {
                 connection = std::move(idle_.back());
                 idle_.pop_back();
+            } else {
+                ++open_;
             }
         }
+        const auto give_back = [&] {
+            {
+                std::lock_guard lock(mutex_);
+                if (connection && connection->usable()) idle_.push_back(std::move(connection));
+                else --open_;
+            }
+            available_.notify_one();
+        };
         if (!connection) {
             auto opened = Connection::open(conninfo_, options_.schema);
-            if (!opened) return std::move(opened).error();
+            if (!opened) {
+                give_back();
+                return std::move(opened).error();
+            }
             connection = std::move(*opened);
         }
         auto result = call(*connection);
-        if (connection->usable()) {
-            std::lock_guard lock(mutex_);
-            if (idle_.size() < options_.max_connections) idle_.push_back(std::move(connection));
-        }
+        give_back();
         return result;
     }
 
     std::string conninfo_;
     PostgresOptions options_;
     std::mutex mutex_;
+    std::condition_variable available_;
     std::vector<std::unique_ptr<Connection>> idle_;
+    std::size_t open_ = 0;  ///< idle and lent connections
 };
 
 }  // namespace
 
 Result<std::unique_ptr<ThrottleStore>> open_postgres_throttle_store(const std::string& conninfo, PostgresOptions options)
 {
+    if (options.max_connections == 0) options.max_connections = 1;
     // Connecting once now reports an unreachable server at start-up rather than at the first hit.
     auto probe = Connection::open(conninfo, options.schema);
     if (!probe) return std::move(probe).error();

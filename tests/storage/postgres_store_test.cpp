@@ -270,3 +270,64 @@ TEST_CASE("PostgreSQL throttle store: fixed windows, one limit across nodes unde
     REQUIRE((*a)->purge(t0 + std::chrono::seconds(3600)));
     CHECK(hit(**b, "login|account|amy", limit, t0 + std::chrono::seconds(3600)) == 0);
 }
+
+TEST_CASE("PostgreSQL: work that goes on past a failed statement is not reported committed", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto store = node(dir);
+    auto user = store->insert_user(test::contract_user("half"));
+    REQUIRE(user);
+    TokenRecord t;
+    t.purpose = TokenPurpose::activation;
+    t.user_id = user->user.id;
+    t.digest = std::string(32, 'h');
+    t.created_at = TimePoint(std::chrono::seconds(1'800'000'000));
+    t.expires_at = t.created_at + std::chrono::hours(1);
+    REQUIRE(store->put_token(t));
+    // The second put clashes; the work ignores that and changes the user: PostgreSQL has
+    // aborted the transaction, so the whole of it must fail, and the change must not be there.
+    auto done = store->in_transaction([&](UserStore& s) -> Result<void> {
+        (void)s.put_token(t);
+        auto row = s.find_user(user->user.id);
+        if (row) {
+            row->user.first_name = "Changed";
+            (void)s.update_user(*row);
+        }
+        return {};
+    });
+    CHECK_FALSE(done);
+    auto after = store->find_user(user->user.id);
+    REQUIRE(after);
+    CHECK(after->user.first_name == "First");
+}
+
+TEST_CASE("PostgreSQL: changes in another schema of the database do not move this one's data_version", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir mine;
+    test::TempDir other;
+    auto a = node(mine);
+    auto b = node(other);
+    auto before = a->data_version();
+    REQUIRE(before);
+    REQUIRE(b->insert_user(test::contract_user("elsewhere")));
+    // Give the other schema's announcement time to arrive; it must be ignored.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto after = a->data_version();
+    REQUIRE(after);
+    CHECK(*after == *before);
+    REQUIRE(a->insert_user(test::contract_user("here")));
+    CHECK(version_moves(*a, *after));
+}
+
+TEST_CASE("PostgreSQL: case folds ASCII only, as SQLite's NOCASE does", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto store = node(dir);
+    REQUIRE(store->create_group("Émile"));
+    CHECK(store->create_group("émile"));  // not the same name: only ASCII letters fold
+    CHECK(store->create_group("ÉMILE").error().code == Errc::already_exists);  // folds to "Émile"
+    CHECK(store->create_group("éMILE").error().code == Errc::already_exists);  // folds to "émile"
+}

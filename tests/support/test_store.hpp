@@ -5,8 +5,10 @@
 // PostgreSQL server, named after the directory: one directory, one database, as with SQLite, so
 // that two stores opened on one directory share their data on either backend.
 
-#include "usermgmt/postgres_store.hpp"
 #include "usermgmt/sqlite_store.hpp"
+#ifdef USERMGMT_WITH_POSTGRES
+#include "usermgmt/postgres_store.hpp"
+#endif
 
 #include <catch2/catch.hpp>
 
@@ -34,6 +36,7 @@ inline std::string test_postgres_conninfo()
     return conninfo;
 }
 
+#ifdef USERMGMT_WITH_POSTGRES
 /// The PostgreSQL options of the test database of `dir`.
 inline PostgresOptions test_postgres_options(const std::filesystem::path& dir, const SqliteOptions& like = {})
 {
@@ -44,11 +47,15 @@ inline PostgresOptions test_postgres_options(const std::filesystem::path& dir, c
     return options;
 }
 
+#endif
+
 inline Result<std::unique_ptr<UserStore>> open_test_store(const std::filesystem::path& dir,
                                                           const SqliteOptions& options = {})
 {
-    if (!on_postgres()) return open_sqlite_store(dir / "users.db", options);
-    return open_postgres_store(test_postgres_conninfo(), test_postgres_options(dir, options));
+#ifdef USERMGMT_WITH_POSTGRES
+    if (on_postgres()) return open_postgres_store(test_postgres_conninfo(), test_postgres_options(dir, options));
+#endif
+    return open_sqlite_store(dir / "users.db", options);
 }
 
 }  // namespace usermgmt::test
