@@ -5,6 +5,8 @@
 
 #include "usermgmt/result.hpp"
 
+#include "micros.hpp"
+
 #include <libpq-fe.h>
 
 #include <chrono>
@@ -26,16 +28,9 @@ struct FinishConnection {
     void operator()(PGconn* c) const noexcept { PQfinish(c); }
 };
 
-/// Times are stored as microseconds since the Unix epoch (UTC), as in the SQLite store.
-inline std::int64_t to_micros(std::chrono::system_clock::time_point t)
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-inline std::chrono::system_clock::time_point from_micros(std::int64_t us)
-{
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
-}
+/// Times are stored as microseconds since the Unix epoch (UTC), in both stores.
+using detail::from_micros;
+using detail::to_micros;
 
 /// Statement parameters: text values (or NULL), and raw bytes sent in binary (bytea).
 class Params {

@@ -4,6 +4,8 @@
 
 #include "usermgmt/result.hpp"
 
+#include "micros.hpp"
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -26,16 +28,9 @@ struct FinalizeStatement {
 using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
 using StatementHandle = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
 
-/// Times are stored as microseconds since the Unix epoch (UTC).
-inline std::int64_t to_micros(std::chrono::system_clock::time_point t)
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-inline std::chrono::system_clock::time_point from_micros(std::int64_t us)
-{
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
-}
+/// Times are stored as microseconds since the Unix epoch (UTC), in both stores.
+using detail::from_micros;
+using detail::to_micros;
 
 /// Turns a SQLite result code into an Error: unique violations become `already_exists` (the
 /// caller names the field), everything else `storage_failure`.

@@ -1,6 +1,7 @@
 #include "usermgmt/sqlite_store.hpp"
 
 #include "connection.hpp"
+#include "lending_store.hpp"
 #include "schema.hpp"
 
 #include <algorithm>
@@ -473,7 +474,7 @@ private:
 // Writers may hold all connections but `read_reserve` of them, so reads (token checks, lists,
 // /healthz) always find one even while every writer waits on a locked database. No call waits
 // for a connection longer than the busy timeout: it fails (503) instead.
-class PooledStore final : public UserStore {
+class PooledStore final : public detail::LendingStore<PooledStore> {
 public:
     PooledStore(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options)
     {
@@ -495,30 +496,6 @@ public:
         return {};
     }
 
-    Result<StoredUser> insert_user(const StoredUser& r) override { return writing([&](UserStore& s) { return s.insert_user(r); }); }
-    Result<StoredUser> find_user(UserId id) override { return reading([&](UserStore& s) { return s.find_user(id); }); }
-    Result<StoredUser> find_user_by_username(std::string_view n) override { return reading([&](UserStore& s) { return s.find_user_by_username(n); }); }
-    Result<StoredUser> find_user_by_email(std::string_view e) override { return reading([&](UserStore& s) { return s.find_user_by_email(e); }); }
-    Result<void> update_user(const StoredUser& r) override { return writing([&](UserStore& s) { return s.update_user(r); }); }
-    Result<void> erase_user(UserId id) override { return writing([&](UserStore& s) { return s.erase_user(id); }); }
-    Result<std::vector<User>> erase_unactivated(TimePoint before) override { return writing([&](UserStore& s) { return s.erase_unactivated(before); }); }
-    Result<UserPage> list_users(const ListQuery& q) override { return reading([&](UserStore& s) { return s.list_users(q); }); }
-    Result<void> create_group(std::string_view n) override { return writing([&](UserStore& s) { return s.create_group(n); }); }
-    Result<void> erase_group(std::string_view n) override { return writing([&](UserStore& s) { return s.erase_group(n); }); }
-    Result<std::vector<std::string>> list_groups() override { return reading([&](UserStore& s) { return s.list_groups(); }); }
-    Result<void> put_token(const TokenRecord& t) override { return writing([&](UserStore& s) { return s.put_token(t); }); }
-    Result<TokenRecord> find_token(TokenPurpose p, std::string_view d) override { return reading([&](UserStore& s) { return s.find_token(p, d); }); }
-    Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d, TimePoint at) override { return writing([&](UserStore& s) { return s.consume_token(p, d, at); }); }
-    Result<void> erase_tokens(UserId u, TokenPurpose p) override { return writing([&](UserStore& s) { return s.erase_tokens(u, p); }); }
-    Result<void> create_session(const SessionRecord& r) override { return writing([&](UserStore& s) { return s.create_session(r); }); }
-    Result<SessionRecord> find_session(std::string_view id) override { return reading([&](UserStore& s) { return s.find_session(id); }); }
-    Result<void> end_session(std::string_view id, TimePoint at) override { return writing([&](UserStore& s) { return s.end_session(id, at); }); }
-    Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return writing([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }
-    Result<std::optional<TimePoint>> record_refresh_use(std::string_view d, std::string_view sid, TimePoint at, TimePoint to) override { return writing([&](UserStore& s) { return s.record_refresh_use(d, sid, at, to); }); }
-    Result<void> purge_expired(TimePoint before) override { return writing([&](UserStore& s) { return s.purge_expired(before); }); }
-    Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override { return writing([&](UserStore& s) { return s.in_transaction(work); }); }
-    Result<void> ping() override { return reading([&](UserStore& s) { return s.ping(); }); }
-
     Result<std::uint64_t> data_version() override
     {
         std::lock_guard lock(watcher_mutex_);
@@ -526,15 +503,12 @@ public:
     }
 
 private:
-    template <class Call>
-    auto reading(Call call) -> decltype(call(std::declval<UserStore&>())) { return with(call, false); }
-    template <class Call>
-    auto writing(Call call) -> decltype(call(std::declval<UserStore&>())) { return with(call, true); }
+    friend class detail::LendingStore<PooledStore>;
 
     // Borrows an idle connection (opening one while under the limit, else waiting at most the
     // busy timeout), runs `call` on a store bound to it, and returns the connection to the pool.
     template <class Call>
-    auto with(Call call, bool writes) -> decltype(call(std::declval<UserStore&>()))
+    auto lend(Call call, bool writes) -> decltype(call(std::declval<UserStore&>()))
     {
         std::unique_ptr<Connection> connection;
         {

@@ -5,6 +5,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "../support/test_store.hpp"
+#include "throttle_checks.hpp"
 #include "user_store_contract_user.hpp"
 
 #include <libpq-fe.h>
@@ -239,36 +240,12 @@ TEST_CASE("PostgreSQL throttle store: fixed windows, one limit across nodes unde
     auto b = open_postgres_throttle_store(conninfo, test::test_postgres_options(dir.path()));
     REQUIRE(a);
     REQUIRE(b);
-    const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
-    const RateLimit three{3, std::chrono::seconds(60)};
-    const auto hit = [&](ThrottleStore& store, std::string_view key, const RateLimit& limit, TimePoint now) {
-        auto r = store.hit(key, limit, now);
-        INFO((r ? std::string() : r.error().message));
-        REQUIRE(r);
-        return *r;
-    };
-    for (int i = 0; i < 3; ++i) CHECK(hit(**a, "k1", three, t0 + std::chrono::seconds(i)) == 0);
-    CHECK(hit(**b, "k1", three, t0 + std::chrono::seconds(10)) == 50);
-    CHECK(hit(**a, "k1", three, t0 + std::chrono::seconds(60)) == 0);  // a new window
-
+    test::check_fixed_windows(**a);
     const RateLimit limit{25, std::chrono::seconds(60)};
-    std::atomic<int> allowed{0};
-    std::atomic<int> refused{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&, t] {
-            ThrottleStore& store = t % 2 ? **a : **b;
-            for (int i = 0; i < 20; ++i) {
-                auto r = store.hit("login|account|amy", limit, t0);
-                if (r && *r == 0) ++allowed;
-                else if (r) ++refused;
-            }
-        });
-    for (auto& t : threads) t.join();
-    CHECK(allowed == 25);
-    CHECK(refused == 55);
-    REQUIRE((*a)->purge(t0 + std::chrono::seconds(3600)));
-    CHECK(hit(**b, "login|account|amy", limit, t0 + std::chrono::seconds(3600)) == 0);
+    test::check_one_limit_under_contention(**a, **b, limit);
+    // Ended windows are forgotten: the key counts from zero again.
+    REQUIRE((*a)->purge(test::t0 + std::chrono::seconds(3600)));
+    CHECK(test::hit(**b, "login|account|amy", limit, test::t0 + std::chrono::seconds(3600)) == 0);
 }
 
 TEST_CASE("PostgreSQL: work that goes on past a failed statement is not reported committed", "[postgres]")
