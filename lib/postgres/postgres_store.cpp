@@ -3,6 +3,7 @@
 #include "usermgmt/postgres_store.hpp"
 
 #include "connection.hpp"
+#include "connection_pool.hpp"
 #include "lending_store.hpp"
 #include "schema.hpp"
 
@@ -595,7 +596,10 @@ private:
 class PooledStore final : public detail::LendingStore<PooledStore> {
 public:
     PooledStore(std::string conninfo, PostgresOptions options)
-        : conninfo_(std::move(conninfo)), options_(std::move(options)), listener_(conninfo_, options_.schema)
+        : conninfo_(std::move(conninfo)),
+          options_(std::move(options)),
+          listener_(conninfo_, options_.schema),
+          pool_(conninfo_, options_.schema, options_.max_connections, options_.wait_timeout)
     {
     }
 
@@ -605,8 +609,7 @@ public:
         auto first = Connection::open(conninfo_, options_.schema);
         if (!first) return std::move(first).error();
         if (auto ok = detail::postgres::migrate(**first); !ok) return ok;
-        idle_.push_back(std::move(*first));
-        open_count_ = 1;
+        pool_.give(std::move(*first));
         return listener_.start();
     }
 
@@ -615,56 +618,21 @@ public:
 private:
     friend class detail::LendingStore<PooledStore>;
 
-    // Borrows an idle connection (opening one while under the limit, else waiting at most the
-    // wait timeout), runs `call` on a store bound to it, and gives the connection back unless
-    // it broke. Reads and writes share the pool: PostgreSQL never makes a reader wait for a writer.
+    // Runs `call` on a store bound to a borrowed connection. Reads and writes share the pool:
+    // PostgreSQL never makes a reader wait for a writer.
     template <class Call>
     auto lend(Call call, bool /*writes*/) -> decltype(call(std::declval<UserStore&>()))
     {
-        std::unique_ptr<Connection> connection;
-        {
-            std::unique_lock lock(mutex_);
-            const auto may_take = [&] { return !idle_.empty() || open_count_ < options_.max_connections; };
-            if (!available_.wait_for(lock, options_.wait_timeout, may_take))
-                return fail(Errc::storage_failure, "no database connection became free within the wait timeout");
-            if (!idle_.empty()) {
-                connection = std::move(idle_.back());
-                idle_.pop_back();
-            } else {
-                ++open_count_;  // a slot for the connection opened below
-            }
-        }
-        struct GiveBack {
-            PooledStore& pool;
-            std::unique_ptr<Connection>& connection;
-            ~GiveBack()
-            {
-                {
-                    std::lock_guard lock(pool.mutex_);
-                    // Only a healthy connection outside any transaction goes back.
-                    if (connection && connection->usable() && PQtransactionStatus(connection->handle()) == PQTRANS_IDLE)
-                        pool.idle_.push_back(std::move(connection));
-                    else --pool.open_count_;
-                }
-                pool.available_.notify_all();
-            }
-        } give_back{*this, connection};
-        if (!connection) {
-            auto opened = Connection::open(conninfo_, options_.schema);
-            if (!opened) return std::move(opened).error();
-            connection = std::move(*opened);
-        }
-        ConnectionStore store(*connection);
-        return call(store);
+        return pool_.with([&](Connection& connection) {
+            ConnectionStore store(connection);
+            return call(store);
+        });
     }
 
     std::string conninfo_;
     PostgresOptions options_;
     ChangeListener listener_;
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<Connection>> idle_;
-    std::size_t open_count_ = 0;  ///< idle and lent connections, and ones being opened
+    detail::postgres::ConnectionPool pool_;
 };
 
 }  // namespace

@@ -2,10 +2,8 @@
 #include "usermgmt/postgres_store.hpp"
 
 #include "connection.hpp"
+#include "connection_pool.hpp"
 
-#include <condition_variable>
-#include <mutex>
-#include <vector>
 
 namespace usermgmt {
 namespace {
@@ -17,15 +15,15 @@ using detail::postgres::to_micros;
 
 class PostgresThrottleStore final : public ThrottleStore {
 public:
-    PostgresThrottleStore(std::string conninfo, PostgresOptions options)
-        : conninfo_(std::move(conninfo)), options_(std::move(options))
+    PostgresThrottleStore(const std::string& conninfo, const PostgresOptions& options)
+        : pool_(conninfo, options.schema, options.max_connections, options.wait_timeout)
     {
     }
 
     Result<long long> hit(std::string_view key, const RateLimit& limit, TimePoint now) override
     {
         if (limit.requests == 0) return 0LL;
-        return with([&](Connection& c) -> Result<long long> {
+        return pool_.with([&](Connection& c) -> Result<long long> {
             // One statement decides, atomically: a new or ended window starts over at one
             // attempt; an open one counts while under the limit. When the limit is reached the
             // WHERE refuses the update and no row comes back: refused, and not counted.
@@ -54,7 +52,7 @@ public:
 
     Result<void> purge(TimePoint now) override
     {
-        return with([&](Connection& c) -> Result<void> {
+        return pool_.with([&](Connection& c) -> Result<void> {
             auto done = c.run("DELETE FROM throttle_windows WHERE ends_at <= $1", Params().integer(to_micros(now)),
                               "sweep throttle windows");
             if (!done) return std::move(done).error();
@@ -63,58 +61,15 @@ public:
     }
 
 private:
-    // A small pool of its own, bounded like the store's: a hit is one statement, so a connection
-    // is lent for microseconds; none waits longer than the wait timeout.
-    template <class Call>
-    auto with(Call call) -> decltype(call(std::declval<Connection&>()))
-    {
-        std::unique_ptr<Connection> connection;
-        {
-            std::unique_lock lock(mutex_);
-            const auto may_take = [&] { return !idle_.empty() || open_ < options_.max_connections; };
-            if (!available_.wait_for(lock, options_.wait_timeout, may_take))
-                return fail(Errc::storage_failure, "no throttle connection became free within the wait timeout");
-            if (!idle_.empty()) {
-                connection = std::move(idle_.back());
-                idle_.pop_back();
-            } else {
-                ++open_;
-            }
-        }
-        const auto give_back = [&] {
-            {
-                std::lock_guard lock(mutex_);
-                if (connection && connection->usable()) idle_.push_back(std::move(connection));
-                else --open_;
-            }
-            available_.notify_one();
-        };
-        if (!connection) {
-            auto opened = Connection::open(conninfo_, options_.schema);
-            if (!opened) {
-                give_back();
-                return std::move(opened).error();
-            }
-            connection = std::move(*opened);
-        }
-        auto result = call(*connection);
-        give_back();
-        return result;
-    }
-
-    std::string conninfo_;
-    PostgresOptions options_;
-    std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<Connection>> idle_;
-    std::size_t open_ = 0;  ///< idle and lent connections
+    // A pool of its own (bounded like the store's): a hit is one statement, so a connection is
+    // lent for microseconds, and counting never waits behind the store's long transactions.
+    detail::postgres::ConnectionPool pool_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<ThrottleStore>> open_postgres_throttle_store(const std::string& conninfo, PostgresOptions options)
 {
-    if (options.max_connections == 0) options.max_connections = 1;
     // Connecting once now reports an unreachable server at start-up rather than at the first hit.
     auto probe = Connection::open(conninfo, options.schema);
     if (!probe) return std::move(probe).error();

@@ -610,6 +610,40 @@ TEST_CASE("Two servers sharing a throttle file share the login limit of an accou
     CHECK(b.stop() == 0);
 }
 
+namespace {
+
+std::map<std::string, std::string> bearer(const std::string& token)
+{
+    return {{"Authorization", "Bearer " + token}};
+}
+
+Reply me_at(Client& node, const std::string& token)
+{
+    return node.send(verb::get, "/auth/users/me/", {}, bearer(token));
+}
+
+// The revocations a second server must see on its next request after they were made through the
+// first: a logout ends alice's session, a password change ends bob's other session (the one
+// that changed it goes on).
+void check_revocations_seen(Client& to_a, Client& to_b, const std::string& alice, const std::string& bob,
+                            const std::string& bob_other)
+{
+    const auto me_at_b = [&](const std::string& token) { return me_at(to_b, token); };
+    REQUIRE(to_a.send(verb::post, "/users/logout", {}, bearer(alice)).status == 200);
+    CHECK(me_at_b(alice).status == 401);
+
+    REQUIRE(to_a.send(verb::post, "/auth/users/set_password/",
+                      json::serialize(json::object{{"current_password", strong_password},
+                                                   {"new_password", "another-Horse-battery-7"},
+                                                   {"re_new_password", "another-Horse-battery-7"}}),
+                      bearer(bob))
+                .status == 204);
+    CHECK(me_at_b(bob_other).status == 401);
+    CHECK(me_at_b(bob).status == 200);
+}
+
+}  // namespace
+
 TEST_CASE("Two servers on one data directory: a write through one is seen by the other on its next request", "[example][coherence]")
 {
     TempDir dir;
@@ -617,9 +651,6 @@ TEST_CASE("Two servers on one data directory: a write through one is seen by the
     Client to_a(a.port());  // A is up: the secret and the schema exist before B starts
     ExampleServer b(dir, args(dir, {"--auth-require-activation", "false"}));
     Client to_b(b.port());
-    const auto bearer = [](const std::string& token) {
-        return std::map<std::string, std::string>{{"Authorization", "Bearer " + token}};
-    };
     const auto register_user = [&](const std::string& name) {
         auto made = to_a.send(verb::post, "/auth/users/",
                               json::serialize(json::object{{"username", name}, {"email", name + "@example.com"},
@@ -633,7 +664,7 @@ TEST_CASE("Two servers on one data directory: a write through one is seen by the
         REQUIRE(made.status == 200);
         return std::string(made.json().at("access").as_string());
     };
-    const auto me_at_b = [&](const std::string& token) { return to_b.send(verb::get, "/auth/users/me/", {}, bearer(token)); };
+    const auto me_at_b = [&](const std::string& token) { return me_at(to_b, token); };
     register_user("alice");
     register_user("bob");
     const auto carol_id = register_user("carol");
@@ -644,17 +675,7 @@ TEST_CASE("Two servers on one data directory: a write through one is seen by the
     for (const auto& token : {alice, bob, bob_other, carol, dave}) REQUIRE(me_at_b(token).status == 200);
 
     // Each write through A, then at once (no sleep, no retry) the next request at B.
-    REQUIRE(to_a.send(verb::post, "/users/logout", {}, bearer(alice)).status == 200);
-    CHECK(me_at_b(alice).status == 401);
-
-    REQUIRE(to_a.send(verb::post, "/auth/users/set_password/",
-                      json::serialize(json::object{{"current_password", strong_password},
-                                                   {"new_password", "another-Horse-battery-7"},
-                                                   {"re_new_password", "another-Horse-battery-7"}}),
-                      bearer(bob))
-                .status == 204);
-    CHECK(me_at_b(bob_other).status == 401);
-    CHECK(me_at_b(bob).status == 200);  // the session that changed it goes on
+    check_revocations_seen(to_a, to_b, alice, bob, bob_other);
 
     REQUIRE(to_a.send(verb::delete_, "/auth/users/" + std::to_string(carol_id) + "/",
                       json::serialize(json::object{{"current_password", strong_password}}), bearer(root))
@@ -693,16 +714,23 @@ TEST_CASE("The server purges expired sessions on its schedule", "[example][purge
 
 namespace {
 
-// A fresh database in the test PostgreSQL server, as a postgresql:// URL the server takes.
-std::string fresh_postgres_database(const TempDir& dir)
+// The postgresql:// URL the server takes for `database` on the server of a test connection
+// string (scripts/postgres.sh writes "host=SOCKETDIR user=ROLE dbname=postgres").
+std::string postgres_url(const std::string& conninfo, const std::string& database)
 {
-    const std::string conninfo = test_postgres_conninfo();  // "host=SOCKETDIR user=ROLE dbname=postgres"
     std::map<std::string, std::string> parts;
     std::stringstream in(conninfo);
     for (std::string item; in >> item;) {
         const auto eq = item.find('=');
         parts[item.substr(0, eq)] = item.substr(eq + 1);
     }
+    return "postgresql:///" + database + "?host=" + parts["host"] + "&user=" + parts["user"];
+}
+
+// A fresh database in the test PostgreSQL server, as a postgresql:// URL the server takes.
+std::string fresh_postgres_database(const TempDir& dir)
+{
+    const std::string conninfo = test_postgres_conninfo();
     std::string name = "nodes_" + dir.path().filename().string();
     std::transform(name.begin(), name.end(), name.begin(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_'; });
     PGconn* admin = PQconnectdb(conninfo.c_str());
@@ -712,7 +740,7 @@ std::string fresh_postgres_database(const TempDir& dir)
     PQclear(r);
     PQfinish(admin);
     REQUIRE(made);
-    return "postgresql:///" + name + "?host=" + parts["host"] + "&user=" + parts["user"];
+    return postgres_url(conninfo, name);
 }
 
 }  // namespace
@@ -737,16 +765,13 @@ TEST_CASE("Two nodes on one PostgreSQL: revocations at once, one name, one token
     ExampleServer b(dir, node_args("b"));
     Client to_b(b.port());
     CHECK(a.log().find("PostgreSQL") != std::string::npos);
-    const auto bearer = [](const std::string& token) {
-        return std::map<std::string, std::string>{{"Authorization", "Bearer " + token}};
-    };
     const auto login_at = [&](Client& node, const std::string& name, const std::string& password = strong_password) {
         auto made = node.send(verb::post, "/auth/jwt/create/",
                               json::serialize(json::object{{"username", name}, {"password", password}}));
         REQUIRE(made.status == 200);
         return std::string(made.json().at("access").as_string());
     };
-    const auto me_at_b = [&](const std::string& token) { return to_b.send(verb::get, "/auth/users/me/", {}, bearer(token)); };
+    const auto me_at_b = [&](const std::string& token) { return me_at(to_b, token); };
     const std::string root = login_at(to_a, "root");
     const auto make_user = [&](const std::string& name) {
         // Staff creates active accounts through the /users style, on node A.
@@ -768,17 +793,7 @@ TEST_CASE("Two nodes on one PostgreSQL: revocations at once, one name, one token
                           erin = login_at(to_b, "erin@example.com");
         for (const auto& token : {alice, bob, bob_other, carol, erin}) REQUIRE(me_at_b(token).status == 200);
 
-        REQUIRE(to_a.send(verb::post, "/users/logout", {}, bearer(alice)).status == 200);
-        CHECK(me_at_b(alice).status == 401);
-
-        REQUIRE(to_a.send(verb::post, "/auth/users/set_password/",
-                          json::serialize(json::object{{"current_password", strong_password},
-                                                       {"new_password", "another-Horse-battery-7"},
-                                                       {"re_new_password", "another-Horse-battery-7"}}),
-                          bearer(bob))
-                    .status == 204);
-        CHECK(me_at_b(bob_other).status == 401);
-        CHECK(me_at_b(bob).status == 200);
+        check_revocations_seen(to_a, to_b, alice, bob, bob_other);
 
         // A reset confirmed at A ends erin's session at B.
         const auto before = mails_in(dir / "a-outbox");
@@ -906,10 +921,7 @@ TEST_CASE("PostgreSQL killed under load: 503 with Retry-After meanwhile, service
     REQUIRE(on_postgres());
     TempDir dir;
     OwnPostgres database(dir);
-    std::map<std::string, std::string> parts;
-    std::stringstream in(database.conninfo());
-    for (std::string item; in >> item;) parts[item.substr(0, item.find('='))] = item.substr(item.find('=') + 1);
-    const std::string url = "postgresql:///postgres?host=" + parts["host"] + "&user=" + parts["user"];
+    const std::string url = postgres_url(database.conninfo(), "postgres");
     ExampleServer server(dir, args(dir, {"--database", url, "--throttle", "false", "--log-requests", "false"}));
     const unsigned short port = server.port();
 

@@ -11,6 +11,8 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,24 @@ void sql(const test::TempDir& dir, const std::string& statement)
     PQclear(r);
     PQfinish(c);
     REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
+}
+
+// Four threads at once, alternating the two nodes, each running `attempt(node, thread)`; the
+// outcomes it names, counted (Catch's assertions stay on this thread).
+template <class Attempt>
+std::map<std::string, int> race(UserStore& a, UserStore& b, Attempt attempt)
+{
+    std::mutex mutex;
+    std::map<std::string, int> outcomes;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            const std::string outcome = attempt(t % 2 ? a : b, t);
+            std::lock_guard lock(mutex);
+            ++outcomes[outcome];
+        });
+    for (auto& thread : threads) thread.join();
+    return outcomes;
 }
 
 // data_version as the node's cache reads it, waiting (bounded) for an announcement in flight.
@@ -118,20 +138,14 @@ TEST_CASE("PostgreSQL: one name on two nodes at once - exactly one insert wins",
     auto a = node(dir);
     auto b = node(dir);
     for (int round = 0; round < 10; ++round) {
-        std::atomic<int> won{0};
-        std::atomic<int> clashed{0};
-        std::vector<std::thread> threads;
-        for (int t = 0; t < 4; ++t)
-            threads.emplace_back([&, t] {
-                auto user = test::contract_user("racer" + std::to_string(round));
-                if (t % 2) user.user.username[0] = 'R';  // another case of the same name
-                auto made = (t < 2 ? *a : *b).insert_user(user);
-                if (made) ++won;
-                else if (made.error().code == Errc::already_exists) ++clashed;
-            });
-        for (auto& t : threads) t.join();
-        CHECK(won == 1);
-        CHECK(clashed == 3);
+        auto outcomes = race(*a, *b, [&](UserStore& node, int t) {
+            auto user = test::contract_user("racer" + std::to_string(round));
+            if (t >= 2) user.user.username[0] = 'R';  // another case of the same name
+            auto made = node.insert_user(user);
+            return made ? "won" : made.error().code == Errc::already_exists ? "clashed" : "failed";
+        });
+        CHECK(outcomes["won"] == 1);
+        CHECK(outcomes["clashed"] == 3);
     }
 }
 
@@ -151,14 +165,10 @@ TEST_CASE("PostgreSQL: a one-time token is consumed once across nodes", "[postgr
         t.created_at = TimePoint(std::chrono::seconds(1'800'000'000));
         t.expires_at = t.created_at + std::chrono::hours(1);
         REQUIRE(a->put_token(t));
-        std::atomic<int> consumed{0};
-        std::vector<std::thread> threads;
-        for (int i = 0; i < 4; ++i)
-            threads.emplace_back([&, i] {
-                if ((i % 2 ? *a : *b).consume_token(t.purpose, t.digest, t.created_at)) ++consumed;
-            });
-        for (auto& th : threads) th.join();
-        CHECK(consumed == 1);
+        auto outcomes = race(*a, *b, [&](UserStore& node, int) {
+            return node.consume_token(t.purpose, t.digest, t.created_at) ? "consumed" : "refused";
+        });
+        CHECK(outcomes["consumed"] == 1);
     }
 }
 
@@ -175,18 +185,12 @@ TEST_CASE("PostgreSQL: a refresh token used on two nodes at once - exactly one f
     REQUIRE(a->create_session(session));
     for (int round = 0; round < 10; ++round) {
         const std::string digest = std::string(31, 'r') + static_cast<char>('a' + round);
-        std::atomic<int> first{0};
-        std::atomic<int> reused{0};
-        std::vector<std::thread> threads;
-        for (int i = 0; i < 4; ++i)
-            threads.emplace_back([&, i] {
-                auto use = (i % 2 ? *a : *b).record_refresh_use(digest, session.id, t0, t0 + std::chrono::hours(2));
-                if (use && !*use) ++first;
-                else if (use) ++reused;
-            });
-        for (auto& t : threads) t.join();
-        CHECK(first == 1);
-        CHECK(reused == 3);
+        auto outcomes = race(*a, *b, [&](UserStore& node, int) {
+            auto use = node.record_refresh_use(digest, session.id, t0, t0 + std::chrono::hours(2));
+            return !use ? "failed" : !*use ? "first" : "reused";
+        });
+        CHECK(outcomes["first"] == 1);
+        CHECK(outcomes["reused"] == 3);
     }
 }
 

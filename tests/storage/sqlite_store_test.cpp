@@ -7,23 +7,15 @@
 
 #include <atomic>
 #include <future>
-#include <list>
 #include <thread>
 
 using namespace usermgmt;
 
 namespace {
-// Each contract test gets its own file; the directories live until the process ends.
-std::list<test::TempDir>& dirs()
-{
-    static std::list<test::TempDir> all;
-    return all;
-}
-
 struct SqliteBackend {
     static std::unique_ptr<UserStore> make()
     {
-        auto& dir = dirs().emplace_back();
+        const auto& dir = test::lasting_temp_dir();  // its own file (or schema) per test
         auto store = open_sqlite_store(dir / "contract.db");
         REQUIRE(store);
         return std::move(*store);

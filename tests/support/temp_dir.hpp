@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <list>
 #include <stdexcept>
 #include <string>
 
@@ -30,5 +31,13 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+/// A new directory that lives until the process ends: for what a test hands out without a
+/// scope to tie it to (the store contract's backends make a store in one each).
+inline const TempDir& lasting_temp_dir()
+{
+    static std::list<TempDir> all;
+    return all.emplace_back();
+}
 
 }  // namespace usermgmt::test
