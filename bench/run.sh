@@ -191,9 +191,9 @@ row() { # label result ratio-to
   echo "<!-- /$marker -->"
 } > "$work/table.md"
 if grep -q "<!-- $marker:" docs/performance.md 2>/dev/null; then
-  awk -v table="$work/table.md" -v open="<!-- $marker:" -v close="<!-- /$marker -->" '
-    index($0, open) == 1 { while ((getline line < table) > 0) print line; skip = 1; next }
-    index($0, close) == 1 { skip = 0; next }
+  awk -v table="$work/table.md" -v first="<!-- $marker:" -v last="<!-- /$marker -->" '
+    index($0, first) == 1 { while ((getline line < table) > 0) print line; skip = 1; next }
+    index($0, last) == 1 { skip = 0; next }
     !skip { print }' docs/performance.md > "$work/perf.md" && cp "$work/perf.md" docs/performance.md
 else
   cat "$work/table.md" >> docs/performance.md
