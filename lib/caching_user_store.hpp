@@ -45,6 +45,24 @@ public:
     Result<std::optional<TimePoint>> record_refresh_use(std::string_view digest, std::string_view session,
                                                         TimePoint at, TimePoint extend_to) override;
     Result<void> purge_expired(TimePoint before) override;
+    // The mail queue holds no cached rows: straight to the inner store, the cache untouched.
+    Result<MailId> put_mail(const QueuedMail& mail) override { return inner_->put_mail(mail); }
+    Result<std::vector<QueuedMail>> claim_mail(TimePoint now, TimePoint lease_until, std::size_t limit) override
+    {
+        return inner_->claim_mail(now, lease_until, limit);
+    }
+    Result<void> erase_mail(MailId id) override { return inner_->erase_mail(id); }
+    Result<void> defer_mail(MailId id, TimePoint next_attempt, std::string_view reason) override
+    {
+        return inner_->defer_mail(id, next_attempt, reason);
+    }
+    Result<void> bury_mail(MailId id, std::string_view reason) override { return inner_->bury_mail(id, reason); }
+    Result<MailQueueCounts> count_mail(TimePoint now) override { return inner_->count_mail(now); }
+    Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) override
+    {
+        return inner_->list_mail(state, limit);
+    }
+    Result<QueuedMail> find_mail(MailId id) override { return inner_->find_mail(id); }
     Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override;
     Result<void> ping() override;
     Result<std::uint64_t> data_version() override;

@@ -38,6 +38,14 @@ public:
     Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return write([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }
     Result<std::optional<TimePoint>> record_refresh_use(std::string_view d, std::string_view sid, TimePoint at, TimePoint to) override { return write([&](UserStore& s) { return s.record_refresh_use(d, sid, at, to); }); }
     Result<void> purge_expired(TimePoint before) override { return write([&](UserStore& s) { return s.purge_expired(before); }); }
+    Result<MailId> put_mail(const QueuedMail& m) override { return write([&](UserStore& s) { return s.put_mail(m); }); }
+    Result<std::vector<QueuedMail>> claim_mail(TimePoint now, TimePoint until, std::size_t limit) override { return write([&](UserStore& s) { return s.claim_mail(now, until, limit); }); }
+    Result<void> erase_mail(MailId id) override { return write([&](UserStore& s) { return s.erase_mail(id); }); }
+    Result<void> defer_mail(MailId id, TimePoint next, std::string_view reason) override { return write([&](UserStore& s) { return s.defer_mail(id, next, reason); }); }
+    Result<void> bury_mail(MailId id, std::string_view reason) override { return write([&](UserStore& s) { return s.bury_mail(id, reason); }); }
+    Result<MailQueueCounts> count_mail(TimePoint now) override { return read([&](UserStore& s) { return s.count_mail(now); }); }
+    Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) override { return read([&](UserStore& s) { return s.list_mail(state, limit); }); }
+    Result<QueuedMail> find_mail(MailId id) override { return read([&](UserStore& s) { return s.find_mail(id); }); }
     Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override { return write([&](UserStore& s) { return s.in_transaction(work); }); }
     Result<void> ping() override { return read([&](UserStore& s) { return s.ping(); }); }
 

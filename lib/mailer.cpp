@@ -75,11 +75,18 @@ std::string domain_of(std::string_view address)
     return at == std::string_view::npos ? std::string("localhost") : header_safe(address.substr(at + 1));
 }
 
-std::string replace_all(std::string text, std::string_view from, std::string_view to)
+}  // namespace
+
+namespace {
+
+// Body text with CRLF line ends, as RFC 5322 requires, ending in one.
+void append_crlf(std::string& out, std::string_view body)
 {
-    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
-        text.replace(pos, from.size(), to);
-    return text;
+    for (char c : body) {
+        if (c == '\n') out += "\r\n";
+        else if (c != '\r') out += c;
+    }
+    if (body.empty() || body.back() != '\n') out += "\r\n";
 }
 
 }  // namespace
@@ -89,18 +96,27 @@ std::string to_rfc5322(const MailMessage& message, TimePoint date)
     std::string out;
     out += "From: " + header_safe(message.from) + "\r\n";
     out += "To: " + header_safe(message.to) + "\r\n";
+    if (!message.reply_to.empty()) out += "Reply-To: " + header_safe(message.reply_to) + "\r\n";
     out += "Subject: " + encode_subject(header_safe(message.subject)) + "\r\n";
     out += "Date: " + rfc5322_date(date) + "\r\n";
     out += "Message-ID: <" + detail::to_hex(detail::random_bytes(16)) + "@" + domain_of(message.from) + ">\r\n";
     out += "MIME-Version: 1.0\r\n";
-    out += "Content-Type: text/plain; charset=utf-8\r\n";
-    out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
-    // Bodies use CRLF line ends, as RFC 5322 requires.
-    for (char c : message.body) {
-        if (c == '\n') out += "\r\n";
-        else if (c != '\r') out += c;
+    if (message.html.empty()) {
+        out += "Content-Type: text/plain; charset=utf-8\r\n";
+        out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
+        append_crlf(out, message.body);
+        return out;
     }
-    if (message.body.empty() || message.body.back() != '\n') out += "\r\n";
+    // Random, so that no text of the parts can end them early.
+    const std::string boundary = "=_" + detail::to_hex(detail::random_bytes(16));
+    out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
+    for (const auto& [type, part] : {std::pair{"text/plain", &message.body}, std::pair{"text/html", &message.html}}) {
+        out += "--" + boundary + "\r\n";
+        out += std::string("Content-Type: ") + type + "; charset=utf-8\r\n";
+        out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
+        append_crlf(out, *part);
+    }
+    out += "--" + boundary + "--\r\n";
     return out;
 }
 
@@ -146,62 +162,14 @@ Result<void> OutboxTransport::send(const MailMessage& message)
 }
 
 TemplateMailer::TemplateMailer(MailTemplates templates, std::unique_ptr<MailTransport> transport, ErrorSink on_error)
-    : templates_(std::move(templates)), transport_(std::move(transport)), on_error_(std::move(on_error))
+    : TemplateMailer(MailComposer(std::move(templates)), std::move(transport), std::move(on_error))
 {
-    if (!on_error_) on_error_ = [](const std::string& line) { std::cerr << line << '\n'; };
 }
 
-MailMessage TemplateMailer::render(const Notification& n) const
+TemplateMailer::TemplateMailer(MailComposer composer, std::unique_ptr<MailTransport> transport, ErrorSink on_error)
+    : composer_(std::move(composer)), transport_(std::move(transport)), on_error_(std::move(on_error))
 {
-    // The origin's template when it has one for this link, else the default.
-    const auto* origin_links = [&]() -> const LinkTemplates* {
-        auto it = templates_.links_by_origin.find(n.origin);
-        return n.origin.empty() || it == templates_.links_by_origin.end() ? nullptr : &it->second;
-    }();
-    const auto link = [&](std::string LinkTemplates::*which) {
-        const std::string& chosen =
-            origin_links && !(origin_links->*which).empty() ? origin_links->*which : templates_.links.*which;
-        return templates_.site_url + replace_all(replace_all(chosen, "{uid}", encode_uid(n.user.id)), "{token}", n.token);
-    };
-    const std::string& site = templates_.site_name;
-    MailMessage m;
-    m.from = templates_.from;
-    m.to = n.user.email;
-    std::ostringstream body;
-    switch (n.kind) {
-    case NotificationKind::activation:
-        m.subject = "Account activation on " + site;
-        body << "You're receiving this email because you need to finish the activation process on " << site
-             << ".\n\nPlease go to the following page to activate your account:\n" << link(&LinkTemplates::activation_url)
-             << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
-        break;
-    case NotificationKind::password_reset:
-        m.subject = "Password reset on " + site;
-        body << "You're receiving this email because you requested a password reset for your user account at " << site
-             << ".\n\nPlease go to the following page and choose a new password:\n"
-             << link(&LinkTemplates::password_reset_url) << "\n\nYour username, in case you've forgotten: "
-             << n.user.username << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
-        break;
-    case NotificationKind::username_reset:
-        m.subject = "Username reset on " + site;
-        body << "You're receiving this email because you requested a username reset for your user account at " << site
-             << ".\n\nYour current username is: " << n.user.username
-             << "\n\nPlease go to the following page and choose a new username:\n"
-             << link(&LinkTemplates::username_reset_url) << "\n\nThanks for using our site!\n\nThe " << site << " team\n";
-        break;
-    case NotificationKind::activation_confirmed:
-        m.subject = site + " - Your account has been successfully created and activated!";
-        body << "Your account has been created and is ready to use!\n\nThanks for using our site!\n\nThe " << site
-             << " team\n";
-        break;
-    case NotificationKind::password_changed:
-        m.subject = site + " - Your password has been successfully changed!";
-        body << "Your account's password has been changed.\n\nIf you did not change it, reset it at once.\n\nThe "
-             << site << " team\n";
-        break;
-    }
-    m.body = body.str();
-    return m;
+    if (!on_error_) on_error_ = [](const std::string& line) { std::cerr << line << '\n'; };
 }
 
 void TemplateMailer::notify(const Notification& notification)

@@ -18,12 +18,27 @@ std::pair<TokenRecord, std::string> OneTimeTokens::make(UserId user, TokenPurpos
     return {std::move(record), std::move(raw)};
 }
 
+Result<void> OneTimeTokens::queue(UserStore& tx, NotificationKind kind, const User& user, const std::string& raw,
+                                  TimePoint expires_at, std::string_view origin) const
+{
+    if (!queue_) return {};
+    Notification n{kind, user, raw, expires_at, std::string(origin)};
+    auto queued = queue_->put(tx, n);
+    wipe(n.token);
+    if (!queued) return std::move(queued).error();
+    return {};
+}
+
 void OneTimeTokens::deliver(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
                             std::string_view origin) const
 {
-    Notification n{kind, user, raw, expires_at, std::string(origin)};
-    notifier_.notify(n);
-    wipe(n.token);
+    if (queue_) {
+        queue_->wake();
+    } else {
+        Notification n{kind, user, raw, expires_at, std::string(origin)};
+        notifier_.notify(n);
+        wipe(n.token);
+    }
     wipe(raw);
 }
 
@@ -31,9 +46,29 @@ Result<void> OneTimeTokens::send(const User& user, TokenPurpose purpose, Notific
                                  std::chrono::seconds lifetime, std::string_view origin) const
 {
     auto [record, raw] = make(user.id, purpose, lifetime);
-    if (auto ok = store_.put_token(record); !ok) return ok;
+    auto done = store_.in_transaction([&](UserStore& tx) -> Result<void> {
+        if (auto ok = tx.put_token(record); !ok) return ok;
+        return queue(tx, kind, user, raw, record.expires_at, origin);
+    });
+    if (!done) {
+        wipe(raw);
+        return done;
+    }
     deliver(kind, user, raw, record.expires_at, origin);
     return {};
+}
+
+Result<MailId> OneTimeTokens::requeue(UserStore& tx, const User& user, TokenPurpose purpose, NotificationKind kind,
+                                      std::chrono::seconds lifetime, std::string_view origin) const
+{
+    if (!queue_) return fail(Errc::bad_config, "mail does not go through the queue");
+    auto [record, raw] = make(user.id, purpose, lifetime);
+    auto stored = tx.put_token(record);
+    Result<MailId> queued = fail(Errc::internal, "not queued");
+    if (stored) queued = queue_->put(tx, Notification{kind, user, raw, record.expires_at, std::string(origin)});
+    wipe(raw);
+    if (!stored) return std::move(stored).error();
+    return queued;
 }
 
 Result<void> OneTimeTokens::send_by_email(std::string_view email, bool want_active, TokenPurpose purpose,
@@ -88,7 +123,20 @@ void OneTimeTokens::check_blanks(const OneTimeCode& code, FieldErrors& errors)
 
 void OneTimeTokens::notify(NotificationKind kind, const User& user) const
 {
-    notifier_.notify(Notification{kind, user, {}, {}, {}});
+    const Notification n{kind, user, {}, {}, {}};
+    if (!queue_) {
+        notifier_.notify(n);
+        return;
+    }
+    // The change it confirms is committed already: a confirmation that cannot be queued is
+    // reported, and the answer stands (as with a notifier that fails).
+    if (auto queued = queue_->put(store_, n); !queued) {
+        std::string line = "usermgmt: could not queue " + std::string(to_string(kind)) + " mail to user " +
+                           std::to_string(user.id) + ": " + queued.error().message;
+        queue_->report_line(line);
+        return;
+    }
+    queue_->wake();
 }
 
 }  // namespace usermgmt::detail

@@ -7,6 +7,8 @@
 #include "usermgmt/notifier.hpp"
 #include "usermgmt/user_store.hpp"
 
+#include "mail_queue.hpp"
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -16,14 +18,20 @@ namespace usermgmt::detail {
 
 class OneTimeTokens {
 public:
-    OneTimeTokens(UserStore& store, Notifier& notifier, const Clock& clock)
-        : store_(store), notifier_(notifier), clock_(clock)
+    /// Notifications go to `queue` when there is one (mail through the store), else to `notifier`.
+    OneTimeTokens(UserStore& store, Notifier& notifier, const MailQueue* queue, const Clock& clock)
+        : store_(store), notifier_(notifier), queue_(queue), clock_(clock)
     {
     }
 
     /// A new token: the record to store and the raw token to send.
     std::pair<TokenRecord, std::string> make(UserId user, TokenPurpose purpose, std::chrono::seconds lifetime) const;
-    /// Hands a raw token to the notifier, then wipes it.
+    /// Inside the transaction on `tx` that stores the token: queues its mail, when mail goes
+    /// through the queue (so both are committed or neither).
+    Result<void> queue(UserStore& tx, NotificationKind kind, const User& user, const std::string& raw,
+                       TimePoint expires_at, std::string_view origin = {}) const;
+    /// After the commit: hands the token to the notifier (or wakes the mail senders when it was
+    /// queued), then wipes it.
     void deliver(NotificationKind kind, const User& user, std::string& raw, TimePoint expires_at,
                  std::string_view origin = {}) const;
     /// Stores a new token for `user` and sends its notification.
@@ -44,9 +52,15 @@ public:
     /// Adds `blank` for a blank named user (when the style sends one) and an empty token.
     static void check_blanks(const OneTimeCode& code, FieldErrors& errors);
 
+    /// Stores a new token for `user` and queues its mail in one transaction on `tx` (a dead
+    /// mail sent again); the new mail's id. Only with a queue.
+    Result<MailId> requeue(UserStore& tx, const User& user, TokenPurpose purpose, NotificationKind kind,
+                           std::chrono::seconds lifetime, std::string_view origin) const;
+
 private:
     UserStore& store_;
     Notifier& notifier_;
+    const MailQueue* queue_;
     const Clock& clock_;
 };
 

@@ -11,11 +11,12 @@ UserService::Impl::Impl(Config settings, Ports ports, std::shared_ptr<const deta
       notifier(std::move(ports.notifier)),
       media(std::move(ports.media)),
       clock(std::move(ports.clock)),
+      mail(ports.mail ? std::make_unique<detail::MailQueue>(std::move(*ports.mail), *store, *clock) : nullptr),
       limiter(config.throttle, std::move(ports.throttle)),
       passwords(config, *hasher, limiter, *clock),
       rules(config, *store, std::move(validator), *clock),
       sessions(config, *store, *clock),
-      tokens(*store, *notifier, *clock),
+      tokens(*store, *notifier, mail.get(), *clock),
       avatars(config, media.get())
 {
 }

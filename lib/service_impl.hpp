@@ -8,6 +8,7 @@
 #include "attempt_limiter.hpp"
 #include "avatars.hpp"
 #include "caching_user_store.hpp"
+#include "mail_queue.hpp"
 #include "one_time_tokens.hpp"
 #include "passwords.hpp"
 #include "profile_rules.hpp"
@@ -29,6 +30,9 @@ struct UserService::Impl {
     const std::unique_ptr<Notifier> notifier;
     const std::unique_ptr<MediaStore> media;
     const std::unique_ptr<Clock> clock;
+    /// Null unless mail goes through the queue. Before the components that use it, after the
+    /// store its senders use (so they stop first).
+    const std::unique_ptr<detail::MailQueue> mail;
 
     // The components (declared after the ports they refer to).
     detail::AttemptLimiter limiter;

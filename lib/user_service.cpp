@@ -40,6 +40,9 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     }
     auto validator = detail::PasswordValidator::create(config.password_policy);
     if (!validator) return std::move(validator).error();
+    if (ports.mail && ports.notifier)
+        return fail(Errc::bad_config, "mail goes through the queue (Ports::mail) or a notifier, not both");
+    if (ports.mail && !ports.mail->transport) return fail(Errc::bad_config, "the mail queue needs a transport");
     if (!ports.notifier) ports.notifier = std::make_unique<NullNotifier>();
     if (!ports.clock) ports.clock = std::make_unique<SystemClock>();
     if (!ports.throttle) ports.throttle = make_memory_throttle_store();
@@ -149,7 +152,9 @@ Result<StoredUser> insert_account(const UserService::Impl& m, const NewUser& in,
         if (!u.is_active) {
             extras.activation =
                 m.tokens.make(stored->user.id, TokenPurpose::activation, m.config.activation_token_lifetime);
-            return s.put_token(extras.activation.first);
+            if (auto ok = s.put_token(extras.activation.first); !ok) return ok;
+            return m.tokens.queue(s, NotificationKind::activation, stored->user, extras.activation.second,
+                                  extras.activation.first.expires_at);
         }
         if (in.issue_tokens) {
             auto [session, pair] = m.sessions.start(stored->user.id, in.access_token_lifetime);
@@ -416,6 +421,63 @@ Result<void> UserService::purge_expired() const
 Result<void> UserService::health() const
 {
     return impl_->store->ping();
+}
+
+// ---- the mail queue ---------------------------------------------------------------------------
+
+Result<MailQueueCounts> UserService::mail_queue_counts() const
+{
+    return impl_->store->count_mail(impl_->now());
+}
+
+Result<std::vector<QueuedMail>> UserService::list_mail(MailState state, std::size_t limit) const
+{
+    return impl_->store->list_mail(state, limit);
+}
+
+Result<MailId> UserService::retry_mail(MailId id) const
+{
+    const Impl& m = *impl_;
+    if (!m.mail) return fail(Errc::bad_config, "mail does not go through the queue");
+    std::optional<MailId> queued;
+    auto done = m.store->in_transaction([&](UserStore& s) -> Result<void> {
+        auto dead = s.find_mail(id);
+        if (!dead) return std::move(dead).error();
+        if (dead->state != MailState::dead) return fail(Errc::invalid_argument, "the mail is not dead");
+        auto row = s.find_user(dead->user_id);
+        if (!row) return std::move(row).error();
+        const User& user = row->user;
+        // A link the account no longer needs is not sent again (staff's deactivation stands).
+        const auto still_needed = [&](bool active) { return user.is_active == active && !user.disabled; };
+        Result<MailId> made = fail(Errc::invalid_argument, "the account no longer needs this mail");
+        switch (dead->kind) {
+        case NotificationKind::activation:
+            if (still_needed(false))
+                made = m.tokens.requeue(s, user, TokenPurpose::activation, dead->kind, m.config.activation_token_lifetime,
+                                        dead->origin);
+            break;
+        case NotificationKind::password_reset:
+            if (still_needed(true))
+                made = m.tokens.requeue(s, user, TokenPurpose::password_reset, dead->kind,
+                                        m.config.password_reset_token_lifetime, dead->origin);
+            break;
+        case NotificationKind::username_reset:
+            if (still_needed(true))
+                made = m.tokens.requeue(s, user, TokenPurpose::username_reset, dead->kind,
+                                        m.config.username_reset_token_lifetime, dead->origin);
+            break;
+        case NotificationKind::activation_confirmed:
+        case NotificationKind::password_changed:
+            made = m.mail->put(s, Notification{dead->kind, user, {}, {}, dead->origin});
+            break;
+        }
+        if (!made) return std::move(made).error();
+        queued = *made;
+        return s.erase_mail(id);
+    });
+    if (!done) return std::move(done).error();
+    m.mail->wake();
+    return *queued;
 }
 
 }  // namespace usermgmt

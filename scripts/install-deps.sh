@@ -6,6 +6,8 @@ packages=(
   cmake g++ ninja-build pkg-config ccache          # toolchain
   libsqlite3-dev libsodium-dev                     # core
   libpq-dev                                        # core: the PostgreSQL store
+  libcurl4-openssl-dev                             # core: SMTP delivery
+  python3-aiosmtpd openssl                         # tests: a real SMTP server, a certificate for STARTTLS
   postgresql-15                                    # tests: a real PostgreSQL server
   libboost1.81-dev libboost-json1.81-dev           # HTTP adapter (Boost 1.74, the default, has no Boost.JSON)
   catch2                                           # tests (Catch2 2.13)

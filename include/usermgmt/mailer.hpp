@@ -2,6 +2,7 @@
 /// @file mailer.hpp
 /// The shipped notifier: a template mailer that builds messages and hands them to a transport.
 
+#include "usermgmt/mail_message.hpp"
 #include "usermgmt/notifier.hpp"
 #include "usermgmt/result.hpp"
 
@@ -12,23 +13,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace usermgmt {
-
-/// One plain-text e-mail.
-struct MailMessage {
-    std::string from;
-    std::string to;
-    std::string subject;
-    std::string body;
-};
-
-/// Sends a message somewhere. Implementations are thread-safe.
-class MailTransport {
-public:
-    virtual ~MailTransport() = default;
-    [[nodiscard]] virtual Result<void> send(const MailMessage& message) = 0;
-};
 
 /// Writes each message, as RFC 5322 text, to a stream (stdout by default): for development.
 class ConsoleTransport final : public MailTransport {
@@ -70,6 +57,8 @@ struct MailTemplates {
     std::string site_url = "http://127.0.0.1:8000/";
     std::string site_name = "usermgmt";
     std::string from = "webmaster@localhost";
+    /// The Reply-To header of every mail; empty: none.
+    std::string reply_to;
     /// Djoser's defaults.
     LinkTemplates links{"#/activate/{uid}/{token}", "#/password/reset/confirm/{uid}/{token}",
                         "#/username/reset/confirm/{uid}/{token}"};
@@ -79,19 +68,49 @@ struct MailTemplates {
         {"users", LinkTemplates{"", "#/reset-password/{token}", ""}}};
 };
 
-/// A `Notifier` that builds each message from `MailTemplates` and sends it through a
-/// transport. A failed send is reported to `on_error` (default: one line on stderr without the
-/// token) and never to the caller.
+/// Turns notifications into messages: a subject, a text part and an HTML part per kind, from
+/// the shipped templates (worded as Djoser's) or from files that override them.
+///
+/// A directory of overrides holds, for any of the kinds (`activation`, `password_reset`,
+/// `username_reset`, `activation_confirmed`, `password_changed`), any of `KIND.subject.txt`,
+/// `KIND.txt` and `KIND.html`; what it lacks keeps the default. Templates name variables as
+/// `{{ name }}`: `site_name`, `site_url`, `username`, `email`, `first_name`, `last_name` and
+/// `link` (the page the mail sends the user to; empty for the confirmations). Values are
+/// HTML-escaped in the HTML part; a subject is one line whatever a value holds.
+class MailComposer {
+public:
+    /// The shipped templates.
+    explicit MailComposer(MailTemplates templates = {});
+    /// The shipped templates overridden by the files in `directory`. `bad_config` for an
+    /// unreadable file, an unknown variable or an unclosed `{{`.
+    [[nodiscard]] static Result<MailComposer> load(MailTemplates templates, const std::filesystem::path& directory);
+
+    /// The message a notification becomes.
+    [[nodiscard]] MailMessage compose(const Notification& notification) const;
+    [[nodiscard]] const MailTemplates& templates() const noexcept { return templates_; }
+
+    struct Parts;  ///< the parsed templates of one kind
+
+private:
+    MailTemplates templates_;
+    std::shared_ptr<const std::vector<Parts>> kinds_;  ///< by NotificationKind
+};
+
+/// A `Notifier` that builds each message with a `MailComposer` and sends it through a transport
+/// at once, from the caller's thread (wrap it in `make_background_notifier`, or use the durable
+/// queue, `Ports::mail`). A failed send is reported to `on_error` (default: one line on stderr
+/// without the token) and never to the caller.
 class TemplateMailer final : public Notifier {
 public:
     using ErrorSink = std::function<void(const std::string& line)>;
     TemplateMailer(MailTemplates templates, std::unique_ptr<MailTransport> transport, ErrorSink on_error = {});
+    TemplateMailer(MailComposer composer, std::unique_ptr<MailTransport> transport, ErrorSink on_error = {});
     void notify(const Notification& notification) override;
     /// The message a notification becomes (exposed for tests and previews).
-    [[nodiscard]] MailMessage render(const Notification& notification) const;
+    [[nodiscard]] MailMessage render(const Notification& notification) const { return composer_.compose(notification); }
 
 private:
-    MailTemplates templates_;
+    MailComposer composer_;
     std::unique_ptr<MailTransport> transport_;
     ErrorSink on_error_;
 };

@@ -4,6 +4,7 @@
 
 #include "usermgmt/clock.hpp"
 #include "usermgmt/config.hpp"
+#include "usermgmt/mail_queue.hpp"
 #include "usermgmt/media_store.hpp"
 #include "usermgmt/notifier.hpp"
 #include "usermgmt/password_hasher.hpp"
@@ -26,8 +27,12 @@ struct Ports {
     std::unique_ptr<UserStore> store;
     /// Null: Argon2id with `Config::argon2`.
     std::unique_ptr<PasswordHasher> hasher;
-    /// Null: notifications are dropped (`NullNotifier`).
+    /// Null: notifications are dropped (`NullNotifier`), unless `mail` is set.
     std::unique_ptr<Notifier> notifier;
+    /// Set: every notification becomes a mail in the store's durable queue, written in the
+    /// transaction that creates its token, and this service's sender threads deliver it
+    /// (mail_queue.hpp). Not together with `notifier`.
+    std::optional<MailQueueSettings> mail;
     /// Null: avatar uploads are refused with `invalid_argument`.
     std::unique_ptr<MediaStore> media;
     /// Null: the system clock.
@@ -197,6 +202,18 @@ public:
     [[nodiscard]] Result<void> purge_expired() const;
     /// Succeeds when the store answers.
     [[nodiscard]] Result<void> health() const;
+
+    // ---- the mail queue (operators and tools; `Ports::mail`) ---------------------------------
+
+    /// Mails by state (for health checks and metrics).
+    [[nodiscard]] Result<MailQueueCounts> mail_queue_counts() const;
+    /// Up to `limit` mails in `state`, oldest first, without their bodies (which hold tokens).
+    [[nodiscard]] Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit = 100) const;
+    /// Sends a dead mail again: a new mail with a fresh token (the dead one's was wiped) replaces
+    /// it, in one transaction; its id. `not_found` for no such mail, `invalid_argument` when the
+    /// mail is not dead or its account no longer needs it (activated meanwhile, deactivated),
+    /// `bad_config` without a queue.
+    [[nodiscard]] Result<MailId> retry_mail(MailId id) const;
 
     struct Impl;
 

@@ -3,6 +3,7 @@
 /// The storage port. It holds no policy: expiry, hashing, permissions and validation live in
 /// `UserService`. Every backend must pass tests/storage/user_store_contract.hpp.
 
+#include "usermgmt/mail_queue.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/types.hpp"
 
@@ -102,6 +103,30 @@ public:
                                                                               TimePoint extend_to) = 0;
     /// Deletes sessions and tokens that expired before `before`.
     [[nodiscard]] virtual Result<void> purge_expired(TimePoint before) = 0;
+
+    // The mail queue (mail_queue.hpp). Its rows change no user data: writes to it need not
+    // move `data_version`.
+
+    /// Queues a mail (in the caller's transaction, beside the token it carries); its new id.
+    /// The mail's id, lease and attempts are set by the store.
+    [[nodiscard]] virtual Result<MailId> put_mail(const QueuedMail& mail) = 0;
+    /// Leases up to `limit` queued mails that are due at `now` and held by nobody, oldest first,
+    /// until `lease_until`. While a lease runs no other caller (thread, process, node) gets the mail.
+    [[nodiscard]] virtual Result<std::vector<QueuedMail>> claim_mail(TimePoint now, TimePoint lease_until,
+                                                                     std::size_t limit) = 0;
+    /// Removes a mail (sent, or given up by an operator). `not_found` when there is none.
+    [[nodiscard]] virtual Result<void> erase_mail(MailId id) = 0;
+    /// A failed attempt: counts it, keeps `reason`, frees the lease and makes the mail due again
+    /// at `next_attempt`.
+    [[nodiscard]] virtual Result<void> defer_mail(MailId id, TimePoint next_attempt, std::string_view reason) = 0;
+    /// Gives a mail up: state dead, `reason` kept, the message's bodies wiped (they hold a token).
+    [[nodiscard]] virtual Result<void> bury_mail(MailId id, std::string_view reason) = 0;
+    /// Mails by state; `sending` counts leases running at `now`.
+    [[nodiscard]] virtual Result<MailQueueCounts> count_mail(TimePoint now) = 0;
+    /// Up to `limit` mails in `state`, oldest first, without their bodies.
+    [[nodiscard]] virtual Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) = 0;
+    /// One mail without its bodies; `not_found` when there is none.
+    [[nodiscard]] virtual Result<QueuedMail> find_mail(MailId id) = 0;
 
     /// Runs `work` in one transaction on a store bound to it: committed when `work` succeeds,
     /// rolled back when it fails. A nested call is a savepoint of the outer transaction: when it

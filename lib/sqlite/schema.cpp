@@ -10,7 +10,7 @@ namespace {
 // Migration N brings the schema from version N-1 to N. Never edit a released migration: add one.
 // Times are microseconds since the Unix epoch (UTC). Usernames, emails and group names compare
 // case-insensitively (ASCII, NOCASE), so the UNIQUE constraints catch "Bob" vs "bob".
-constexpr std::array<const char*, 5> migrations = {
+constexpr std::array<const char*, 6> migrations = {
     R"sql(
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -105,6 +105,31 @@ UPDATE users SET disabled = 1 WHERE is_active = 0 AND NOT EXISTS
 UPDATE users SET activated_at = coalesce(last_login, date_joined)
     WHERE is_active = 1 OR last_login IS NOT NULL OR disabled = 1;
 CREATE INDEX users_never_activated ON users(date_joined) WHERE activated_at IS NULL;
+)sql",
+    // 6: the mail queue. A mail goes with its user (it is addressed to them, and its token dies
+    // with them anyway). state 0 = queued, 1 = dead.
+    R"sql(
+CREATE TABLE mail_queue (
+    id INTEGER PRIMARY KEY,
+    state INTEGER NOT NULL DEFAULT 0,
+    kind INTEGER NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    origin TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    reply_to TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text_body TEXT NOT NULL,
+    html_body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    leased_until INTEGER,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_queue_due ON mail_queue(state, next_attempt_at);
+CREATE INDEX mail_queue_by_user ON mail_queue(user_id);
 )sql",
 };
 

@@ -2,6 +2,7 @@
 
 #include "connection.hpp"
 #include "lending_store.hpp"
+#include "mail_rows.hpp"
 #include "schema.hpp"
 
 #include <algorithm>
@@ -345,6 +346,27 @@ public:
         }
         return tx.commit();
     }
+
+    Result<MailId> put_mail(const QueuedMail& mail) override { return detail::sqlite::mail_rows::put(c_, mail); }
+    Result<std::vector<QueuedMail>> claim_mail(TimePoint now, TimePoint lease_until, std::size_t limit) override
+    {
+        return detail::sqlite::mail_rows::claim(c_, now, lease_until, limit);
+    }
+    Result<void> erase_mail(MailId id) override { return detail::sqlite::mail_rows::erase(c_, id); }
+    Result<void> defer_mail(MailId id, TimePoint next_attempt, std::string_view reason) override
+    {
+        return detail::sqlite::mail_rows::defer(c_, id, next_attempt, reason);
+    }
+    Result<void> bury_mail(MailId id, std::string_view reason) override
+    {
+        return detail::sqlite::mail_rows::bury(c_, id, reason);
+    }
+    Result<MailQueueCounts> count_mail(TimePoint now) override { return detail::sqlite::mail_rows::count(c_, now); }
+    Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) override
+    {
+        return detail::sqlite::mail_rows::list(c_, state, limit);
+    }
+    Result<QueuedMail> find_mail(MailId id) override { return detail::sqlite::mail_rows::find(c_, id); }
 
     Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override
     {

@@ -25,3 +25,4 @@ struct PostgresBackend {
 
 #define USERMGMT_CONTRACT_BACKENDS PostgresBackend
 #include "user_store_contract.hpp"
+#include "mail_queue_contract.hpp"

@@ -25,6 +25,7 @@ struct SqliteBackend {
 
 #define USERMGMT_CONTRACT_BACKENDS SqliteBackend
 #include "user_store_contract.hpp"
+#include "mail_queue_contract.hpp"
 
 TEST_CASE("SQLite: data survives closing and reopening the file", "[sqlite]")
 {
@@ -84,7 +85,7 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
         REQUIRE((*store)->insert_user(contract_user("kept")));
     }
     // Make it look as version 1 wrote it.
-    test::exec_sql(dir / "users.db", "DROP INDEX users_by_id; DROP TABLE refresh_uses; DROP TRIGGER users_block_insert; "
+    test::exec_sql(dir / "users.db", "DROP TABLE mail_queue; DROP INDEX users_by_id; DROP TABLE refresh_uses; DROP TRIGGER users_block_insert; "
                    "DROP TRIGGER users_block_delete; DROP TABLE user_id_blocks; DROP INDEX users_never_activated; "
                    "ALTER TABLE users DROP COLUMN activated_at; ALTER TABLE users DROP COLUMN disabled; "
                    "PRAGMA user_version = 1");
@@ -94,7 +95,7 @@ TEST_CASE("SQLite: a version 1 database gets the later migrations and keeps its 
     CHECK((*upgraded)->list_users(ListQuery{10, 0, "", ""})->users.size() == 1);
     CHECK(test::query_text(dir / "users.db",
                            "SELECT count(*) FROM sqlite_master WHERE name IN ('users_by_id', 'refresh_uses', "
-                           "'user_id_blocks', 'users_block_insert', 'users_block_delete')") == "5");
+                           "'user_id_blocks', 'users_block_insert', 'users_block_delete', 'mail_queue')") == "6");
     // Migration 4 counted the users that were already there; 5 counts an active one as activated.
     CHECK(test::query_text(dir / "users.db", "SELECT sum(users) FROM user_id_blocks") == "1");
     CHECK((*upgraded)->find_user_by_username("kept")->user.activated_at);
@@ -124,7 +125,8 @@ TEST_CASE("SQLite: migration 5 tells bans from pending activations in existing r
         REQUIRE((*store)->put_token(TokenRecord{TokenPurpose::activation, reverifying, digest_of('r'), t0, t0, false}));
     }
     // As version 4 wrote it.
-    test::exec_sql(dir / "users.db", "DROP INDEX users_never_activated; ALTER TABLE users DROP COLUMN activated_at; "
+    test::exec_sql(dir / "users.db", "DROP TABLE mail_queue; DROP INDEX users_never_activated; "
+                   "ALTER TABLE users DROP COLUMN activated_at; "
                    "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 4");
     auto store = open_sqlite_store(dir / "users.db");
     REQUIRE(store);
