@@ -79,8 +79,10 @@ struct MailTemplates {
 /// HTML-escaped in the HTML part; a subject is one line whatever a value holds.
 class MailComposer {
 public:
+    /// The shipped templates, with the default `MailTemplates`.
+    MailComposer() : MailComposer(MailTemplates{}) {}
     /// The shipped templates.
-    explicit MailComposer(MailTemplates templates = {});
+    explicit MailComposer(MailTemplates templates);
     /// The shipped templates overridden by the files in `directory`. `bad_config` for an
     /// unreadable file, an unknown variable or an unclosed `{{`.
     [[nodiscard]] static Result<MailComposer> load(MailTemplates templates, const std::filesystem::path& directory);

@@ -78,11 +78,13 @@ TEST_CASE("The outbox writes one RFC 5322 file per message", "[mail]")
 
 TEST_CASE("Header injection through names and addresses is neutralised", "[mail]")
 {
-    MailMessage m{"from@example.com", "victim@example.com\r\nBcc: evil@example.com", "Hi\nX-Evil: 1", "body"};
+    MailMessage m{"from@example.com", "victim@example.com\r\nBcc: evil@example.com", "Hi\nX-Evil: 1", "body", "",
+                  "reply@example.com\r\nX-Reply-Evil: 1"};
     const auto text = to_rfc5322(m, std::chrono::system_clock::now());
     CHECK(text.find("\r\nBcc:") == std::string::npos);
     CHECK(text.find("\r\nX-Evil:") == std::string::npos);
-    MailMessage utf{"f@example.com", "t@example.com", "Grüße", "x"};
+    CHECK(text.find("\r\nX-Reply-Evil:") == std::string::npos);
+    MailMessage utf{"f@example.com", "t@example.com", "Grüße", "x", "", ""};
     CHECK(to_rfc5322(utf, std::chrono::system_clock::now()).find("Subject: =?UTF-8?B?R3LDvMOfZQ==?=") != std::string::npos);
 }
 
@@ -133,4 +135,68 @@ TEST_CASE("The background notifier returns at once and delivers everything in or
     CHECK(delivered == 5);
     CHECK(seen == std::vector<std::string>{"u0@example.com", "u1@example.com", "u2@example.com", "u3@example.com",
                                            "u4@example.com"});
+}
+
+TEST_CASE("Templates: an HTML part beside the text - values escaped there, the subject one line", "[mail][templates]")
+{
+    MailTemplates t;
+    t.site_name = "A & B";
+    t.reply_to = "help@example.com";
+    MailComposer composer(t);
+    Notification n = activation_for("alice@example.com");
+    n.user.first_name = "<script>alert(1)</script>";
+    n.kind = NotificationKind::password_reset;
+    n.user.username = "al\"ice";
+    const auto m = composer.compose(n);
+    CHECK(m.reply_to == "help@example.com");
+    CHECK(m.subject == "Password reset on A & B");
+    CHECK(m.html.find("<!DOCTYPE html>") == 0);
+    CHECK(m.html.find("A &amp; B") != std::string::npos);
+    CHECK(m.html.find("al&quot;ice") != std::string::npos);
+    CHECK(m.html.find("<a href=\"http://127.0.0.1:8000/#/password/reset/confirm/Mg/" + std::string(64, 'a') + "\">") !=
+          std::string::npos);
+    CHECK(m.body.find("A & B") != std::string::npos);  // the text part as written
+
+    const auto rfc = to_rfc5322(m, std::chrono::system_clock::now());
+    const auto boundary_at = rfc.find("boundary=\"");
+    REQUIRE(boundary_at != std::string::npos);
+    const auto boundary = rfc.substr(boundary_at + 10, rfc.find('"', boundary_at + 10) - boundary_at - 10);
+    CHECK(rfc.find("Reply-To: help@example.com\r\n") != std::string::npos);
+    const auto text_at = rfc.find("--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n");
+    const auto html_at = rfc.find("--" + boundary + "\r\nContent-Type: text/html; charset=utf-8\r\n");
+    CHECK(text_at != std::string::npos);
+    CHECK(html_at > text_at);  // the preferred part last, as RFC 2046 orders alternatives
+    CHECK(rfc.find("--" + boundary + "--\r\n") > html_at);
+}
+
+TEST_CASE("Templates: files in a directory override the shipped ones - mistakes refuse to load", "[mail][templates]")
+{
+    test::TempDir dir;
+    const auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+    };
+    write("activation.subject.txt", "Welcome to {{site_name}}, {{ first_name }}\n");
+    write("activation.txt", "Hi {{ username }}, click {{ link }}\n");
+    MailTemplates t;
+    t.site_name = "Example";
+    auto composer = MailComposer::load(t, dir.path());
+    REQUIRE(composer);
+    Notification n = activation_for("alice@example.com");
+    n.user.first_name = "Al\nBcc: x@example.com";
+    const auto m = composer->compose(n);
+    CHECK(m.subject == "Welcome to Example, Al Bcc: x@example.com");  // one line
+    CHECK(m.body == "Hi alice, click http://127.0.0.1:8000/#/activate/Mg/" + std::string(64, 'a') + "\n");
+    CHECK(m.html.find("You're receiving this email") != std::string::npos);  // not overridden: the default
+    // Kinds without an override keep theirs.
+    n.kind = NotificationKind::password_changed;
+    CHECK(composer->compose(n).subject == "Example - Your password has been successfully changed!");
+
+    write("password_reset.html", "<p>{{ nonsense }}</p>");
+    auto unknown = MailComposer::load(t, dir.path());
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == Errc::bad_config);
+    CHECK(unknown.error().message.find("nonsense") != std::string::npos);
+    write("password_reset.html", "<p>{{ link </p>");
+    CHECK(MailComposer::load(t, dir.path()).error().code == Errc::bad_config);
+    CHECK(MailComposer::load(t, dir / "missing").error().code == Errc::bad_config);
 }
