@@ -1,4 +1,5 @@
 // usermgmt-server: the composition root. Options -> store -> service -> handler -> server.
+#include "mail_setup.hpp"
 #include "options.hpp"
 
 #include <usermgmt/http/server.hpp>
@@ -238,13 +239,8 @@ int main(int argc, char** argv)
 
     auto database = open_database(options.database, data_dir);
     if (!database) return fail_config(database.error().message);
-    MailTemplates mail;
-    mail.site_url = options.site_url.empty() ? "http://" + options.listen + "/" : options.site_url;
-    mail.site_name = options.site_name;
-    mail.from = options.mail_from;
-    std::unique_ptr<MailTransport> transport;
-    if (options.mail_outbox.empty()) transport = std::make_unique<ConsoleTransport>();
-    else transport = std::make_unique<OutboxTransport>(options.mail_outbox);
+    auto mail = server::mail_settings(options);
+    if (!mail) return fail_config(mail.error().message);
     Ports ports;
     if (!options.throttle_file.empty()) {
         auto throttle = open_sqlite_throttle_store(options.throttle_file);
@@ -255,8 +251,9 @@ int main(int argc, char** argv)
     }
     ports.media = make_directory_media_store(data_dir / "media");
     ports.store = std::move(database->store);
-    // Mail leaves on its own thread: answers take the same time whether a mail goes out or not.
-    ports.notifier = make_background_notifier(std::make_unique<TemplateMailer>(mail, std::move(transport)));
+    // Mail waits in the database, queued with the token it carries, and leaves from the
+    // queue's sender threads: an answer never waits for a mail server, and a crash loses no mail.
+    ports.mail = std::move(*mail);
     auto service = UserService::create(config, std::move(ports));
     if (!service) return fail_config(service.error().message);
     if (int rc = ensure_superuser(**service); rc != 0) return rc;

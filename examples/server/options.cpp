@@ -98,7 +98,28 @@ const std::vector<Option>& all_options()
              &Options::mail_outbox),
         text("site_url", "prefix of the links in mails (default http://LISTEN/)", &Options::site_url),
         text("site_name", "name used in mail subjects", &Options::site_name, false),
-        text("mail_from", "sender address of mails", &Options::mail_from, false),
+        text("mail_from", "sender address of mails (From)", &Options::mail_from, false),
+        text("mail_reply_to", "Reply-To address of mails (default: none)", &Options::mail_reply_to),
+        text("mail_envelope_from", "envelope sender for SMTP, where bounces go (default: the From address)",
+             &Options::mail_envelope_from),
+        text("mail_templates", "directory of mail templates that override the shipped ones (docs/mail.md)",
+             &Options::mail_templates),
+        text("smtp_url", "send mail through this SMTP server: smtp://HOST:PORT or smtps://HOST:PORT "
+                         "(default: the outbox, or the console); the password from USERMGMT_SMTP_PASSWORD "
+                         "or smtp_password_file",
+             &Options::smtp_url),
+        text("smtp_user", "SMTP AUTH user name (default: no AUTH)", &Options::smtp_user),
+        text("smtp_password_file", "file holding the SMTP password", &Options::smtp_password_file),
+        text("smtp_starttls", "STARTTLS on smtp:// URLs: required, optional or off", &Options::smtp_starttls, false),
+        text("smtp_ca_file", "PEM file of the CAs that sign the SMTP server's certificate (default: the system's)",
+             &Options::smtp_ca_file),
+        number("smtp_timeout", "seconds one SMTP exchange may take", &Options::smtp_timeout, 1, 3600),
+        number("mail_senders", "threads sending queued mail (0: this node only queues)", &Options::mail_senders, 0, 64),
+        number("mail_max_attempts", "attempts before a mail is given up", &Options::mail_max_attempts, 1, 1000),
+        number("mail_retry_seconds", "wait after a mail's first failed attempt, doubling up to an hour",
+               &Options::mail_retry_seconds, 1, 86'400),
+        number("mail_lease_seconds", "how long a sender holds a mail it sends (a sender that dies frees it then)",
+               &Options::mail_lease_seconds, 10, 86'400),
         number("threads", "I/O threads", &Options::threads, 1, 256),
         number("hashing_threads", "threads for requests that hash a password (0: two per core)",
                &Options::hashing_threads, 0, 256),
@@ -205,6 +226,10 @@ bool check(const Options& options, std::string& error)
             error = "trusted_proxies: \"" + proxy + "\" is not an IP address (write 10.0.0.1 or 2001:db8::1, without a port)";
             return false;
         }
+    }
+    if (options.smtp_starttls != "required" && options.smtp_starttls != "optional" && options.smtp_starttls != "off") {
+        error = "smtp_starttls must be required, optional or off";
+        return false;
     }
     const auto& origins = options.cors_origins;
     if (options.cors_credentials && std::find(origins.begin(), origins.end(), "*") != origins.end()) {

@@ -17,6 +17,19 @@ struct Options {
     std::string site_url;     ///< empty: http://<listen>/
     std::string site_name = "usermgmt";
     std::string mail_from = "webmaster@localhost";
+    std::string mail_reply_to;
+    std::string mail_envelope_from;
+    std::string mail_templates;
+    std::string smtp_url;  ///< empty: the outbox or the console
+    std::string smtp_user;
+    std::string smtp_password_file;
+    std::string smtp_starttls = "required";
+    std::string smtp_ca_file;
+    unsigned smtp_timeout = 60;
+    unsigned mail_senders = 1;
+    unsigned mail_max_attempts = 10;
+    unsigned mail_retry_seconds = 30;
+    unsigned mail_lease_seconds = 300;
     unsigned threads = 2;
     unsigned hashing_threads = 0;
     unsigned argon2_threads = 0;

@@ -5,6 +5,8 @@
 #include "usermgmt/clock.hpp"
 #include "usermgmt/config.hpp"
 #include "usermgmt/error.hpp"
+#include "usermgmt/mail_message.hpp"
+#include "usermgmt/mail_queue.hpp"
 #include "usermgmt/mailer.hpp"
 #include "usermgmt/media_store.hpp"
 #include "usermgmt/notifier.hpp"
@@ -14,6 +16,7 @@
 #include "usermgmt/postgres_store.hpp"
 #endif
 #include "usermgmt/result.hpp"
+#include "usermgmt/smtp_transport.hpp"
 #include "usermgmt/sqlite_store.hpp"
 #include "usermgmt/throttle_store.hpp"
 #include "usermgmt/types.hpp"
