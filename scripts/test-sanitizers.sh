@@ -16,10 +16,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 tsan=build-tsan
 CC=clang CXX=clang++ cmake -S . -B "$tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSERMGMT_BUILD_TESTS=ON \
   -DUSERMGMT_BUILD_EXAMPLES=OFF -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
-cmake --build "$tsan" --target core_tests service_tests storage_tests http_tests postgres_tests
+cmake --build "$tsan" --target core_tests service_tests storage_tests http_tests postgres_tests mail_tests
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 "$tsan/tests/core_tests" "[concurrency]"
-"$tsan/tests/storage_tests" "[concurrency]"
+"$tsan/tests/storage_tests" "[concurrency],[mail]"
+"$tsan/tests/mail_tests" "[queue]"  # the sender threads against a real SMTP server
 "$tsan/tests/service_tests" "[concurrency]"
 "$tsan/tests/http_tests" "[server],[mount]"
 # The PostgreSQL store's concurrency (pool, shared change checks) on a server of its own,

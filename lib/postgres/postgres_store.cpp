@@ -346,8 +346,10 @@ public:
     Result<void> purge_expired(TimePoint before) override
     {
         return transact([&]() -> Result<void> {
+            // Dead mails stay 30 days past their link's end for the operator to see, then go.
             for (const char* sql : {"DELETE FROM sessions WHERE expires_at < $1",
-                                    "DELETE FROM one_time_tokens WHERE expires_at < $1"})
+                                    "DELETE FROM one_time_tokens WHERE expires_at < $1",
+                                    "DELETE FROM mail_queue WHERE state = 1 AND expires_at < $1 - 2592000000000"})
                 if (auto ok = write(sql, Params().integer(to_micros(before)), "purge", false); !ok) return ok;
             return {};
         });

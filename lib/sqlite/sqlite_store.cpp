@@ -340,7 +340,9 @@ public:
     {
         WriteTransaction tx(c_);
         if (auto ok = tx.begin(); !ok) return ok;
-        for (const char* sql : {"DELETE FROM sessions WHERE expires_at < ?1", "DELETE FROM one_time_tokens WHERE expires_at < ?1"}) {
+        // Dead mails stay 30 days past their link's end for the operator to see, then go.
+        for (const char* sql : {"DELETE FROM sessions WHERE expires_at < ?1", "DELETE FROM one_time_tokens WHERE expires_at < ?1",
+                                "DELETE FROM mail_queue WHERE state = 1 AND expires_at < ?1 - 2592000000000"}) {
             if (auto ok = write_one(sql, [&](Statement& s) { s.bind(1, to_micros(before)); }, "purge", false); !ok)
                 return ok;
         }

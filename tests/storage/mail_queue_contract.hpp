@@ -193,3 +193,21 @@ TEMPLATE_TEST_CASE("contract: concurrent claimers never get the same mail", "[co
     CHECK(claimed.size() == static_cast<std::size_t>(mails));
     CHECK(std::set<MailId>(claimed.begin(), claimed.end()).size() == static_cast<std::size_t>(mails));
 }
+
+TEMPLATE_TEST_CASE("contract: purge_expired removes dead mails 30 days past their link - never a queued one",
+                   "[contract][mail]", USERMGMT_CONTRACT_BACKENDS)
+{
+    using namespace usermgmt;
+    auto store = TestType::make();
+    const UserId user = store->insert_user(test::contract_user("amy"))->user.id;
+    const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
+    const MailId dead = *store->put_mail(test::contract_mail(user, t0, "dead"));
+    const MailId queued = *store->put_mail(test::contract_mail(user, t0, "queued"));
+    REQUIRE(store->bury_mail(dead, "550"));
+    const TimePoint expiry = t0 + std::chrono::hours(1);
+    REQUIRE(store->purge_expired(expiry + std::chrono::hours(24 * 29)));
+    CHECK(store->find_mail(dead));
+    REQUIRE(store->purge_expired(expiry + std::chrono::hours(24 * 31)));
+    CHECK(store->find_mail(dead).error().code == Errc::not_found);
+    CHECK(store->find_mail(queued));
+}

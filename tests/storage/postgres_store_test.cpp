@@ -115,6 +115,25 @@ TEST_CASE("PostgreSQL: the schema is versioned - reopening keeps the data, a new
     CHECK(refused.error().message.find("newer") != std::string::npos);
 }
 
+TEST_CASE("PostgreSQL: a version 1 schema gets the mail queue (migration 2) and keeps its data", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    UserId id = 0;
+    {
+        auto store = node(dir);
+        id = store->insert_user(test::contract_user("kept"))->user.id;
+    }
+    sql(dir, "DROP TABLE mail_queue; UPDATE usermgmt_schema SET version = 1");
+    auto upgraded = node(dir);
+    CHECK(upgraded->find_user(id));
+    QueuedMail mail;
+    mail.user_id = id;
+    mail.message.to = "kept@example.com";
+    CHECK(upgraded->put_mail(mail));
+    CHECK(upgraded->count_mail(TimePoint{})->queued == 1);
+}
+
 TEST_CASE("PostgreSQL: nodes opening one new schema at once all succeed", "[postgres][concurrency]")
 {
     REQUIRE(test::on_postgres());
