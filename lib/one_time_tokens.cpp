@@ -45,7 +45,10 @@ void OneTimeTokens::deliver(NotificationKind kind, const User& user, std::string
 Result<void> OneTimeTokens::send(const User& user, TokenPurpose purpose, NotificationKind kind,
                                  std::chrono::seconds lifetime, std::string_view origin) const
 {
-    auto [record, raw] = make(user.id, purpose, lifetime);
+    // Not a structured binding: the lambda below captures them (clang refuses bindings there).
+    auto made = make(user.id, purpose, lifetime);
+    const TokenRecord& record = made.first;
+    std::string& raw = made.second;
     auto done = store_.in_transaction([&](UserStore& tx) -> Result<void> {
         if (auto ok = tx.put_token(record); !ok) return ok;
         return queue(tx, kind, user, raw, record.expires_at, origin);
