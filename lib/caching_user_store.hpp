@@ -51,12 +51,18 @@ public:
     {
         return inner_->claim_mail(now, lease_until, limit);
     }
-    Result<void> erase_mail(MailId id) override { return inner_->erase_mail(id); }
-    Result<void> defer_mail(MailId id, TimePoint next_attempt, std::string_view reason) override
+    Result<void> erase_mail(MailId id, std::optional<TimePoint> held_until) override
     {
-        return inner_->defer_mail(id, next_attempt, reason);
+        return inner_->erase_mail(id, held_until);
     }
-    Result<void> bury_mail(MailId id, std::string_view reason) override { return inner_->bury_mail(id, reason); }
+    Result<void> defer_mail(MailId id, TimePoint held_until, TimePoint next_attempt, std::string_view reason) override
+    {
+        return inner_->defer_mail(id, held_until, next_attempt, reason);
+    }
+    Result<void> bury_mail(MailId id, std::optional<TimePoint> held_until, std::string_view reason) override
+    {
+        return inner_->bury_mail(id, held_until, reason);
+    }
     Result<MailQueueCounts> count_mail(TimePoint now) override { return inner_->count_mail(now); }
     Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) override
     {

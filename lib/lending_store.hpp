@@ -40,9 +40,9 @@ public:
     Result<void> purge_expired(TimePoint before) override { return write([&](UserStore& s) { return s.purge_expired(before); }); }
     Result<MailId> put_mail(const QueuedMail& m) override { return write([&](UserStore& s) { return s.put_mail(m); }); }
     Result<std::vector<QueuedMail>> claim_mail(TimePoint now, TimePoint until, std::size_t limit) override { return write([&](UserStore& s) { return s.claim_mail(now, until, limit); }); }
-    Result<void> erase_mail(MailId id) override { return write([&](UserStore& s) { return s.erase_mail(id); }); }
-    Result<void> defer_mail(MailId id, TimePoint next, std::string_view reason) override { return write([&](UserStore& s) { return s.defer_mail(id, next, reason); }); }
-    Result<void> bury_mail(MailId id, std::string_view reason) override { return write([&](UserStore& s) { return s.bury_mail(id, reason); }); }
+    Result<void> erase_mail(MailId id, std::optional<TimePoint> held) override { return write([&](UserStore& s) { return s.erase_mail(id, held); }); }
+    Result<void> defer_mail(MailId id, TimePoint held, TimePoint next, std::string_view reason) override { return write([&](UserStore& s) { return s.defer_mail(id, held, next, reason); }); }
+    Result<void> bury_mail(MailId id, std::optional<TimePoint> held, std::string_view reason) override { return write([&](UserStore& s) { return s.bury_mail(id, held, reason); }); }
     Result<MailQueueCounts> count_mail(TimePoint now) override { return read([&](UserStore& s) { return s.count_mail(now); }); }
     Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) override { return read([&](UserStore& s) { return s.list_mail(state, limit); }); }
     Result<QueuedMail> find_mail(MailId id) override { return read([&](UserStore& s) { return s.find_mail(id); }); }

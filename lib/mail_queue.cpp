@@ -36,6 +36,7 @@ MailQueue::~MailQueue()
         stopping_ = true;
     }
     wake_.notify_all();
+    settings_.transport->cancel();  // a hung mail server does not hold the shutdown
     for (auto& t : senders_) t.join();
 }
 
@@ -63,6 +64,12 @@ void MailQueue::wake() const
     wake_.notify_one();
 }
 
+bool MailQueue::stopping() const
+{
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
 void MailQueue::run()
 {
     while (true) {
@@ -73,9 +80,19 @@ void MailQueue::run()
         }
         const auto now = clock_.now();
         auto claimed = store_.claim_mail(now, now + settings_.lease, settings_.batch);
-        if (!claimed) settings_.on_error("usermgmt: mail queue: cannot claim mail: " + claimed.error().message);
-        if (claimed && !claimed->empty()) {
-            for (const auto& mail : *claimed) deliver(mail);
+        if (!claimed) {
+            // While the database is away, one line a minute per sender, not one per poll.
+            if (now - last_claim_error_.load() >= std::chrono::minutes(1)) {
+                last_claim_error_ = now;
+                settings_.on_error("usermgmt: mail queue: cannot claim mail: " + claimed.error().message);
+            }
+        } else if (!claimed->empty()) {
+            for (auto& mail : *claimed) {
+                // Once stopping, the rest of the batch is not tried: its leases run out.
+                if (!stopping()) deliver_safely(mail);
+                wipe(mail.message.body);
+                wipe(mail.message.html);
+            }
             continue;  // there may be more
         }
         std::unique_lock lock(mutex_);
@@ -83,33 +100,64 @@ void MailQueue::run()
     }
 }
 
+void MailQueue::deliver_safely(const QueuedMail& mail)
+{
+    // A sender thread never ends the process: whatever a transport or sink throws is a failed
+    // attempt (the lease then runs out and the mail goes again).
+    try {
+        deliver(mail);
+    } catch (const std::exception& e) {
+        try {
+            report(mail, "not sent", std::string("an exception: ") + e.what());
+        } catch (...) {
+        }
+    } catch (...) {
+    }
+}
+
 void MailQueue::deliver(const QueuedMail& mail)
 {
     const auto now = clock_.now();
+    const auto held = mail.leased_until;
     if (mail.expires_at <= now) {
         report(mail, "dead", "its link expired before it could be sent");
-        if (auto ok = store_.bury_mail(mail.id, "the link expired before the mail could be sent"); !ok)
-            report(mail, "not recorded as dead", ok.error().message);
+        settle(mail, store_.bury_mail(mail.id, held, "the link expired before the mail could be sent"), "dead");
         return;
     }
     auto sent = settings_.transport->send(mail.message);
     if (sent) {
         // Should this fail, the lease runs out and the mail goes again: at least once.
-        if (auto ok = store_.erase_mail(mail.id); !ok) report(mail, "sent but not removed", ok.error().message);
+        settle(mail, store_.erase_mail(mail.id, held), "removed once sent");
         return;
     }
     const std::string& reason = sent.error().message;
+    if (stopping()) {
+        // Cut short by the shutdown (or failed meanwhile): due again at once, never buried.
+        report(mail, "interrupted by the shutdown", reason);
+        settle(mail, store_.defer_mail(mail.id, *held, now, "interrupted by a shutdown: " + reason), "deferred");
+        return;
+    }
     const bool permanent = sent.error().code == Errc::invalid_argument;
     if (permanent || mail.attempts + 1 >= settings_.max_attempts) {
         const std::string why = permanent ? reason : reason + " (after " + std::to_string(mail.attempts + 1) + " attempts)";
         report(mail, "dead", why);
-        if (auto ok = store_.bury_mail(mail.id, why); !ok) report(mail, "not recorded as dead", ok.error().message);
+        settle(mail, store_.bury_mail(mail.id, held, why), "dead");
         return;
     }
     const auto wait = backoff(mail.attempts + 1);
     report(mail, "deferred " + std::to_string(wait.count()) + " ms", reason);
-    if (auto ok = store_.defer_mail(mail.id, now + wait, reason); !ok)
-        report(mail, "not recorded as deferred", ok.error().message);
+    settle(mail, store_.defer_mail(mail.id, *held, now + wait, reason), "deferred");
+}
+
+// What became of recording an outcome: a lost lease (another sender has the mail now, it
+// decides) or a store failure (the lease runs out and the mail is tried again).
+void MailQueue::settle(const QueuedMail& mail, const Result<void>& recorded, std::string_view as) const
+{
+    if (recorded) return;
+    if (recorded.error().code == Errc::not_found)
+        report(mail, "not recorded as " + std::string(as), "its lease ran out and another sender holds it");
+    else
+        report(mail, "not recorded as " + std::string(as), recorded.error().message);
 }
 
 std::chrono::milliseconds MailQueue::backoff(int failed_attempts) const

@@ -7,6 +7,7 @@
 #include "usermgmt/mail_queue.hpp"
 #include "usermgmt/user_store.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -18,8 +19,8 @@ class MailQueue {
 public:
     /// Starts `settings.senders` threads that send through `store` (which must outlive this).
     MailQueue(MailQueueSettings settings, UserStore& store, const Clock& clock);
-    /// Stops the senders after the mail each is sending; mails they had claimed but not sent
-    /// wait for their lease to end.
+    /// Stops the senders: a send in progress is cut short (`MailTransport::cancel`) and the
+    /// mail deferred; mails claimed but not tried wait for their lease to end.
     ~MailQueue();
     MailQueue(const MailQueue&) = delete;
     MailQueue& operator=(const MailQueue&) = delete;
@@ -35,8 +36,11 @@ public:
 
 private:
     void run();
-    // Sends one claimed mail and records the outcome.
+    bool stopping() const;
+    // Sends one claimed mail and records the outcome; the second catches what the first throws.
     void deliver(const QueuedMail& mail);
+    void deliver_safely(const QueuedMail& mail);
+    void settle(const QueuedMail& mail, const Result<void>& recorded, std::string_view as) const;
     std::chrono::milliseconds backoff(int failed_attempts) const;
     void report(const QueuedMail& mail, std::string_view what, std::string_view reason) const;
 
@@ -47,6 +51,8 @@ private:
     mutable std::condition_variable wake_;
     mutable bool woken_ = false;
     bool stopping_ = false;
+    // When a sender last reported that it could not claim (per process: one line a minute).
+    std::atomic<TimePoint> last_claim_error_{TimePoint{}};
     std::vector<std::thread> senders_;
 };
 

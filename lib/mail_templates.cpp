@@ -187,7 +187,8 @@ Result<std::vector<MailComposer::Parts>> build(const std::filesystem::path* dire
             if (directory) {
                 auto found = read_override(*directory, base + suffix);
                 if (!found) return std::move(found).error();
-                if (*found) text = std::move(**found), wrap = false;  // an override is the whole document
+                // An override is the whole document; an empty file keeps the default.
+                if (*found && !(*found)->empty()) text = std::move(**found), wrap = false;
             }
             if (text.empty()) text = wrap ? std::string(html_head) + std::string(fallback) + "</body></html>\n"
                                           : std::string(fallback);

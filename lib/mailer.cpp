@@ -4,6 +4,7 @@
 #include "crypto.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
@@ -69,10 +70,16 @@ std::string rfc5322_date(TimePoint t)
     return buf;
 }
 
+// The domain of an address, "Name <user@domain>" included; "localhost" when there is none.
 std::string domain_of(std::string_view address)
 {
+    if (const auto close = address.rfind('>'); close != std::string_view::npos) address = address.substr(0, close);
     const auto at = address.rfind('@');
-    return at == std::string_view::npos ? std::string("localhost") : header_safe(address.substr(at + 1));
+    if (at == std::string_view::npos) return "localhost";
+    std::string domain;
+    for (char c : address.substr(at + 1))
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') domain += c;
+    return domain.empty() ? std::string("localhost") : domain;
 }
 
 }  // namespace
@@ -80,13 +87,71 @@ std::string domain_of(std::string_view address)
 namespace {
 
 // Body text with CRLF line ends, as RFC 5322 requires, ending in one.
-void append_crlf(std::string& out, std::string_view body)
+std::string with_crlf(std::string_view body)
 {
+    std::string out;
     for (char c : body) {
         if (c == '\n') out += "\r\n";
         else if (c != '\r') out += c;
     }
     if (body.empty() || body.back() != '\n') out += "\r\n";
+    return out;
+}
+
+bool has_long_line(std::string_view crlf_text)
+{
+    std::size_t line = 0;
+    for (char c : crlf_text) {
+        line = c == '\n' ? 0 : line + 1;
+        if (line > 998) return true;
+    }
+    return false;
+}
+
+// Quoted-printable (RFC 2045 6.7): for a part with a line longer than SMTP carries (998
+// octets), such as an HTML template written on one line.
+std::string quoted_printable(std::string_view crlf_text)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    std::size_t column = 0;
+    for (std::size_t i = 0; i < crlf_text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(crlf_text[i]);
+        if (c == '\r' && i + 1 < crlf_text.size() && crlf_text[i + 1] == '\n') {
+            out += "\r\n";
+            ++i;
+            column = 0;
+            continue;
+        }
+        const bool at_line_end = i + 1 == crlf_text.size() || crlf_text[i + 1] == '\r';
+        const bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
+        const std::size_t width = literal ? 1 : 3;
+        if (column + width > 75) {  // a soft break keeps every line within 76 characters
+            out += "=\r\n";
+            column = 0;
+        }
+        if (literal) {
+            out += static_cast<char>(c);
+        } else {
+            out += '=';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+        column += width;
+    }
+    return out;
+}
+
+// One part's headers and body: 8bit as written, or quoted-printable when a line is too long.
+void append_part(std::string& out, std::string_view type, std::string_view body)
+{
+    std::string text = with_crlf(body);
+    const bool encode = has_long_line(text);
+    out += std::string("Content-Type: ") + std::string(type) + "; charset=utf-8\r\n";
+    out += encode ? "Content-Transfer-Encoding: quoted-printable\r\n\r\n" : "Content-Transfer-Encoding: 8bit\r\n\r\n";
+    out += encode ? quoted_printable(text) : text;
+    if (encode && (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0)) out += "\r\n";
+    detail::wipe(text);  // it may hold a link
 }
 
 }  // namespace
@@ -102,9 +167,7 @@ std::string to_rfc5322(const MailMessage& message, TimePoint date)
     out += "Message-ID: <" + detail::to_hex(detail::random_bytes(16)) + "@" + domain_of(message.from) + ">\r\n";
     out += "MIME-Version: 1.0\r\n";
     if (message.html.empty()) {
-        out += "Content-Type: text/plain; charset=utf-8\r\n";
-        out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
-        append_crlf(out, message.body);
+        append_part(out, "text/plain", message.body);
         return out;
     }
     // Random, so that no text of the parts can end them early.
@@ -112,9 +175,7 @@ std::string to_rfc5322(const MailMessage& message, TimePoint date)
     out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
     for (const auto& [type, part] : {std::pair{"text/plain", &message.body}, std::pair{"text/html", &message.html}}) {
         out += "--" + boundary + "\r\n";
-        out += std::string("Content-Type: ") + type + "; charset=utf-8\r\n";
-        out += "Content-Transfer-Encoding: 8bit\r\n\r\n";
-        append_crlf(out, *part);
+        append_part(out, type, *part);
     }
     out += "--" + boundary + "--\r\n";
     return out;

@@ -42,7 +42,16 @@ Result<std::unique_ptr<UserService>> UserService::create(Config config, Ports po
     if (!validator) return std::move(validator).error();
     if (ports.mail && ports.notifier)
         return fail(Errc::bad_config, "mail goes through the queue (Ports::mail) or a notifier, not both");
-    if (ports.mail && !ports.mail->transport) return fail(Errc::bad_config, "the mail queue needs a transport");
+    if (ports.mail) {
+        const auto& m = *ports.mail;
+        using std::chrono::hours;
+        if (!m.transport) return fail(Errc::bad_config, "the mail queue needs a transport");
+        // A lease of nothing would let two senders send one mail at once; no wait would spin.
+        if (m.lease.count() <= 0 || m.poll_interval.count() <= 0 || m.first_retry.count() <= 0 ||
+            m.max_retry < m.first_retry || m.max_retry > hours(24 * 30) || m.lease > hours(24) || m.max_attempts < 1)
+            return fail(Errc::bad_config, "mail queue: lease, poll interval and retry waits must be positive (a lease "
+                                          "of at most a day, retries of at most 30 days), attempts at least 1");
+    }
     if (!ports.notifier) ports.notifier = std::make_unique<NullNotifier>();
     if (!ports.clock) ports.clock = std::make_unique<SystemClock>();
     if (!ports.throttle) ports.throttle = make_memory_throttle_store();
@@ -473,7 +482,7 @@ Result<MailId> UserService::retry_mail(MailId id) const
         }
         if (!made) return std::move(made).error();
         queued = *made;
-        return s.erase_mail(id);
+        return s.erase_mail(id, std::nullopt);
     });
     if (!done) return std::move(done).error();
     m.mail->wake();

@@ -11,7 +11,11 @@ namespace {
 
 Result<std::string> smtp_password(const Options& options)
 {
-    if (const char* from_env = std::getenv("USERMGMT_SMTP_PASSWORD")) return std::string(from_env);
+    if (const char* from_env = std::getenv("USERMGMT_SMTP_PASSWORD")) {
+        std::string password = from_env;
+        unsetenv("USERMGMT_SMTP_PASSWORD");  // read once; no child process inherits it
+        return password;
+    }
     if (options.smtp_password_file.empty()) return std::string();
     std::ifstream in(options.smtp_password_file);
     if (!in) return fail(Errc::bad_config, "cannot read the SMTP password file " + options.smtp_password_file);
@@ -33,6 +37,8 @@ Result<std::unique_ptr<MailTransport>> transport_of(const Options& options)
     auto password = smtp_password(options);
     if (!password) return std::move(password).error();
     smtp.password = std::move(*password);
+    if (!smtp.username.empty() && smtp.password.empty())
+        return fail(Errc::bad_config, "--smtp-user needs a password: USERMGMT_SMTP_PASSWORD or --smtp-password-file");
     if (options.smtp_starttls == "required") smtp.starttls = StartTls::required;
     else if (options.smtp_starttls == "optional") smtp.starttls = StartTls::optional;
     else if (options.smtp_starttls == "off") smtp.starttls = StartTls::off;

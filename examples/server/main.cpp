@@ -209,6 +209,9 @@ int main(int argc, char** argv)
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // A peer that closed its socket (a mail server, over TLS) is an error to handle, not a
+    // signal that ends the process.
+    std::signal(SIGPIPE, SIG_IGN);
 
     const fs::path data_dir = options.data_dir;
     if (!make_private_directory(data_dir, error) || !make_private_directory(data_dir / "media", error))
@@ -252,7 +255,8 @@ int main(int argc, char** argv)
     ports.media = make_directory_media_store(data_dir / "media");
     ports.store = std::move(database->store);
     // Mail waits in the database, queued with the token it carries, and leaves from the
-    // queue's sender threads: an answer never waits for a mail server, and a crash loses no mail.
+    // queue's sender threads: an answer never waits for a mail server, and a crash loses no
+    // mail that carries a token.
     ports.mail = std::move(*mail);
     auto service = UserService::create(config, std::move(ports));
     if (!service) return fail_config(service.error().message);
@@ -292,7 +296,10 @@ int main(int argc, char** argv)
     auto server = http::Server::start(handler, server_settings);
     if (!server) return fail_config(server.error().message);
     std::cerr << "usermgmt-server: listening on http://" << host << ":" << (*server)->port() << "/ (" << database->name
-              << ", files in " << data_dir.string() << ", mail " << (options.mail_outbox.empty() ? "printed here" : "in " + options.mail_outbox)
+              << ", files in " << data_dir.string() << ", mail "
+              << (!options.smtp_url.empty()        ? "by SMTP"
+                  : options.mail_outbox.empty() ? "printed here"
+                                                : "in " + options.mail_outbox)
               << ")" << std::endl;
 
     int signal = 0;

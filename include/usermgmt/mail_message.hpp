@@ -27,6 +27,9 @@ class MailTransport {
 public:
     virtual ~MailTransport() = default;
     [[nodiscard]] virtual Result<void> send(const MailMessage& message) = 0;
+    /// The process is stopping: sends in progress and later ones give up soon, as temporary
+    /// failures, rather than wait out their timeouts. For good. Default: nothing to cut short.
+    virtual void cancel() noexcept {}
 };
 
 }  // namespace usermgmt

@@ -114,13 +114,19 @@ public:
     /// until `lease_until`. While a lease runs no other caller (thread, process, node) gets the mail.
     [[nodiscard]] virtual Result<std::vector<QueuedMail>> claim_mail(TimePoint now, TimePoint lease_until,
                                                                      std::size_t limit) = 0;
+    // A sender records what became of a mail it claimed with `held_until`, the lease the claim
+    // gave it: when the lease ran out and another caller claimed the mail since, nothing is
+    // changed and the answer is `not_found` (the other caller decides). nullopt: whatever the lease.
+
     /// Removes a mail (sent, or given up by an operator). `not_found` when there is none.
-    [[nodiscard]] virtual Result<void> erase_mail(MailId id) = 0;
+    [[nodiscard]] virtual Result<void> erase_mail(MailId id, std::optional<TimePoint> held_until) = 0;
     /// A failed attempt: counts it, keeps `reason`, frees the lease and makes the mail due again
     /// at `next_attempt`.
-    [[nodiscard]] virtual Result<void> defer_mail(MailId id, TimePoint next_attempt, std::string_view reason) = 0;
+    [[nodiscard]] virtual Result<void> defer_mail(MailId id, TimePoint held_until, TimePoint next_attempt,
+                                                  std::string_view reason) = 0;
     /// Gives a mail up: state dead, `reason` kept, the message's bodies wiped (they hold a token).
-    [[nodiscard]] virtual Result<void> bury_mail(MailId id, std::string_view reason) = 0;
+    [[nodiscard]] virtual Result<void> bury_mail(MailId id, std::optional<TimePoint> held_until,
+                                                 std::string_view reason) = 0;
     /// Mails by state; `sending` counts leases running at `now`.
     [[nodiscard]] virtual Result<MailQueueCounts> count_mail(TimePoint now) = 0;
     /// Up to `limit` mails in `state`, oldest first, without their bodies.

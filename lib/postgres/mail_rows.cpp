@@ -82,30 +82,37 @@ Result<std::vector<QueuedMail>> claim(Connection& c, TimePoint now, TimePoint le
     return claimed;
 }
 
-Result<void> erase(Connection& c, MailId id)
+std::optional<std::int64_t> micros_of(std::optional<TimePoint> t)
 {
-    Params p;
-    p.integer(id);
-    return change_one(c, "DELETE FROM mail_queue WHERE id = $1", p, "erase mail");
+    return t ? std::optional<std::int64_t>(to_micros(*t)) : std::nullopt;
 }
 
-Result<void> defer(Connection& c, MailId id, TimePoint next_attempt, std::string_view reason)
+Result<void> erase(Connection& c, MailId id, std::optional<TimePoint> held_until)
 {
     Params p;
-    p.integer(id).integer(to_micros(next_attempt)).text(reason);
+    p.integer(id).optional(micros_of(held_until));
+    return change_one(c, "DELETE FROM mail_queue WHERE id = $1 AND ($2::bigint IS NULL OR leased_until = $2)", p,
+                      "erase mail");
+}
+
+Result<void> defer(Connection& c, MailId id, TimePoint held_until, TimePoint next_attempt, std::string_view reason)
+{
+    Params p;
+    p.integer(id).integer(to_micros(next_attempt)).text(reason).integer(to_micros(held_until));
     return change_one(c,
                       "UPDATE mail_queue SET attempts = attempts + 1, leased_until = NULL, next_attempt_at = $2, "
-                      "last_error = $3 WHERE id = $1 AND state = 0",
+                      "last_error = $3 WHERE id = $1 AND state = 0 AND leased_until = $4",
                       p, "defer mail");
 }
 
-Result<void> bury(Connection& c, MailId id, std::string_view reason)
+Result<void> bury(Connection& c, MailId id, std::optional<TimePoint> held_until, std::string_view reason)
 {
     Params p;
-    p.integer(id).text(reason);
+    p.integer(id).text(reason).optional(micros_of(held_until));
     return change_one(c,
                       "UPDATE mail_queue SET state = 1, attempts = attempts + 1, leased_until = NULL, "
-                      "text_body = '', html_body = '', last_error = $2 WHERE id = $1",
+                      "text_body = '', html_body = '', last_error = $2 WHERE id = $1 "
+                      "AND ($3::bigint IS NULL OR leased_until = $3)",
                       p, "bury mail");
 }
 

@@ -6,6 +6,7 @@
 
 #include "connection.hpp"
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -13,9 +14,9 @@ namespace usermgmt::detail::postgres::mail_rows {
 
 Result<MailId> put(Connection& c, const QueuedMail& mail);
 Result<std::vector<QueuedMail>> claim(Connection& c, TimePoint now, TimePoint lease_until, std::size_t limit);
-Result<void> erase(Connection& c, MailId id);
-Result<void> defer(Connection& c, MailId id, TimePoint next_attempt, std::string_view reason);
-Result<void> bury(Connection& c, MailId id, std::string_view reason);
+Result<void> erase(Connection& c, MailId id, std::optional<TimePoint> held_until);
+Result<void> defer(Connection& c, MailId id, TimePoint held_until, TimePoint next_attempt, std::string_view reason);
+Result<void> bury(Connection& c, MailId id, std::optional<TimePoint> held_until, std::string_view reason);
 Result<MailQueueCounts> count(Connection& c, TimePoint now);
 Result<std::vector<QueuedMail>> list(Connection& c, MailState state, std::size_t limit);
 Result<QueuedMail> find(Connection& c, MailId id);

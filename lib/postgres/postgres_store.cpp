@@ -360,14 +360,17 @@ public:
     {
         return detail::postgres::mail_rows::claim(c_, now, lease_until, limit);
     }
-    Result<void> erase_mail(MailId id) override { return detail::postgres::mail_rows::erase(c_, id); }
-    Result<void> defer_mail(MailId id, TimePoint next_attempt, std::string_view reason) override
+    Result<void> erase_mail(MailId id, std::optional<TimePoint> held_until) override
     {
-        return detail::postgres::mail_rows::defer(c_, id, next_attempt, reason);
+        return detail::postgres::mail_rows::erase(c_, id, held_until);
     }
-    Result<void> bury_mail(MailId id, std::string_view reason) override
+    Result<void> defer_mail(MailId id, TimePoint held_until, TimePoint next_attempt, std::string_view reason) override
     {
-        return detail::postgres::mail_rows::bury(c_, id, reason);
+        return detail::postgres::mail_rows::defer(c_, id, held_until, next_attempt, reason);
+    }
+    Result<void> bury_mail(MailId id, std::optional<TimePoint> held_until, std::string_view reason) override
+    {
+        return detail::postgres::mail_rows::bury(c_, id, held_until, reason);
     }
     Result<MailQueueCounts> count_mail(TimePoint now) override { return detail::postgres::mail_rows::count(c_, now); }
     Result<std::vector<QueuedMail>> list_mail(MailState state, std::size_t limit) override

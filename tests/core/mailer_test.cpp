@@ -200,3 +200,46 @@ TEST_CASE("Templates: files in a directory override the shipped ones - mistakes 
     CHECK(MailComposer::load(t, dir.path()).error().code == Errc::bad_config);
     CHECK(MailComposer::load(t, dir / "missing").error().code == Errc::bad_config);
 }
+
+TEST_CASE("Mail text: the Message-ID domain comes from the From address - a line too long for SMTP is quoted-printable",
+          "[mail]")
+{
+    MailMessage m{"Example <noreply@example.com>", "a@example.com", "s", "short\n", std::string(1500, 'x') + "=\n", ""};
+    const auto text = to_rfc5322(m, std::chrono::system_clock::now());
+    const auto id_at = text.find("Message-ID: <");
+    REQUIRE(id_at != std::string::npos);
+    CHECK(text.substr(text.find('@', id_at), 15) == "@example.com>\r\n");
+    CHECK(text.find("Content-Transfer-Encoding: 8bit\r\n\r\nshort\r\n") != std::string::npos);  // short lines as they are
+    CHECK(text.find("Content-Transfer-Encoding: quoted-printable\r\n") != std::string::npos);
+    std::size_t longest = 0, line = 0;
+    for (char c : text) {
+        line = c == '\n' ? 0 : line + 1;
+        longest = std::max(longest, line);
+    }
+    CHECK(longest <= 998);
+    // Decoded, the part is what was written.
+    const auto html_at = text.find("quoted-printable\r\n\r\n") + 20;
+    const auto html_end = text.find("\r\n--", html_at);
+    std::string decoded;
+    const std::string encoded = text.substr(html_at, html_end - html_at);
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded.compare(i, 3, "=\r\n") == 0) {
+            i += 2;
+        } else if (encoded[i] == '=') {
+            decoded += static_cast<char>(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            decoded += encoded[i];
+        }
+    }
+    CHECK(decoded == std::string(1500, 'x') + "=");  // the part's last CRLF belongs to the boundary
+}
+
+TEST_CASE("Templates: an empty override file keeps the shipped template", "[mail][templates]")
+{
+    test::TempDir dir;
+    std::ofstream(dir / "activation.html", std::ios::binary) << "";
+    auto composer = MailComposer::load(MailTemplates{}, dir.path());
+    REQUIRE(composer);
+    CHECK(composer->compose(activation_for("a@example.com")).html.find("<!DOCTYPE html>") == 0);
+}

@@ -94,6 +94,21 @@ TEST_CASE("usermgmt-server killed with -9 while mails wait: restarted, every mai
     CHECK(restarted.stop() == 0);
 }
 
+TEST_CASE("usermgmt-server: a silent SMTP server never holds an HTTP answer", "[example][mail]")
+{
+    TempDir dir;
+    SmtpTestServer silent(dir.path(), SmtpBehaviour{.silent = true});
+    ExampleServer server(dir, args(dir, {"--smtp-url", silent.url(), "--smtp-starttls", "off", "--smtp-timeout", "30"}));
+    Client client(server.port());
+    // The sender hangs on the first mail for up to 30 s. Had any answer waited for it, that
+    // attempt would have ended (and logged "deferred") before the answer came.
+    for (int i = 0; i < 3; ++i) REQUIRE(register_over_http(client, "user" + std::to_string(i)).status == 201);
+    CHECK(client.send(verb::post, "/auth/users/reset_password/", json::serialize(json::object{{"email", "user0@example.com"}}))
+              .status == 204);
+    CHECK(server.log().find("deferred") == std::string::npos);
+    CHECK(server.stop() == 0);  // the hung send is cut short: the server stops at once
+}
+
 TEST_CASE("Mail options that cannot work refuse to start - the SMTP password is no flag", "[example][mail]")
 {
     TempDir dir;

@@ -10,6 +10,7 @@
 #include "../support/test_store.hpp"
 
 #include <regex>
+#include <set>
 
 using namespace usermgmt;
 using namespace usermgmt::test;
@@ -20,14 +21,15 @@ namespace {
 // times so that the tests wait milliseconds, not minutes.
 struct QueueFixture {
     explicit QueueFixture(unsigned short smtp_port, const std::function<void(MailQueueSettings&)>& tweak = {},
-                          const std::function<void(Config&)>& tweak_config = {})
+                          const std::function<void(Config&)>& tweak_config = {},
+                          std::optional<std::filesystem::path> database_dir = std::nullopt)
     {
         Config config;
         config.jwt_secret = test_secret;
         config.argon2 = Argon2Params::cheapest_for_tests();
         if (tweak_config) tweak_config(config);
         Ports ports;
-        auto store = open_test_store(dir.path());
+        auto store = open_test_store(database_dir.value_or(dir.path()));
         REQUIRE(store);
         ports.store = std::move(*store);
         MailTemplates templates;
@@ -92,9 +94,10 @@ struct QueueFixture {
     }
 
     TempDir dir;
-    std::unique_ptr<UserService> service;
     mutable std::mutex log_mutex;
     std::vector<std::string> log;
+    // Last: its sender threads write to `log` until it is gone.
+    std::unique_ptr<UserService> service;
 };
 
 // The uid and token of the link of `kind` in a received mail's text part.
@@ -243,6 +246,25 @@ TEST_CASE("Queue: a silent SMTP server never holds a service call", "[mail][queu
     CHECK(c.sending <= 1);
 }
 
+TEST_CASE("Queue: two nodes on one database, three senders each - every mail goes exactly once", "[mail][queue]")
+{
+    TempDir smtp_dir;
+    SmtpTestServer smtp(smtp_dir.path(), {});
+    TempDir shared;
+    const auto three = [](MailQueueSettings& s) { s.senders = 3; };
+    QueueFixture a(smtp.port(), three, {}, shared.path());
+    QueueFixture b(smtp.port(), three, {}, shared.path());
+    constexpr int users = 20;
+    for (int i = 0; i < users; ++i) (i % 2 ? a : b).register_inactive("user" + std::to_string(i));
+    CHECK(a.drained());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a duplicate would arrive meanwhile
+    const auto mails = smtp.messages();
+    CHECK(mails.size() == static_cast<std::size_t>(users));
+    std::set<std::string> recipients;
+    for (const auto& mail : mails) recipients.insert(mail.substr(0, mail.find("\r\n", mail.find("X-Envelope-To"))));
+    CHECK(recipients.size() == static_cast<std::size_t>(users));
+}
+
 TEST_CASE("Queue: a mail whose link expired before it could go is given up", "[mail][queue]")
 {
     const unsigned short port = SmtpTestServer::free_port();  // nobody listens: every attempt fails
@@ -278,6 +300,23 @@ TEST_CASE("Queue: without a transport, or beside a notifier, the service refuses
         mail.transport = std::make_unique<OutboxTransport>(dir / "outbox");
         ports.mail = std::move(mail);
         ports.notifier = std::make_unique<NullNotifier>();
+        auto made = UserService::create(config, std::move(ports));
+        REQUIRE_FALSE(made);
+        CHECK(made.error().code == Errc::bad_config);
+    }
+    // Settings that would send one mail twice at once (no lease) or spin (no wait).
+    for (const auto& broken : std::vector<std::function<void(MailQueueSettings&)>>{
+             [](MailQueueSettings& m) { m.lease = std::chrono::milliseconds(0); },
+             [](MailQueueSettings& m) { m.poll_interval = std::chrono::milliseconds(-1); },
+             [](MailQueueSettings& m) { m.first_retry = std::chrono::milliseconds(0); },
+             [](MailQueueSettings& m) { m.max_retry = std::chrono::hours(24 * 365); },
+             [](MailQueueSettings& m) { m.max_attempts = 0; }}) {
+        Ports ports;
+        ports.store = std::move(*open_test_store(dir.path()));
+        MailQueueSettings mail;
+        mail.transport = std::make_unique<OutboxTransport>(dir / "outbox");
+        broken(mail);
+        ports.mail = std::move(mail);
         auto made = UserService::create(config, std::move(ports));
         REQUIRE_FALSE(made);
         CHECK(made.error().code == Errc::bad_config);

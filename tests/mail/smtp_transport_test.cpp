@@ -169,3 +169,50 @@ TEST_CASE("SMTP: only smtp:// and smtps:// URLs", "[mail][smtp]")
         CHECK(made.error().code == Errc::bad_config);
     }
 }
+
+TEST_CASE("SMTP: the recipient is used whole or not at all - a bracket in a quoted local part sends nothing",
+          "[mail][smtp]")
+{
+    TempDir dir;
+    SmtpTestServer server(dir.path(), {});
+    for (const char* to : {"\"<attacker@evil.example>\"@corp.example", "a>b@example.com", "a b@example.com", "nobody"}) {
+        MailMessage m = message();
+        m.to = to;
+        auto refused = send(plain(server), m);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code == Errc::invalid_argument);  // permanent: the address never works
+    }
+    CHECK(server.messages().empty());
+}
+
+TEST_CASE("SMTP: a 5xx before the recipient (AUTH required, none set up) is the setup's fault - tried again",
+          "[mail][smtp]")
+{
+    TempDir dir;
+    SmtpTestServer server(dir.path(), SmtpBehaviour{.auth = "mailer:s3cret"});  // plain AUTH: 530 to MAIL FROM
+    auto failed = send(plain(server));
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().code == Errc::storage_failure);
+    CHECK(failed.error().message.find("530") != std::string::npos);
+}
+
+TEST_CASE("SMTP: AUTH over a connection that may stay plain only to this host", "[mail][smtp]")
+{
+    SmtpSettings s;
+    s.url = "smtp://mail.example.com:587";
+    s.username = "user";
+    s.password = "password";
+    for (auto mode : {StartTls::optional, StartTls::off}) {
+        s.starttls = mode;
+        auto made = make_smtp_transport(s);
+        REQUIRE_FALSE(made);
+        CHECK(made.error().code == Errc::bad_config);
+    }
+    s.starttls = StartTls::required;
+    CHECK(make_smtp_transport(s));
+    s.url = "smtps://mail.example.com:465";
+    s.starttls = StartTls::off;
+    CHECK(make_smtp_transport(s));  // TLS from the first byte
+    s.url = "smtp://127.0.0.1:2525";
+    CHECK(make_smtp_transport(s));  // a relay on this host
+}

@@ -81,8 +81,8 @@ TEMPLATE_TEST_CASE("contract: queued mails are claimed oldest first, under a lea
     CHECK(counts->dead == 0);
 
     // Sent: gone. A lease that ran out (its sender died) frees the mail for the next claimer.
-    REQUIRE(store->erase_mail(ids[0]));
-    CHECK(store->erase_mail(ids[0]).error().code == Errc::not_found);
+    REQUIRE(store->erase_mail(ids[0], (*first)[0].leased_until));
+    CHECK(store->erase_mail(ids[0], std::nullopt).error().code == Errc::not_found);
     CHECK(store->find_mail(ids[0]).error().code == Errc::not_found);
     auto after_lease = store->claim_mail(t0 + minutes(5), t0 + minutes(10), 10);
     REQUIRE(after_lease);
@@ -101,11 +101,12 @@ TEMPLATE_TEST_CASE("contract: a deferred mail waits for its time - a buried one 
     const MailId later = *store->put_mail(test::contract_mail(user, t0, "later"));
     const MailId doomed = *store->put_mail(test::contract_mail(user, t0, "doomed"));
     REQUIRE(store->claim_mail(t0, t0 + minutes(5), 10)->size() == 2);
+    const TimePoint held = t0 + minutes(5);
 
-    REQUIRE(store->defer_mail(later, t0 + minutes(10), "451 try again"));
-    REQUIRE(store->bury_mail(doomed, "550 no such user"));
-    CHECK(store->defer_mail(doomed, t0, "x").error().code == Errc::not_found);  // the dead stay dead
-    CHECK(store->bury_mail(4242, "x").error().code == Errc::not_found);
+    REQUIRE(store->defer_mail(later, held, t0 + minutes(10), "451 try again"));
+    REQUIRE(store->bury_mail(doomed, held, "550 no such user"));
+    CHECK(store->defer_mail(doomed, held, t0, "x").error().code == Errc::not_found);  // the dead stay dead
+    CHECK(store->bury_mail(4242, std::nullopt, "x").error().code == Errc::not_found);
 
     CHECK(store->claim_mail(t0 + minutes(9), t0 + minutes(20), 10)->empty());  // not yet due
     auto due = store->claim_mail(t0 + minutes(10), t0 + minutes(20), 10);
@@ -138,6 +139,30 @@ TEMPLATE_TEST_CASE("contract: a deferred mail waits for its time - a buried one 
     CHECK(counts->queued == 1);
     CHECK(counts->sending == 0);
     CHECK(counts->dead == 1);
+}
+
+TEMPLATE_TEST_CASE("contract: a sender whose lease ran out changes nothing - the new holder decides",
+                   "[contract][mail]", USERMGMT_CONTRACT_BACKENDS)
+{
+    using namespace usermgmt;
+    using std::chrono::minutes;
+    auto store = TestType::make();
+    const UserId user = store->insert_user(test::contract_user("amy"))->user.id;
+    const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
+    const MailId id = *store->put_mail(test::contract_mail(user, t0, "slow"));
+    const TimePoint first = t0 + minutes(5);
+    REQUIRE(store->claim_mail(t0, first, 1)->size() == 1);
+    const TimePoint second = t0 + minutes(11);
+    REQUIRE(store->claim_mail(t0 + minutes(6), second, 1)->size() == 1);  // the first lease ran out
+    CHECK(store->defer_mail(id, first, t0, "late").error().code == Errc::not_found);
+    CHECK(store->bury_mail(id, first, "late").error().code == Errc::not_found);
+    CHECK(store->erase_mail(id, first).error().code == Errc::not_found);
+    auto still = store->find_mail(id);
+    REQUIRE(still);
+    CHECK(still->state == MailState::queued);
+    CHECK(still->leased_until == second);
+    CHECK(still->attempts == 0);
+    REQUIRE(store->erase_mail(id, second));
 }
 
 TEMPLATE_TEST_CASE("contract: mail goes with its user - and with a failed transaction", "[contract][mail]",
@@ -203,7 +228,7 @@ TEMPLATE_TEST_CASE("contract: purge_expired removes dead mails 30 days past thei
     const TimePoint t0 = TimePoint(std::chrono::seconds(1'800'000'000));
     const MailId dead = *store->put_mail(test::contract_mail(user, t0, "dead"));
     const MailId queued = *store->put_mail(test::contract_mail(user, t0, "queued"));
-    REQUIRE(store->bury_mail(dead, "550"));
+    REQUIRE(store->bury_mail(dead, std::nullopt, "550"));
     const TimePoint expiry = t0 + std::chrono::hours(1);
     REQUIRE(store->purge_expired(expiry + std::chrono::hours(24 * 29)));
     CHECK(store->find_mail(dead));
