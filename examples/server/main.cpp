@@ -2,12 +2,14 @@
 #include "mail_setup.hpp"
 #include "options.hpp"
 
+#include <usermgmt/http/access_log.hpp>
 #include <usermgmt/http/server.hpp>
 #include <usermgmt/usermgmt.hpp>
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -132,15 +134,6 @@ int ensure_superuser(const UserService& service)
     return fail_config("cannot create the superuser:" + details);
 }
 
-std::string utc_now()
-{
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 }  // namespace
 
@@ -276,16 +269,12 @@ int main(int argc, char** argv)
     settings.hashing_threads = options.hashing_threads;
     settings.store_threads = options.store_threads;
     settings.trusted_proxies = options.trusted_proxies;
-    std::mutex log_mutex;
+    // One line per request: never a header, a query string or a body, so no token or password.
+    // Formatted on the request's thread, written in batches from the log's own.
+    std::optional<http::AccessLog> access_log;
     if (options.log_requests) {
-        // One line per request: never a header, a query string or a body, so no token or password.
-        settings.access_log = [&log_mutex](const http::RequestLog& r) {
-            char duration[32];
-            std::snprintf(duration, sizeof duration, "%.1fms", r.duration.count() / 1000.0);
-            std::lock_guard lock(log_mutex);
-            std::cerr << utc_now() << " " << (r.client.empty() ? "-" : r.client) << " \"" << r.method << " " << r.path
-                      << "\" " << r.status << " " << duration << "\n";
-        };
+        access_log.emplace(2, options.log_format == "json" ? http::AccessLogFormat::json : http::AccessLogFormat::text);
+        settings.access_log = access_log->sink();
     }
     http::Handler handler(**service, settings);
 

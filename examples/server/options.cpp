@@ -146,7 +146,8 @@ const std::vector<Option>& all_options()
         flag("rotate_refresh_tokens", "jwt/refresh also returns a new refresh token", &Options::rotate_refresh_tokens),
         number("argon2_ops", "Argon2id passes", &Options::argon2_ops, 1, 100),
         number("argon2_memory_kib", "Argon2id memory in KiB", &Options::argon2_memory_kib, 8, 4 * 1024 * 1024),
-        flag("log_requests", "print one line per request", &Options::log_requests),
+        flag("log_requests", "print one line per request on stderr", &Options::log_requests),
+        text("log_format", "access log lines: text, or json (one object per line)", &Options::log_format, false),
         flag("throttle", "limit login, registration and reset attempts per client and account", &Options::throttle),
         text("throttle_file", "count attempts in this SQLite file, shared by every server using it (default: memory)",
              &Options::throttle_file),
@@ -226,6 +227,10 @@ bool check(const Options& options, std::string& error)
             error = "trusted_proxies: \"" + proxy + "\" is not an IP address (write 10.0.0.1 or 2001:db8::1, without a port)";
             return false;
         }
+    }
+    if (options.log_format != "text" && options.log_format != "json") {
+        error = "log_format must be text or json";
+        return false;
     }
     if (options.smtp_starttls != "required" && options.smtp_starttls != "optional" && options.smtp_starttls != "off") {
         error = "smtp_starttls must be required, optional or off";

@@ -48,6 +48,7 @@ struct Options {
     unsigned argon2_ops = 2;
     unsigned argon2_memory_kib = 19 * 1024;
     bool log_requests = true;
+    std::string log_format = "text";
     bool throttle = true;
     std::string throttle_file;
     std::vector<std::string> trusted_proxies;

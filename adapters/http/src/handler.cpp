@@ -153,8 +153,7 @@ struct Handler::Impl {
         }
         if (settings.access_log) {
             settings.access_log(RequestLog{
-                std::string(request.method_string()), std::string(detail::path_of(request.target())),
-                response.result_int(),
+                request.method_string(), detail::path_of(request.target()), response.result_int(),
                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started),
                 peer.address});
         }

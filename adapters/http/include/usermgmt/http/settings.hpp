@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace usermgmt::http {
@@ -23,13 +24,14 @@ struct CorsSettings {
     std::chrono::seconds max_age{600};
 };
 
-/// One finished request, for the access log. Never holds a token, password or body.
+/// One finished request, for the access log. Never holds a token, password or body. The views
+/// are valid during the `access_log` call only: copy what you keep.
 struct RequestLog {
-    std::string method;
-    std::string path;  ///< without the query string
+    std::string_view method;
+    std::string_view path;  ///< without the query string
     unsigned status = 0;
     std::chrono::microseconds duration{0};
-    std::string client;
+    std::string_view client;
 };
 
 struct HttpSettings {
@@ -81,7 +83,8 @@ struct HttpSettings {
     /// Writes waiting for a store thread; beyond it the answer is 503 with Retry-After.
     std::size_t store_queue = 256;
 
-    /// Called once per request when set (the example server prints one line).
+    /// Called once per request when set, on the request's thread: keep it cheap (`AccessLog`
+    /// formats the line there and writes it from a thread of its own).
     std::function<void(const RequestLog&)> access_log;
 };
 
