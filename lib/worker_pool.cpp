@@ -31,6 +31,12 @@ bool WorkerPool::try_post(std::function<void()> job)
     return true;
 }
 
+bool WorkerPool::full()
+{
+    std::lock_guard lock(mutex_);
+    return queue_.size() >= capacity_;
+}
+
 void WorkerPool::run()
 {
     while (true) {

@@ -261,6 +261,9 @@ int main(int argc, char** argv)
     settings.auth_prefix = options.auth_prefix;
     settings.media_url = options.media_url;
     settings.auth_require_activation = options.auth_require_activation;
+    settings.auth_login_field = options.auth_login_field == "email"               ? LoginField::email
+                                : options.auth_login_field == "username_or_email" ? LoginField::username_or_email
+                                                                                  : LoginField::username;
     settings.users_prefix = options.users_prefix;
     settings.users_require_activation = options.users_require_activation;
     settings.users_access_token_lifetime = std::chrono::seconds(options.users_access_token_lifetime);

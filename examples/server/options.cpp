@@ -128,6 +128,9 @@ const std::vector<Option>& all_options()
         number("store_threads", "threads for the other writes (a locked database holds one of them)",
                &Options::store_threads, 1, 256),
         text("auth_prefix", "mount point of the Djoser-style routes", &Options::auth_prefix, false),
+        text("auth_login_field", "what /auth/jwt/create/ logs in with: username, email or username_or_email "
+                                 "(Djoser's LOGIN_FIELD)",
+             &Options::auth_login_field, false),
         text("users_prefix", "mount point of the Express-style routes", &Options::users_prefix, false),
         flag("users_require_activation", "/users registrations need e-mail activation (no token then)",
              &Options::users_require_activation),
@@ -227,6 +230,11 @@ bool check(const Options& options, std::string& error)
             error = "trusted_proxies: \"" + proxy + "\" is not an IP address (write 10.0.0.1 or 2001:db8::1, without a port)";
             return false;
         }
+    }
+    if (options.auth_login_field != "username" && options.auth_login_field != "email" &&
+        options.auth_login_field != "username_or_email") {
+        error = "auth_login_field must be username, email or username_or_email";
+        return false;
     }
     if (options.log_format != "text" && options.log_format != "json") {
         error = "log_format must be text or json";

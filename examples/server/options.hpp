@@ -35,6 +35,7 @@ struct Options {
     unsigned argon2_threads = 0;
     unsigned store_threads = 2;
     std::string auth_prefix = "/auth/";
+    std::string auth_login_field = "username";
     std::string users_prefix = "/users";
     bool users_require_activation = false;
     unsigned users_access_token_lifetime = 86400;

@@ -23,6 +23,8 @@ public:
     /// Queues `job`; false (and `job` dropped) when the queue is full.
     bool try_post(std::function<void()> job);
     [[nodiscard]] std::size_t thread_count() const noexcept { return threads_.size(); }
+    /// True while `try_post` would refuse for a full queue (for readiness checks).
+    [[nodiscard]] bool full();
 
 private:
     void run();

@@ -16,6 +16,33 @@ json::object tokens_of(HttpFixture& f, const std::string& username)
 }
 }  // namespace
 
+TEST_CASE("jwt/create with auth_login_field email: the body's email logs in - errors under its name",
+          "[http][auth][jwt]")
+{
+    HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings&) { s.auth_login_field = LoginField::email; });
+    f.make_user("amy");
+    auto reply = f.post("/auth/jwt/create/", json::object{{"email", "AMY@example.com"}, {"password", strong_password}});
+    CHECK(reply.status == 200);
+    CHECK(reply.body.rfind("{\"refresh\":\"", 0) == 0);
+    // The username is no login any more: the field is missing.
+    CHECK(f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", strong_password}}).body ==
+          R"({"email":["This field is required."]})");
+    CHECK(f.post("/auth/jwt/create/", json::object{{"email", "amy"}, {"password", strong_password}}).status == 401);
+    CHECK(f.post("/auth/jwt/create/", json::object{{"email", ""}, {"password", ""}}).body ==
+          R"({"email":["This field may not be blank."],"password":["This field may not be blank."]})");
+    CHECK(f.post("/auth/jwt/create/", json::object{{"email", "amy@example.com"}, {"password", "wrong-password-1"}}).body ==
+          R"({"detail":"No active account found with the given credentials"})");
+}
+
+TEST_CASE("jwt/create with auth_login_field username_or_email: the body's username matches either", "[http][auth][jwt]")
+{
+    HttpFixture f(
+        [](Config&, http::HttpSettings& s, http::ServerSettings&) { s.auth_login_field = LoginField::username_or_email; });
+    f.make_user("amy");
+    for (const char* login : {"amy", "amy@example.com"})
+        CHECK(f.post("/auth/jwt/create/", json::object{{"username", login}, {"password", strong_password}}).status == 200);
+}
+
 TEST_CASE("jwt/create: refresh then access - the generic 401 - required fields", "[http][auth][jwt]")
 {
     HttpFixture f;

@@ -823,6 +823,14 @@ TEST_CASE("PostgreSQL killed under load: 503 with Retry-After meanwhile, service
     REQUIRE(database.kill() == 0);
     for (int i = 0; i < 250 && count(503) < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(count(503) >= 10);
+    {
+        // The process lives; it is not ready.
+        Client probe(port);
+        CHECK(probe.send(verb::get, "/healthz").status == 200);
+        const auto not_ready = probe.send(verb::get, "/readyz");
+        CHECK(not_ready.status == 503);
+        CHECK(!not_ready.header("retry-after").empty());
+    }
     REQUIRE(database.resume() == 0);
     const int before = count(201);
     for (int i = 0; i < 500 && count(201) < before + 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -836,6 +844,7 @@ TEST_CASE("PostgreSQL killed under load: 503 with Retry-After meanwhile, service
     {
         Client health(port);
         CHECK(health.send(verb::get, "/healthz").status == 200);
+        CHECK(health.send(verb::get, "/readyz").status == 200);
     }
     // Every acknowledged registration is there: each account logs in.
     Client client(port);

@@ -221,12 +221,18 @@ TEST_CASE("Graceful shutdown finishes the request in flight", "[http][server]")
     CHECK_THROWS(Client(f.port()).send(verb::get, "/healthz"));
 }
 
-TEST_CASE("healthz answers 200 when the database answers", "[http][server]")
+TEST_CASE("healthz answers while the process lives - readyz when the database answers too", "[http][server]")
 {
     HttpFixture f;
     auto reply = f.send(verb::get, "/healthz");
     CHECK(reply.status == 200);
+    CHECK(reply.body == R"({"status":"ok"})");
     CHECK(f.send(verb::post, "/healthz").status == 405);
+    auto ready = f.send(verb::get, "/readyz");
+    CHECK(ready.status == 200);
+    CHECK(ready.body == R"({"status":"ready"})");
+    CHECK(f.send(verb::head, "/readyz").status == 200);
+    CHECK(f.send(verb::delete_, "/readyz").status == 405);
 }
 
 TEST_CASE("Throttled attempts get 429 with Retry-After in each style's words", "[http][server][throttle]")

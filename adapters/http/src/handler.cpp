@@ -86,10 +86,19 @@ struct Handler::Impl {
         return detail::with_status(detail::detail_response(500, text, request), code, detail::Column::auth);
     }
 
+    // Liveness: the process answers. Nothing else is asked, so a database outage never gets
+    // a healthy process restarted.
     Response health(const Request& request) const
     {
-        if (service.health()) return detail::json_response(200, boost::json::object{{"status", "ok"}}, request);
-        // Whatever the store said, the database is not usable now: a temporary condition.
+        return detail::json_response(200, boost::json::object{{"status", "ok"}}, request);
+    }
+
+    // Readiness: the database answers and the queues in front of it take work. A load
+    // balancer sends nothing to a node that says no (503 with Retry-After).
+    Response readiness(const Request& request) const
+    {
+        const bool ready = service.health() && !hashing_pool.full() && !store_pool.full();
+        if (ready) return detail::json_response(200, boost::json::object{{"status", "ready"}}, request);
         return detail::with_status(detail::json_response(500, boost::json::object{{"status", "unavailable"}}, request),
                                    Errc::storage_failure, detail::Column::auth);
     }
@@ -118,9 +127,9 @@ struct Handler::Impl {
             return answer(message(413, "Request body too large.", *request));
 
         const bool read = request->method() == bhttp::verb::get || request->method() == bhttp::verb::head;
-        if (path == "/healthz") {
+        if (path == "/healthz" || path == "/readyz") {
             if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
-            return answer(health(*request));
+            return answer(path == "/healthz" ? health(*request) : readiness(*request));
         }
         const std::string_view media_url = settings.media_url;
         if (media && !media_url.empty() && path.substr(0, media_url.size()) == media_url) {
@@ -181,7 +190,7 @@ bool Handler::owns(std::string_view target) const
 {
     const auto path = detail::path_of(target);
     const std::string_view media_url = impl_->settings.media_url;
-    return path == "/healthz" || impl_->style_of(path) ||
+    return path == "/healthz" || path == "/readyz" || impl_->style_of(path) ||
            (impl_->media && !media_url.empty() && path.substr(0, media_url.size()) == media_url);
 }
 

@@ -122,11 +122,25 @@ Response jwt_create(Call& call)
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    const std::string username = f.required("username");
+    // simplejwt names the field after the user model's USERNAME_FIELD.
+    const LoginField match = call.settings.auth_login_field;
+    const std::string_view field = match == LoginField::email ? "email" : "username";
+    const std::string login = f.required(field);
     const std::string password = f.required("password");
-    if (!f.problems.empty()) return auth::field_errors(f.problems, {"username", "password"}, call);
-    auto tokens = call.service.login(username, password);
-    if (!tokens) return auth::error(std::move(tokens).error(), call, {"username", "password"});
+    if (!f.problems.empty()) return auth::field_errors(f.problems, {field, "password"}, call);
+    auto tokens = call.service.login(login, password, LoginOptions{std::nullopt, match});
+    if (!tokens) {
+        Error error = std::move(tokens).error();
+        if (field != "username") {
+            // The core's "login" is this style's "username" (words.cpp) unless the body said
+            // "email": its problems then go under that name.
+            FieldErrors renamed;
+            for (const auto& entry : error.fields.entries())
+                for (const auto& problem : entry.problems) renamed.add(entry.field == "login" ? field : entry.field, problem);
+            error.fields = std::move(renamed);
+        }
+        return auth::error(std::move(error), call, {field, "password"});
+    }
     return json_response(200, json::object{{"refresh", tokens->refresh}, {"access", tokens->access}}, call.request);
 }
 

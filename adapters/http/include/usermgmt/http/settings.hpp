@@ -2,6 +2,8 @@
 /// @file settings.hpp
 /// Settings of the HTTP adapter. docs/configuration.md lists them with their defaults.
 
+#include "usermgmt/types.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -37,6 +39,11 @@ struct RequestLog {
 struct HttpSettings {
     /// Mount point of the Djoser-style routes; empty disables them.
     std::string auth_prefix = "/auth/";
+    /// What `POST /auth/jwt/create/` logs in with, as Djoser's `LOGIN_FIELD` (a user model whose
+    /// `USERNAME_FIELD` is the email): `username` (the body's `username`), `email` (the body's
+    /// `email`), or `username_or_email` (the body's `username`, matching either). The /users
+    /// style always logs in with `email`.
+    LoginField auth_login_field = LoginField::username;
     /// Mount point of the Express-style routes (no trailing slash); empty disables them.
     std::string users_prefix = "/users";
     /// URL prefix media files are served under (and avatars rendered with); empty disables.
