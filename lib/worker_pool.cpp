@@ -1,13 +1,17 @@
 #include "worker_pool.hpp"
 
 #include <algorithm>
+#include <cerrno>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace usermgmt::detail {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity) : capacity_(queue_capacity)
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice) : capacity_(queue_capacity)
 {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, nice] { run(nice); });
 }
 
 WorkerPool::~WorkerPool()
@@ -37,8 +41,16 @@ bool WorkerPool::full()
     return queue_.size() >= capacity_;
 }
 
-void WorkerPool::run()
+void WorkerPool::run(int nice)
 {
+    // On Linux a thread has a nice value of its own. Raising it needs no privilege; should it
+    // fail, the thread runs at the usual priority.
+    if (nice > 0) {
+        const auto self = static_cast<id_t>(gettid());
+        errno = 0;
+        const int current = getpriority(PRIO_PROCESS, self);
+        if (errno == 0) (void)setpriority(PRIO_PROCESS, self, std::min(current + nice, 19));
+    }
     while (true) {
         std::function<void()> job;
         {

@@ -231,7 +231,8 @@ int main(int argc, char** argv)
     config.rotate_refresh_tokens = options.rotate_refresh_tokens;
     config.throttle.enabled = options.throttle;
     config.unactivated_account_lifetime = std::chrono::days(options.unactivated_account_days);
-    config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024, options.argon2_threads};
+    config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024, options.argon2_threads,
+                                 static_cast<int>(options.argon2_nice)};
 
     auto database = open_database(options.database, data_dir);
     if (!database) return fail_config(database.error().message);

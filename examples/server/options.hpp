@@ -33,6 +33,7 @@ struct Options {
     unsigned threads = 2;
     unsigned hashing_threads = 0;
     unsigned argon2_threads = 0;
+    unsigned argon2_nice = 10;
     unsigned store_threads = 2;
     std::string auth_prefix = "/auth/";
     std::string auth_login_field = "username";

@@ -14,7 +14,8 @@ namespace usermgmt::detail {
 
 class WorkerPool {
 public:
-    WorkerPool(std::size_t threads, std::size_t queue_capacity);
+    /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same).
+    WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice = 0);
     /// Finishes the queued work, then joins the threads.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -27,7 +28,7 @@ public:
     [[nodiscard]] bool full();
 
 private:
-    void run();
+    void run(int nice);
 
     std::mutex mutex_;
     std::condition_variable ready_;
