@@ -1,4 +1,9 @@
 #include "usermgmt/error.hpp"
+#include "usermgmt/result.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include <algorithm>
 
@@ -91,6 +96,31 @@ Error field_error(std::string_view field, Reason reason, long long limit)
     FieldErrors fields;
     fields.add(field, reason, limit);
     return Error{Errc::invalid_argument, std::string(field) + ": " + std::string(to_string(reason)), std::move(fields)};
+}
+
+void detail::abort_on_wrong_access(const Error* held_error, bool asked_for_value) noexcept
+{
+    std::string line = "usermgmt: ";
+    try {
+        if (asked_for_value && held_error) {
+            line += "the value of a Result that holds an error was used: ";
+            line += to_string(held_error->code);
+            if (!held_error->message.empty()) line += ": " + held_error->message;
+            for (const auto& entry : held_error->fields.entries())
+                for (const auto& problem : entry.problems)
+                    line += " [" + (entry.field.empty() ? std::string("(input)") : entry.field) + ": " +
+                            std::string(to_string(problem.reason)) + "]";
+            line += " (check has_value() first)";
+        } else {
+            line += "the error of a Result that holds a value was asked for";
+        }
+    } catch (...) {
+        line = "usermgmt: a Result was used wrongly";
+    }
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+    std::abort();
 }
 
 }  // namespace usermgmt

@@ -10,8 +10,14 @@
 
 namespace usermgmt {
 
-/// Either a `T` or an `Error`. Accessing the wrong alternative is a bug and aborts
-/// (no exceptions cross the library's API).
+namespace detail {
+/// Says on stderr which alternative was asked for and what the Result held (the error's code,
+/// message and fields, or that it held a value), then aborts. A caller's bug explains itself.
+[[noreturn]] void abort_on_wrong_access(const Error* held_error, bool asked_for_value) noexcept;
+}  // namespace detail
+
+/// Either a `T` or an `Error`. Accessing the wrong alternative is a bug and aborts with a line
+/// on stderr that names the error (no exceptions cross the library's API).
 template <class T>
 class [[nodiscard]] Result {
 public:
@@ -50,7 +56,7 @@ public:
 private:
     void check(bool want_value) const
     {
-        if (has_value() != want_value) std::abort();
+        if (has_value() != want_value) detail::abort_on_wrong_access(std::get_if<1>(&state_), want_value);
     }
     std::variant<T, Error> state_;
 };
@@ -64,9 +70,20 @@ public:
 
     [[nodiscard]] bool has_value() const noexcept { return !failed_; }
     explicit operator bool() const noexcept { return has_value(); }
-    void value() const { if (failed_) std::abort(); }
-    [[nodiscard]] const Error& error() const& { if (!failed_) std::abort(); return error_; }
-    [[nodiscard]] Error&& error() && { if (!failed_) std::abort(); return std::move(error_); }
+    void value() const
+    {
+        if (failed_) detail::abort_on_wrong_access(&error_, true);
+    }
+    [[nodiscard]] const Error& error() const&
+    {
+        if (!failed_) detail::abort_on_wrong_access(nullptr, false);
+        return error_;
+    }
+    [[nodiscard]] Error&& error() &&
+    {
+        if (!failed_) detail::abort_on_wrong_access(nullptr, false);
+        return std::move(error_);
+    }
 
 private:
     Error error_;

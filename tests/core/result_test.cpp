@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <memory>
 #include <string>
 
@@ -76,4 +80,52 @@ TEST_CASE("Every Reason has a stable snake_case name", "[error]")
     CHECK(to_string(Reason::password_too_similar) == "password_too_similar");
     for (int r = 0; r <= static_cast<int>(Reason::not_an_image); ++r)
         CHECK(to_string(static_cast<Reason>(r)) != "unknown");
+}
+
+namespace {
+
+// Runs `misuse` in a child process; its stderr and whether it died of SIGABRT.
+std::pair<std::string, bool> in_child(void (*misuse)())
+{
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(fds[1], 2);
+        ::close(fds[0]);
+        misuse();
+        ::_exit(0);  // not reached when it aborts
+    }
+    ::close(fds[1]);
+    std::string err;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) err.append(buffer, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {err, WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT};
+}
+
+}  // namespace
+
+TEST_CASE("Using the value of an error aborts with the error's code, message and fields on stderr", "[result]")
+{
+    auto [said, aborted] = in_child([] {
+        FieldErrors fields;
+        fields.add("password", Reason::password_too_common);
+        Result<int> bad = fail(Errc::invalid_argument, "invalid input", fields);
+        (void)*bad;
+    });
+    CHECK(aborted);
+    CHECK(said.find("usermgmt: the value of a Result that holds an error was used: invalid_argument: invalid input "
+                    "[password: password_too_common] (check has_value() first)\n") != std::string::npos);
+
+    auto [said_void, aborted_void] = in_child([] { Result<void>(fail(Errc::not_found, "no such user")).value(); });
+    CHECK(aborted_void);
+    CHECK(said_void.find("not_found: no such user") != std::string::npos);
+
+    auto [said_error, aborted_error] = in_child([] { (void)Result<int>(1).error(); });
+    CHECK(aborted_error);
+    CHECK(said_error.find("the error of a Result that holds a value was asked for") != std::string::npos);
 }
