@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 namespace usermgmt::detail {
 
@@ -15,6 +16,12 @@ inline std::chrono::system_clock::time_point from_micros(std::int64_t us)
 {
     return std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::microseconds(us)));
+}
+
+/// An optional time: nullopt stays nullopt (a NULL column).
+inline std::optional<std::int64_t> to_micros(std::optional<std::chrono::system_clock::time_point> t)
+{
+    return t ? std::optional<std::int64_t>(to_micros(*t)) : std::nullopt;
 }
 
 }  // namespace usermgmt::detail

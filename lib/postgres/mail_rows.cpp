@@ -82,15 +82,10 @@ Result<std::vector<QueuedMail>> claim(Connection& c, TimePoint now, TimePoint le
     return claimed;
 }
 
-std::optional<std::int64_t> micros_of(std::optional<TimePoint> t)
-{
-    return t ? std::optional<std::int64_t>(to_micros(*t)) : std::nullopt;
-}
-
 Result<void> erase(Connection& c, MailId id, std::optional<TimePoint> held_until)
 {
     Params p;
-    p.integer(id).optional(micros_of(held_until));
+    p.integer(id).optional(to_micros(held_until));
     return change_one(c, "DELETE FROM mail_queue WHERE id = $1 AND ($2::bigint IS NULL OR leased_until = $2)", p,
                       "erase mail");
 }
@@ -108,7 +103,7 @@ Result<void> defer(Connection& c, MailId id, TimePoint held_until, TimePoint nex
 Result<void> bury(Connection& c, MailId id, std::optional<TimePoint> held_until, std::string_view reason)
 {
     Params p;
-    p.integer(id).text(reason).optional(micros_of(held_until));
+    p.integer(id).text(reason).optional(to_micros(held_until));
     return change_one(c,
                       "UPDATE mail_queue SET state = 1, attempts = attempts + 1, leased_until = NULL, "
                       "text_body = '', html_body = '', last_error = $2 WHERE id = $1 "

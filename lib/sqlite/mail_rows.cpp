@@ -102,15 +102,10 @@ Result<std::vector<QueuedMail>> claim(Connection& c, TimePoint now, TimePoint le
 // The lease condition of a sender's update (?9: the lease it holds; NULL: any).
 constexpr const char* while_held = " AND (?9 IS NULL OR leased_until = ?9)";
 
-std::optional<std::int64_t> micros_of(std::optional<TimePoint> t)
-{
-    return t ? std::optional<std::int64_t>(to_micros(*t)) : std::nullopt;
-}
-
 Result<void> erase(Connection& c, MailId id, std::optional<TimePoint> held_until)
 {
     return change_one(c, std::string("DELETE FROM mail_queue WHERE id = ?1") + while_held, id, "erase mail",
-                      [&](Statement& s) { s.bind(9, micros_of(held_until)); });
+                      [&](Statement& s) { s.bind(9, to_micros(held_until)); });
 }
 
 Result<void> defer(Connection& c, MailId id, TimePoint held_until, TimePoint next_attempt, std::string_view reason)
@@ -120,7 +115,7 @@ Result<void> defer(Connection& c, MailId id, TimePoint held_until, TimePoint nex
                                   "next_attempt_at = ?2, last_error = ?3 WHERE id = ?1 AND state = 0") +
                           while_held,
                       id, "defer mail", [&](Statement& s) {
-                          s.bind(2, to_micros(next_attempt)).bind(3, reason).bind(9, micros_of(held_until));
+                          s.bind(2, to_micros(next_attempt)).bind(3, reason).bind(9, to_micros(held_until));
                       });
 }
 
@@ -130,7 +125,7 @@ Result<void> bury(Connection& c, MailId id, std::optional<TimePoint> held_until,
                       std::string("UPDATE mail_queue SET state = 1, attempts = attempts + 1, leased_until = NULL, "
                                   "text_body = '', html_body = '', last_error = ?2 WHERE id = ?1") +
                           while_held,
-                      id, "bury mail", [&](Statement& s) { s.bind(2, reason).bind(9, micros_of(held_until)); });
+                      id, "bury mail", [&](Statement& s) { s.bind(2, reason).bind(9, to_micros(held_until)); });
 }
 
 Result<MailQueueCounts> count(Connection& c, TimePoint now)

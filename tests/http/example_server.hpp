@@ -71,6 +71,16 @@ inline std::vector<std::string> args(const TempDir& dir, std::vector<std::string
     return out;
 }
 
+// Runs the server with `extra` options, which it must refuse at start (exit 2, one line naming
+// itself); its output.
+inline std::string refused_at_start(const TempDir& dir, std::vector<std::string> extra)
+{
+    auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)));
+    CHECK(code == 2);
+    CHECK(out.rfind("usermgmt-server: ", 0) == 0);
+    return out;
+}
+
 inline std::size_t mails_in(const std::filesystem::path& outbox)
 {
     if (!std::filesystem::exists(outbox)) return 0;

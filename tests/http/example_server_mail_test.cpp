@@ -112,12 +112,7 @@ TEST_CASE("usermgmt-server: a silent SMTP server never holds an HTTP answer", "[
 TEST_CASE("Mail options that cannot work refuse to start - the SMTP password is no flag", "[example][mail]")
 {
     TempDir dir;
-    const auto refused = [&](std::vector<std::string> extra) {
-        auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)));
-        CHECK(code == 2);
-        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
-        return out;
-    };
+    const auto refused = [&](std::vector<std::string> extra) { return refused_at_start(dir, std::move(extra)); };
     CHECK(refused({"--smtp-password", "visible-in-ps"}).find("unknown option") != std::string::npos);
     CHECK(refused({"--smtp-url", "smtp://127.0.0.1:25", "--smtp-starttls", "sometimes"}).find("smtp_starttls") !=
           std::string::npos);

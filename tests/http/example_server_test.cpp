@@ -66,12 +66,7 @@ TEST_CASE("Bad configuration: a clear message and exit code 2", "[example]")
 TEST_CASE("Refused at start: a trusted proxy that is not an IP address", "[example]")
 {
     TempDir dir;
-    const auto refused = [&](std::vector<std::string> extra) {
-        auto [code, out] = ExampleServer::run(dir, args(dir, std::move(extra)));
-        CHECK(code == 2);
-        CHECK(out.rfind("usermgmt-server: ", 0) == 0);
-        return out;
-    };
+    const auto refused = [&](std::vector<std::string> extra) { return refused_at_start(dir, std::move(extra)); };
     CHECK(refused({"--trusted-proxies", "10.0.0.1, junk"}).find("\"junk\"") != std::string::npos);
     CHECK(refused({"--trusted-proxies", "10.0.0.1:8080"}).find("trusted_proxies") != std::string::npos);
     CHECK(refused({"--trusted-proxies", "[::1]"}).find("not an IP address") != std::string::npos);
