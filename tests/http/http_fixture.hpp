@@ -14,6 +14,12 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -39,6 +45,35 @@ struct Reply {
     }
 };
 
+/// When USERMGMT_RECORD_ANSWERS names a directory, appends one JSON line {method, target, status,
+/// content_type, body} for the answer to DIR/answers-<pid>.jsonl, in one write (many threads and
+/// test processes may record at once). tests/openapi/validate_answers.py checks the lines against
+/// docs/openapi.json.
+inline void record_answer(std::string_view method, const std::string& target, const Reply& reply)
+{
+    static const char* const dir = [] {
+        const char* named = std::getenv("USERMGMT_RECORD_ANSWERS");
+        if (named && *named) std::filesystem::create_directories(named);
+        return named;
+    }();
+    if (!dir || !*dir) return;
+    const std::string line = json::serialize(json::object{{"method", method},
+                                                          {"target", target},
+                                                          {"status", reply.status},
+                                                          {"content_type", reply.header("content-type")},
+                                                          {"body", reply.body}}) +
+                             "\n";
+    const std::string path = std::string(dir) + "/answers-" + std::to_string(::getpid()) + ".jsonl";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const bool whole = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    if (fd >= 0) ::close(fd);
+    if (!whole) {
+        // Not Catch's REQUIRE: clients answer on other threads too. A lost line must not pass unseen.
+        std::fprintf(stderr, "cannot record an answer in %s\n", path.c_str());
+        std::abort();
+    }
+}
+
 /// One keep-alive connection to the server.
 class Client {
 public:
@@ -57,7 +92,9 @@ public:
         request.body() = body;
         request.prepare_payload();
         bhttp::write(stream_, request);
-        return read(method == bhttp::verb::head);
+        Reply reply = read(method == bhttp::verb::head);
+        record_answer(bhttp::to_string(method), target, reply);
+        return reply;
     }
 
     Reply read(bool head = false)

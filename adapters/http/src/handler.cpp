@@ -3,6 +3,7 @@
 #include "usermgmt/http/address.hpp"
 
 #include "common/cors.hpp"
+#include "common/openapi.hpp"
 #include "common/request_body.hpp"
 #include "common/error_status.hpp"
 #include "common/style.hpp"
@@ -54,6 +55,7 @@ struct Handler::Impl {
             while (settings.users_prefix.size() > 1 && settings.users_prefix.back() == '/') settings.users_prefix.pop_back();
             styles.push_back(detail::make_users_style(service, settings));
         }
+        if (settings.serve_openapi) openapi = detail::openapi_document(settings);
     }
 
     const UserService& service;
@@ -61,6 +63,7 @@ struct Handler::Impl {
     const MediaStore* media;
     detail::Cors cors;
     std::vector<std::unique_ptr<detail::Style>> styles;
+    std::string openapi;  ///< the document served at /openapi.json, under this handler's prefixes
     // Thread-safe; mutable because posting work does not change what the handler answers.
     mutable usermgmt::detail::WorkerPool hashing_pool;
     mutable usermgmt::detail::WorkerPool store_pool;
@@ -131,6 +134,10 @@ struct Handler::Impl {
             if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
             return answer(path == "/healthz" ? health(*request) : readiness(*request));
         }
+        if (settings.serve_openapi && path == detail::openapi_path) {
+            if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
+            return answer(detail::openapi_response(openapi, *request));
+        }
         const std::string_view media_url = settings.media_url;
         if (media && !media_url.empty() && path.substr(0, media_url.size()) == media_url) {
             if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
@@ -190,7 +197,8 @@ bool Handler::owns(std::string_view target) const
 {
     const auto path = detail::path_of(target);
     const std::string_view media_url = impl_->settings.media_url;
-    return path == "/healthz" || path == "/readyz" || impl_->style_of(path) ||
+    return path == "/healthz" || path == "/readyz" || (impl_->settings.serve_openapi && path == detail::openapi_path) ||
+           impl_->style_of(path) ||
            (impl_->media && !media_url.empty() && path.substr(0, media_url.size()) == media_url);
 }
 

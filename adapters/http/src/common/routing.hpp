@@ -85,6 +85,8 @@ public:
     void add(std::string_view pattern, boost::beast::http::verb verb, Endpoint endpoint);
     /// The route matching `path`, with its parameters.
     [[nodiscard]] const Route* match(std::string_view path, std::vector<std::string>& params) const;
+    /// Every route, in the order added (tests hold the tables against docs/openapi.json).
+    [[nodiscard]] const std::vector<Route>& routes() const noexcept { return routes_; }
 
 private:
     std::vector<Route> routes_;

@@ -48,6 +48,10 @@ struct HttpSettings {
     std::string users_prefix = "/users";
     /// URL prefix media files are served under (and avatars rendered with); empty disables.
     std::string media_url = "/media/";
+    /// Serves `GET /openapi.json`: the OpenAPI 3.1 document of both route styles
+    /// (docs/openapi.json, embedded at build time) with its paths under the prefixes above.
+    /// Off: that path is 404 like any unknown one.
+    bool serve_openapi = true;
     /// `/auth/users/` registrations start inactive and get an activation mail (Djoser's default).
     bool auth_require_activation = true;
     /// `POST /users` registrations need e-mail activation (off: active at once, with a token, as
