@@ -79,6 +79,9 @@ public:
     bool open_read_scope() const;
     static void close_read_scope();
 
+    /// The cache's hit and miss counts.
+    const ReadCache& cache() const { return cache_; }
+
 private:
     // The epoch to cache a row read from now on, after emptying the cache if anyone committed
     // since the last look; nullopt when the store cannot say (then nothing is cached or trusted).

@@ -25,7 +25,11 @@ std::optional<StoredUser> ReadCache::user(UserId id) const
     if (!enabled()) return std::nullopt;
     std::lock_guard lock(mutex_);
     auto it = users_.find(id);
-    if (it == users_.end()) return std::nullopt;
+    if (it == users_.end()) {
+        misses_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
+    hits_.fetch_add(1, std::memory_order_relaxed);
     return it->second;
 }
 
@@ -44,7 +48,11 @@ std::optional<SessionRecord> ReadCache::session(const std::string& id) const
     if (!enabled()) return std::nullopt;
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(id);
-    if (it == sessions_.end()) return std::nullopt;
+    if (it == sessions_.end()) {
+        misses_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+    }
+    hits_.fetch_add(1, std::memory_order_relaxed);
     return it->second;
 }
 

@@ -6,6 +6,7 @@
 
 #include "usermgmt/user_store.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -38,6 +39,10 @@ public:
     /// After a change that touches many users (a deleted group) or many sessions (a purge).
     void clear();
 
+    /// Lookups answered from the cache, and not, since the start (for metrics).
+    std::uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+    std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
 private:
     void drop_session_locked(const std::string& id);
     void clear_locked();
@@ -49,6 +54,8 @@ private:
     std::unordered_map<UserId, StoredUser> users_;
     std::unordered_map<std::string, SessionRecord> sessions_;
     std::unordered_map<UserId, std::vector<std::string>> sessions_of_;
+    mutable std::atomic<std::uint64_t> hits_{0};
+    mutable std::atomic<std::uint64_t> misses_{0};
 };
 
 }  // namespace usermgmt::detail

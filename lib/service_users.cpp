@@ -21,6 +21,15 @@ Result<User> UserService::get_user(const Principal& who, UserId id) const
     return std::move(stored->user);
 }
 
+Result<User> UserService::find_user(const Principal& who, std::string_view name) const
+{
+    if (!who.is_staff) return impl_->rules.not_visible();
+    auto stored = impl_->store->find_user_by_username(name);
+    if (!stored && stored.error().code == Errc::not_found) stored = impl_->store->find_user_by_email(name);
+    if (!stored) return std::move(stored).error();
+    return std::move(stored->user);
+}
+
 namespace {
 
 // What an accepted patch will write, worked out before the transaction.

@@ -354,6 +354,15 @@ Result<void> UserService::logout(const Principal& who) const
     return impl_->store->end_session(who.session_id, impl_->now());
 }
 
+Result<void> UserService::end_sessions(const Principal& who, UserId id) const
+{
+    if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");
+    auto target = impl_->load(id);
+    if (!target) return std::move(target).error();
+    if (!detail::ProfileRules::may_manage(who, target->user)) return fail(Errc::forbidden, "staff may not manage a superuser");
+    return impl_->store->end_sessions_of(id, {}, impl_->now());
+}
+
 namespace {
 
 // The account a throttled attempt names, as counted: without surrounding whitespace, lower case.
@@ -430,6 +439,12 @@ Result<void> UserService::purge_expired() const
 Result<void> UserService::health() const
 {
     return impl_->store->ping();
+}
+
+UserService::CacheCounts UserService::cache_counts() const noexcept
+{
+    const auto& cache = impl_->store->cache();
+    return {cache.hits(), cache.misses()};
 }
 
 // ---- the mail queue ---------------------------------------------------------------------------

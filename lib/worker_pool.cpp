@@ -41,6 +41,12 @@ bool WorkerPool::full()
     return queue_.size() >= capacity_;
 }
 
+std::size_t WorkerPool::queued()
+{
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
 void WorkerPool::run(int nice)
 {
     // On Linux a thread has a nice value of its own. Raising it needs no privilege; should it

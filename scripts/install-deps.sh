@@ -12,6 +12,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev           # HTTP adapter (Boost 1.74, the default, has no Boost.JSON)
   catch2                                           # tests (Catch2 2.13)
   python3 python3-jwt                              # tests: an independent JWT implementation
+  python3-jsonschema                               # tests: answers validate against docs/openapi.json
+  python3-prometheus-client                        # tests: /metrics read by a real Prometheus parser
+  libssl-dev                                       # HTTP adapter: TLS in the ready server
   clang libclang-rt-14-dev                         # fuzzers and sanitizer builds
 )
 

@@ -1,6 +1,7 @@
 // usermgmt-server: the composition root. Options -> store -> service -> handler -> server.
 #include "mail_setup.hpp"
 #include "options.hpp"
+#include "setup.hpp"
 
 #include <usermgmt/http/access_log.hpp>
 #include <usermgmt/http/server.hpp>
@@ -32,23 +33,6 @@ int fail_config(const std::string& message)
     return bad_config_exit;
 }
 
-// A directory for files only this server reads: made 0700 (the umask), or its mode stays as the
-// operator left it, with a warning when others may read it.
-bool make_private_directory(const fs::path& dir, std::string& error)
-{
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) {
-        error = "cannot create " + dir.string() + ": " + ec.message();
-        return false;
-    }
-    const auto others = fs::perms::group_all | fs::perms::others_all;
-    if ((fs::status(dir, ec).permissions() & others) != fs::perms::none)
-        std::cerr << "usermgmt-server: warning: " << dir.string()
-                  << " is open to other users; it holds password hashes and live tokens (chmod 700 it)\n";
-    return true;
-}
-
 // Files an older version (or another umask) left open to others: the owner's only from now on.
 void make_files_private(const fs::path& data_dir)
 {
@@ -60,35 +44,6 @@ void make_files_private(const fs::path& data_dir)
         fs::permissions(file, others, fs::perm_options::remove, ec);
         std::cerr << "usermgmt-server: " << file.string() << " was open to other users; it is the owner's only now\n";
     }
-}
-
-// The JWT secret: generated once from the OS CSPRNG, kept in DATA_DIR/secret_key (mode 0600).
-bool load_or_create_secret(const fs::path& file, std::string& secret, std::string& error)
-{
-    if (std::ifstream in{file}; in) {
-        std::getline(in, secret);
-        if (secret.size() >= 32) return true;
-        error = file.string() + " holds no usable secret (at least 32 characters)";
-        return false;
-    }
-    std::ifstream random("/dev/urandom", std::ios::binary);
-    unsigned char bytes[32];
-    if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) {
-        error = "cannot read /dev/urandom";
-        return false;
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    for (unsigned char b : bytes) {
-        secret += hex[b >> 4];
-        secret += hex[b & 15];
-    }
-    std::ofstream out(file);  // mode 0600: main set the umask
-    out << secret << "\n";
-    if (!out.flush()) {
-        error = "cannot write " + file.string();
-        return false;
-    }
-    return true;
 }
 
 bool split_listen(const std::string& listen, std::string& host, unsigned short& port)
@@ -137,49 +92,6 @@ int ensure_superuser(const UserService& service)
 
 }  // namespace
 
-namespace {
-
-// The store named by --database: "sqlite:PATH", a PostgreSQL URL, or by default the SQLite
-// file in the data directory. With PostgreSQL the throttle counts live there too, so that a
-// limit is one limit across every node.
-struct Database {
-    std::unique_ptr<UserStore> store;
-    std::unique_ptr<ThrottleStore> throttle;  ///< null: the default (memory)
-    std::string name;                         ///< for the start-up line; never a password
-};
-
-Result<Database> open_database(const std::string& url, const fs::path& data_dir)
-{
-    Database db;
-    const auto starts_with = [&](std::string_view prefix) { return url.rfind(prefix, 0) == 0; };
-    if (url.empty() || starts_with("sqlite:")) {
-        const fs::path path = url.empty() ? data_dir / "users.db" : fs::path(url.substr(7));
-        if (path.empty()) return fail(Errc::bad_config, "--database sqlite: needs a path (sqlite:PATH)");
-        auto store = open_sqlite_store(path);
-        if (!store) return std::move(store).error();
-        db.store = std::move(*store);
-        db.name = "SQLite " + path.string();
-        return db;
-    }
-    if (starts_with("postgresql://") || starts_with("postgres://")) {
-#ifndef USERMGMT_WITH_POSTGRES
-        return fail(Errc::bad_config, "this build has no PostgreSQL store (USERMGMT_WITH_POSTGRES=OFF)");
-#else
-        auto store = open_postgres_store(url);
-        if (!store) return std::move(store).error();
-        auto throttle = open_postgres_throttle_store(url);
-        if (!throttle) return std::move(throttle).error();
-        db.store = std::move(*store);
-        db.throttle = std::move(*throttle);
-        db.name = "PostgreSQL";
-        return db;
-#endif
-    }
-    return fail(Errc::bad_config, "--database must be sqlite:PATH or a postgresql:// URL");
-}
-
-}  // namespace
-
 int main(int argc, char** argv)
 {
     // Everything this process creates (database, WAL, secret, media, mails with live tokens) is
@@ -207,34 +119,15 @@ int main(int argc, char** argv)
     std::signal(SIGPIPE, SIG_IGN);
 
     const fs::path data_dir = options.data_dir;
-    if (!make_private_directory(data_dir, error) || !make_private_directory(data_dir / "media", error))
-        return fail_config(error);
-    if (!options.mail_outbox.empty() && !make_private_directory(options.mail_outbox, error)) return fail_config(error);
+    for (const fs::path& dir : {data_dir, data_dir / "media"})
+        if (auto made = server::make_private_directory(dir); !made) return fail_config(made.error().message);
+    if (!options.mail_outbox.empty())
+        if (auto made = server::make_private_directory(options.mail_outbox); !made) return fail_config(made.error().message);
     make_files_private(data_dir);
-    Config config;
-    if (!options.jwt_secret.empty()) {
-        if (options.jwt_secret.size() < 32) return fail_config("the JWT secret must have at least 32 characters");
-        config.jwt_secret = options.jwt_secret;
-    } else if (!options.secret_file.empty()) {
-        std::ifstream in(options.secret_file);
-        std::getline(in, config.jwt_secret);
-        // A file written on another system may end its line with \r; trailing blanks are no secret.
-        while (!config.jwt_secret.empty() && std::isspace(static_cast<unsigned char>(config.jwt_secret.back())))
-            config.jwt_secret.pop_back();
-        if (config.jwt_secret.size() < 32)
-            return fail_config(options.secret_file + " holds no usable secret (at least 32 characters)");
-    } else if (!load_or_create_secret(data_dir / "secret_key", config.jwt_secret, error)) {
-        return fail_config(error);
-    }
-    config.access_token_lifetime = std::chrono::seconds(options.access_token_lifetime);
-    config.refresh_token_lifetime = std::chrono::seconds(options.refresh_token_lifetime);
-    config.rotate_refresh_tokens = options.rotate_refresh_tokens;
-    config.throttle.enabled = options.throttle;
-    config.unactivated_account_lifetime = std::chrono::days(options.unactivated_account_days);
-    config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024, options.argon2_threads,
-                                 static_cast<int>(options.argon2_nice)};
+    auto config = server::service_config(options, server::SecretSource::create_if_missing);
+    if (!config) return fail_config(config.error().message);
 
-    auto database = open_database(options.database, data_dir);
+    auto database = server::open_database(options);
     if (!database) return fail_config(database.error().message);
     auto mail = server::mail_settings(options);
     if (!mail) return fail_config(mail.error().message);
@@ -252,7 +145,7 @@ int main(int argc, char** argv)
     // queue's sender threads: an answer never waits for a mail server, and a crash loses no
     // mail that carries a token.
     ports.mail = std::move(*mail);
-    auto service = UserService::create(config, std::move(ports));
+    auto service = UserService::create(std::move(*config), std::move(ports));
     if (!service) return fail_config(service.error().message);
     if (int rc = ensure_superuser(**service); rc != 0) return rc;
     // Expired sessions, tokens and counts, and accounts never activated, do not pile up.

@@ -157,6 +157,14 @@ struct Principal {
     std::string client;
 };
 
+/// Someone running the service (an admin tool, a maintenance job) acting outside any session:
+/// staff and superuser, with no account of its own (`user_id` 0). Never the result of a token;
+/// give it only to code that is trusted with every account.
+inline Principal operator_principal()
+{
+    return Principal{0, {}, true, true, "operator"};
+}
+
 /// The user a one-time code names besides its token, where a route style sends one (the /auth
 /// style's `uid`, which that style decodes).
 struct NamedUser {

@@ -110,6 +110,9 @@ public:
     [[nodiscard]] Result<Principal> authenticate(std::string_view access_token) const;
     /// Ends the caller's session: its access and refresh tokens stop working at once.
     [[nodiscard]] Result<void> logout(const Principal& who) const;
+    /// Ends every session of user `id` (self, or anyone staff may manage): everywhere logged out.
+    /// Errors: `not_found`, `forbidden`.
+    [[nodiscard]] Result<void> end_sessions(const Principal& who, UserId id) const;
 
     // ---- users ---------------------------------------------------------------------------
 
@@ -117,6 +120,9 @@ public:
     /// Self, or anyone for staff. For someone else, non-staff get `not_found` when
     /// `hide_users` is on (the user is hidden, as Djoser does) and `forbidden` when it is off.
     [[nodiscard]] Result<User> get_user(const Principal& who, UserId id) const;
+    /// Staff only: the user whose username or email is `name` (case-insensitively; the username
+    /// is tried first). Errors: `not_found`, and for non-staff what `get_user` gives.
+    [[nodiscard]] Result<User> find_user(const Principal& who, std::string_view name) const;
     /// Self, or anyone for staff; someone else's account is `forbidden` for non-staff, whether it
     /// exists or not. Errors: `not_found`, `forbidden`, `invalid_argument`, `already_exists`
     /// (only when a taken email is the sole problem).
@@ -202,6 +208,14 @@ public:
     [[nodiscard]] Result<void> purge_expired() const;
     /// Succeeds when the store answers.
     [[nodiscard]] Result<void> health() const;
+
+    /// Reads of users and sessions by id answered from this process's cache, and not
+    /// (`Config::cache_capacity`), since the service was made.
+    struct CacheCounts {
+        std::uint64_t hits = 0;
+        std::uint64_t misses = 0;
+    };
+    [[nodiscard]] CacheCounts cache_counts() const noexcept;
 
     // ---- the mail queue (operators and tools; `Ports::mail`) ---------------------------------
 

@@ -26,6 +26,9 @@ public:
     [[nodiscard]] std::size_t thread_count() const noexcept { return threads_.size(); }
     /// True while `try_post` would refuse for a full queue (for readiness checks).
     [[nodiscard]] bool full();
+    /// Jobs waiting for a thread (for metrics).
+    [[nodiscard]] std::size_t queued();
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
 
 private:
     void run(int nice);

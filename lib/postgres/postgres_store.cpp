@@ -100,11 +100,21 @@ public:
     {
         std::optional<StoredUser> stored;
         auto done = transact([&]() -> Result<void> {
+            if (record.user.id != 0) {
+                // An id given (an import keeping ids): first move the identity past it, so that
+                // no later registration is given the same one.
+                auto moved = c_.run("SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST($1::bigint, "
+                                    "(SELECT last_value FROM users_id_seq)))",
+                                    Params().integer(record.user.id), "move the user id sequence");
+                if (!moved) return std::move(moved).error();
+            }
             auto rows = c_.run("INSERT INTO users (username, email, password_hash, first_name, last_name, birthdate, "
                                "avatar, avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, "
-                               "last_login, activated_at, disabled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                               "$11, $12, $13, $14, $15, $16) RETURNING id",
-                               user_params(record), "insert user");
+                               "last_login, activated_at, disabled, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                               "$10, $11, $12, $13, $14, $15, $16, COALESCE($17, nextval(pg_get_serial_sequence("
+                               "'users', 'id')))) RETURNING id",
+                               user_params(record).optional(record.user.id ? std::optional(record.user.id) : std::nullopt),
+                               "insert user");
             if (!rows) return std::move(rows).error();
             const UserId id = rows->integer(0, 0);
             if (auto ok = write_groups(id, record.user.groups); !ok) return ok;

@@ -21,7 +21,8 @@ Statement& Statement::bind(int index, std::int64_t value)
 
 Statement& Statement::bind(int index, std::string_view text)
 {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    // A default string_view has no data pointer, which SQLite would bind as NULL: "" is empty text.
+    sqlite3_bind_text(stmt_, index, text.data() ? text.data() : "", static_cast<int>(text.size()), SQLITE_TRANSIENT);
     return *this;
 }
 
@@ -38,7 +39,7 @@ Statement& Statement::bind(int index, const std::optional<std::int64_t>& value)
 
 Statement& Statement::bind_blob(int index, std::string_view bytes)
 {
-    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, index, bytes.data() ? bytes.data() : "", static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
     return *this;
 }
 

@@ -100,9 +100,11 @@ public:
         auto s = c_.prepare(
             "INSERT INTO users (username, email, password_hash, first_name, last_name, birthdate, avatar, "
             "avatar_is_media, is_active, is_staff, is_superuser, date_joined, updated_at, last_login, activated_at, "
-            "disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+            "disabled, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, NULLIF(?17, 0))");
         if (!s) return std::move(s).error();
-        if (auto ok = bind_user(*s, record).run("insert user"); !ok) return name_clash(std::move(ok).error(), record);
+        // Id 0: SQLite picks the next one (AUTOINCREMENT: never one a deleted user had).
+        if (auto ok = bind_user(*s, record).bind(17, record.user.id).run("insert user"); !ok)
+            return name_clash(std::move(ok).error(), record);
         const UserId id = c_.last_insert_id();
         if (auto ok = write_groups(id, record.user.groups); !ok) return std::move(ok).error();
         auto stored = find_user(id);

@@ -1,5 +1,6 @@
 // The example server as a user runs it: options from file, environment and flags; exit code 2
 // on bad configuration; a secret kept in the data directory; the superuser from the environment.
+#include "example_postgres.hpp"
 #include "example_server.hpp"
 #include "http_fixture.hpp"
 #include "../support/sqlite_query.hpp"
@@ -572,38 +573,6 @@ TEST_CASE("The server purges expired sessions on its schedule", "[example][purge
     CHECK(server.stop() == 0);
 }
 
-namespace {
-
-// The postgresql:// URL the server takes for `database` on the server of a test connection
-// string (scripts/postgres.sh writes "host=SOCKETDIR user=ROLE dbname=postgres").
-std::string postgres_url(const std::string& conninfo, const std::string& database)
-{
-    std::map<std::string, std::string> parts;
-    std::stringstream in(conninfo);
-    for (std::string item; in >> item;) {
-        const auto eq = item.find('=');
-        parts[item.substr(0, eq)] = item.substr(eq + 1);
-    }
-    return "postgresql:///" + database + "?host=" + parts["host"] + "&user=" + parts["user"];
-}
-
-// A fresh database in the test PostgreSQL server, as a postgresql:// URL the server takes.
-std::string fresh_postgres_database(const TempDir& dir)
-{
-    const std::string conninfo = test_postgres_conninfo();
-    std::string name = "nodes_" + dir.path().filename().string();
-    std::transform(name.begin(), name.end(), name.begin(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_'; });
-    PGconn* admin = PQconnectdb(conninfo.c_str());
-    REQUIRE(PQstatus(admin) == CONNECTION_OK);
-    PGresult* r = PQexec(admin, ("CREATE DATABASE " + name).c_str());
-    const bool made = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    PQfinish(admin);
-    REQUIRE(made);
-    return postgres_url(conninfo, name);
-}
-
-}  // namespace
 
 TEST_CASE("Two nodes on one PostgreSQL: revocations at once, one name, one token use, one limit", "[example][postgres]")
 {

@@ -341,3 +341,36 @@ TEST_CASE("Expired sessions and tokens are purged - health answers", "[service]"
     // The session row is gone, so even the still-valid access token is refused.
     CHECK(f.service->authenticate(tokens->access).error().code == Errc::token_invalid);
 }
+
+TEST_CASE("Staff find a user by username or email, and end anyone's sessions (users their own)", "[service][users]")
+{
+    ServiceFixture f;
+    auto amy = f.make_user("amy");
+    auto ben = f.make_user("ben");
+    f.make_user("boss", true);
+    const Principal a = f.principal_of("amy");
+    const Principal boss = f.principal_of("boss");
+    CHECK(f.service->find_user(boss, "AMY")->id == amy.id);
+    CHECK(f.service->find_user(boss, "ben@EXAMPLE.com")->id == ben.id);
+    CHECK(f.service->find_user(boss, "nobody").error().code == Errc::not_found);
+    CHECK(f.service->find_user(a, "ben").error().code == Errc::not_found);  // hidden, as get_user
+    CHECK(f.service->find_user(operator_principal(), "amy")->id == amy.id);
+
+    // Two sessions of ben's end at once; amy may not end them, but her own.
+    auto first = f.service->login("ben", good_password);
+    auto second = f.service->login("ben", good_password);
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(f.service->end_sessions(a, ben.id).error().code == Errc::forbidden);
+    CHECK(f.service->authenticate(first->access));
+    REQUIRE(f.service->end_sessions(boss, ben.id));
+    CHECK(f.service->authenticate(first->access).error().code == Errc::token_invalid);
+    CHECK(f.service->refresh(second->refresh).error().code == Errc::token_invalid);
+    CHECK(f.service->end_sessions(a, amy.id));
+    CHECK(f.service->end_sessions(boss, 99999).error().code == Errc::not_found);
+    // Staff who is not superuser may not manage a superuser; the operator may.
+    auto root = f.service->create_superuser("root", "root@example.com", good_password);
+    REQUIRE(root);
+    CHECK(f.service->end_sessions(boss, root->id).error().code == Errc::forbidden);
+    CHECK(f.service->end_sessions(operator_principal(), root->id));
+}

@@ -25,7 +25,18 @@ class ChildProcess {
 public:
     ChildProcess() = default;
     ChildProcess(const std::vector<std::string>& args, const std::vector<std::string>& env, std::string log)
-        : log_(std::move(log)), pid_(spawn(args, env, log_))
+        : log_(std::move(log)), pid_(spawn(args, env, {"", log_, ""}))
+    {
+    }
+    /// Where the child's standard streams go: files by path ("" for stdin: the test's; "" for
+    /// stderr: with stdout).
+    struct Streams {
+        std::string in;
+        std::string out;
+        std::string err;
+    };
+    ChildProcess(const std::vector<std::string>& args, const std::vector<std::string>& env, const Streams& streams)
+        : log_(streams.out), pid_(spawn(args, env, streams))
     {
     }
     ChildProcess(ChildProcess&& other) noexcept
@@ -75,12 +86,14 @@ private:
         return wait();
     }
 
-    static pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const std::string& log)
+    static pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env, const Streams& streams)
     {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        if (!streams.in.empty()) posix_spawn_file_actions_addopen(&actions, 0, streams.in.c_str(), O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 1, streams.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (streams.err.empty()) posix_spawn_file_actions_adddup2(&actions, 1, 2);
+        else posix_spawn_file_actions_addopen(&actions, 2, streams.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         std::vector<char*> argv;
         for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
