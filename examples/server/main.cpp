@@ -107,6 +107,11 @@ int main(int argc, char** argv)
     std::string host;
     unsigned short port = 0;
     if (!split_listen(options.listen, host, port)) return fail_config("--listen must be HOST:PORT, got " + options.listen);
+    const bool metrics_apart = !options.metrics_listen.empty() && options.metrics_listen != "off";
+    std::string metrics_host;
+    unsigned short metrics_port = 0;
+    if (metrics_apart && !split_listen(options.metrics_listen, metrics_host, metrics_port))
+        return fail_config("--metrics-listen must be empty, off or HOST:PORT, got " + options.metrics_listen);
 
     // Block the stop signals before any thread starts, so that only sigwait below sees them.
     sigset_t stop_signals;
@@ -173,7 +178,32 @@ int main(int argc, char** argv)
         access_log.emplace(2, options.log_format == "json" ? http::AccessLogFormat::json : http::AccessLogFormat::text);
         settings.access_log = access_log->sink();
     }
+    settings.serve_metrics = options.metrics_listen.empty();
     http::Handler handler(**service, settings);
+    // /metrics on an address of its own: a second handler that serves nothing else but the
+    // health paths, showing the main handler's counters.
+    std::optional<http::Handler> metrics_handler;
+    std::unique_ptr<http::Server> metrics_server;
+    if (metrics_apart) {
+        http::HttpSettings only_metrics;
+        only_metrics.auth_prefix.clear();
+        only_metrics.users_prefix.clear();
+        only_metrics.media_url.clear();
+        only_metrics.serve_openapi = false;
+        only_metrics.metrics_of = &handler;
+        only_metrics.hashing_threads = 1;
+        only_metrics.store_threads = 1;
+        metrics_handler.emplace(**service, only_metrics);
+        http::ServerSettings metrics_settings;
+        metrics_settings.address = metrics_host;
+        metrics_settings.port = metrics_port;
+        metrics_settings.threads = 1;
+        auto started = http::Server::start(*metrics_handler, metrics_settings);
+        if (!started) return fail_config(started.error().message);
+        metrics_server = std::move(*started);
+        std::cerr << "usermgmt-server: metrics on http://" << metrics_host << ":" << metrics_server->port() << "/metrics"
+                  << std::endl;
+    }
 
     http::ServerSettings server_settings;
     server_settings.address = host;
@@ -192,6 +222,7 @@ int main(int argc, char** argv)
     sigwait(&stop_signals, &signal);
     std::cerr << "usermgmt-server: stopping (finishing requests in flight)" << std::endl;
     (*server)->stop();
+    if (metrics_server) metrics_server->stop();
     std::cerr << "usermgmt-server: stopped" << std::endl;
     return 0;
 }

@@ -153,6 +153,9 @@ const std::vector<Option>& all_options()
         number("argon2_memory_kib", "Argon2id memory in KiB", &Options::argon2_memory_kib, 8, 4 * 1024 * 1024),
         flag("log_requests", "print one line per request on stderr", &Options::log_requests),
         text("log_format", "access log lines: text, or json (one object per line)", &Options::log_format, false),
+        text("metrics_listen", "where GET /metrics (Prometheus) is served: empty for beside the API, off, or "
+                               "HOST:PORT for an address of its own (say, one only the monitoring network reaches)",
+             &Options::metrics_listen),
         flag("throttle", "limit login, registration and reset attempts per client and account", &Options::throttle),
         text("throttle_file", "count attempts in this SQLite file, shared by every server using it (default: memory)",
              &Options::throttle_file),

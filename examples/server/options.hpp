@@ -51,6 +51,7 @@ struct Options {
     unsigned argon2_memory_kib = 19 * 1024;
     bool log_requests = true;
     std::string log_format = "text";
+    std::string metrics_listen;  ///< empty: /metrics beside the API; "off"; or HOST:PORT of its own
     bool throttle = true;
     std::string throttle_file;
     std::vector<std::string> trusted_proxies;

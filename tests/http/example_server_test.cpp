@@ -3,6 +3,7 @@
 #include "example_postgres.hpp"
 #include "example_server.hpp"
 #include "http_fixture.hpp"
+#include "../support/metrics_page.hpp"
 #include "../support/sqlite_query.hpp"
 #include "../support/test_store.hpp"
 
@@ -820,4 +821,37 @@ TEST_CASE("PostgreSQL killed under load: 503 with Retry-After meanwhile, service
     CHECK(missing == 0);
     CHECK(acknowledged.size() > 40);
     CHECK(server.stop() == 0);
+}
+
+TEST_CASE("usermgmt-server --metrics-listen: /metrics on an address of its own, counting the API's answers", "[example][metrics]")
+{
+    TempDir dir;
+    ExampleServer server(dir, args(dir, {"--metrics-listen", "127.0.0.1:0", "--mail-outbox", (dir / "outbox").string()}));
+    Client client(server.port());
+    const auto made = client.send(verb::post, "/auth/users/",
+                                  json::serialize(json::object{{"username", "amy"}, {"email", "amy@example.com"},
+                                                               {"password", strong_password}, {"re_password", strong_password}}));
+    REQUIRE(made.status == 201);
+    CHECK(client.send(verb::get, "/metrics").status == 404);  // not beside the API
+
+    std::smatch found;
+    const std::string log = server.log();
+    REQUIRE(std::regex_search(log, found, std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics")));
+    Client monitoring(static_cast<unsigned short>(std::stoi(found[1])));
+    CHECK(monitoring.send(verb::get, "/auth/users/me/").status == 404);  // nothing of the API there
+    const auto page = monitoring.send(verb::get, "/metrics");
+    REQUIRE(page.status == 200);
+    const MetricsPage metrics(dir, page.body);
+    CHECK(metrics.value("usermgmt_http_requests_total",
+                        {{"style", "auth"}, {"route", "/auth/users/"}, {"method", "POST"}, {"status", "201"}}) == 1);
+    CHECK(metrics.value("usermgmt_http_requests_total", {{"route", "unmatched"}, {"status", "404"}}) == 1);
+    CHECK(metrics.value("usermgmt_mail_queue_mails", {{"state", "queued"}}));
+    CHECK(server.stop() == 0);
+
+    CHECK(refused_at_start(dir, {"--metrics-listen", "everywhere"}).find("--metrics-listen") != std::string::npos);
+    // off: no /metrics anywhere.
+    ExampleServer quiet(dir, args(dir, {"--metrics-listen", "off"}));
+    Client again(quiet.port());
+    CHECK(again.send(verb::get, "/metrics").status == 404);
+    CHECK(quiet.stop() == 0);
 }

@@ -37,7 +37,8 @@ std::string pattern_of(const hd::Route& route)
 // style answer outside their tables (the API root, health, this document).
 std::set<Operation> served_operations()
 {
-    std::set<Operation> out{{"GET", "/auth/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/openapi.json"}};
+    std::set<Operation> out{{"GET", "/auth/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/openapi.json"},
+                            {"GET", "/metrics"}};
     const auto auth_users = hd::auth_users_routes();
     for (const auto& route : auth_users.routes())
         for (const auto& [method, endpoint] : route.endpoints) out.emplace(upper(bhttp::to_string(method)), "/auth/" + pattern_of(route));

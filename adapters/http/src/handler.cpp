@@ -4,6 +4,7 @@
 
 #include "common/cors.hpp"
 #include "common/openapi.hpp"
+#include "metrics.hpp"
 #include "common/request_body.hpp"
 #include "common/error_status.hpp"
 #include "common/style.hpp"
@@ -14,11 +15,13 @@
 #include <chrono>
 #include <exception>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace usermgmt::http {
 namespace bhttp = boost::beast::http;
 using detail::answer;
+using detail::on_route;
 using detail::Resolved;
 
 namespace {
@@ -56,6 +59,17 @@ struct Handler::Impl {
             styles.push_back(detail::make_users_style(service, settings));
         }
         if (settings.serve_openapi) openapi = detail::openapi_document(settings);
+        // Every series /metrics can show exists before the first request: counting never allocates.
+        for (const auto& style : styles) {
+            for (const auto& [label, route] : style->routes())
+                series_of[route] = metrics.add(std::string(style->name()), label, route->logs_in());
+            unmatched_in.push_back(metrics.add(std::string(style->name()), "unmatched"));
+        }
+        for (const auto& [route, label] : {std::pair{&own.healthz, "/healthz"}, std::pair{&own.readyz, "/readyz"},
+                                           std::pair{&own.openapi, "/openapi.json"}, std::pair{&own.metrics, "/metrics"}})
+            series_of[route] = metrics.add("", label);
+        series_of[&own.media] = metrics.add("", settings.media_url + "{}");
+        unmatched = metrics.add("", "unmatched");
     }
 
     const UserService& service;
@@ -67,6 +81,41 @@ struct Handler::Impl {
     // Thread-safe; mutable because posting work does not change what the handler answers.
     mutable usermgmt::detail::WorkerPool hashing_pool;
     mutable usermgmt::detail::WorkerPool store_pool;
+    // What /metrics counts: a series per route of each style, per path of the handler's own
+    // (routes of their own, for the same lookup), and for what matched nothing.
+    struct OwnRoutes {
+        detail::Route healthz, readyz, openapi, metrics, media;
+    } own;
+    mutable detail::Metrics metrics;  // counting does not change what the handler answers
+    std::unordered_map<const detail::Route*, detail::RouteSeries*> series_of;
+    std::vector<detail::RouteSeries*> unmatched_in;  ///< per style, in `styles` order
+    detail::RouteSeries* unmatched = nullptr;
+
+    detail::RouteSeries* series_for(const detail::Route* route, std::string_view path) const
+    {
+        if (route) {
+            const auto found = series_of.find(route);
+            if (found != series_of.end()) return found->second;
+        }
+        for (std::size_t i = 0; i < styles.size(); ++i)
+            if (styles[i]->owns(path)) return unmatched_in[i];
+        return unmatched;
+    }
+
+    // GET /metrics: the counters of this handler, or of the one `metrics_of` names.
+    Response metrics_page(const Request& request) const
+    {
+        const Impl& source = settings.metrics_of ? *settings.metrics_of->impl_ : *this;
+        detail::Metrics::Gauges gauges{source.hashing_pool.queued(), source.hashing_pool.capacity(),
+                                       source.store_pool.queued(), source.store_pool.capacity()};
+        Response response{bhttp::status::ok, request.version()};
+        response.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        response.set(bhttp::field::cache_control, "no-store");
+        response.body() = source.metrics.render(source.service, gauges);
+        response.keep_alive(request.keep_alive());
+        response.prepare_payload();
+        return response;
+    }
 
     const detail::Style* style_of(std::string_view path) const
     {
@@ -131,17 +180,22 @@ struct Handler::Impl {
 
         const bool read = request->method() == bhttp::verb::get || request->method() == bhttp::verb::head;
         if (path == "/healthz" || path == "/readyz") {
-            if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
-            return answer(path == "/healthz" ? health(*request) : readiness(*request));
+            const detail::Route* route = path == "/healthz" ? &own.healthz : &own.readyz;
+            if (!read) return on_route(answer(detail::detail_response(405, "Method not allowed.", *request)), route);
+            return on_route(answer(path == "/healthz" ? health(*request) : readiness(*request)), route);
         }
         if (settings.serve_openapi && path == detail::openapi_path) {
-            if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
-            return answer(detail::openapi_response(openapi, *request));
+            if (!read) return on_route(answer(detail::detail_response(405, "Method not allowed.", *request)), &own.openapi);
+            return on_route(answer(detail::openapi_response(openapi, *request)), &own.openapi);
+        }
+        if (settings.serve_metrics && path == "/metrics") {
+            if (!read) return on_route(answer(detail::detail_response(405, "Method not allowed.", *request)), &own.metrics);
+            return on_route(answer(metrics_page(*request)), &own.metrics);
         }
         const std::string_view media_url = settings.media_url;
         if (media && !media_url.empty() && path.substr(0, media_url.size()) == media_url) {
-            if (!read) return answer(detail::detail_response(405, "Method not allowed.", *request));
-            return answer(media_file(*request, path.substr(media_url.size())));
+            if (!read) return on_route(answer(detail::detail_response(405, "Method not allowed.", *request)), &own.media);
+            return on_route(answer(media_file(*request, path.substr(media_url.size()))), &own.media);
         }
         if (const auto* style = style_of(path)) return style->resolve(std::move(request), peer);
         return answer(detail::detail_response(404, "Not found.", *request));
@@ -158,7 +212,7 @@ struct Handler::Impl {
     }
 
     void finish(const Request& request, Response& response, const Peer& peer,
-                std::chrono::steady_clock::time_point started) const
+                std::chrono::steady_clock::time_point started, const detail::Route* route) const
     {
         cors.decorate(request, response);
         if (request.method() == bhttp::verb::head) {
@@ -167,12 +221,12 @@ struct Handler::Impl {
             response.body().clear();
             response.content_length(size);
         }
-        if (settings.access_log) {
-            settings.access_log(RequestLog{
-                request.method_string(), detail::path_of(request.target()), response.result_int(),
-                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started),
-                peer.address});
-        }
+        const auto took =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+        const std::string_view path = detail::path_of(request.target());
+        series_for(route, path)->record(request.method(), response.result_int(), took);
+        if (settings.access_log)
+            settings.access_log(RequestLog{request.method_string(), path, response.result_int(), took, peer.address});
     }
 
     // The upload limit only for a multipart body to an endpoint that takes a file (its route says so).
@@ -198,6 +252,7 @@ bool Handler::owns(std::string_view target) const
     const auto path = detail::path_of(target);
     const std::string_view media_url = impl_->settings.media_url;
     return path == "/healthz" || path == "/readyz" || (impl_->settings.serve_openapi && path == detail::openapi_path) ||
+           (impl_->settings.serve_metrics && path == "/metrics") ||
            impl_->style_of(path) ||
            (impl_->media && !media_url.empty() && path.substr(0, media_url.size()) == media_url);
 }
@@ -213,21 +268,24 @@ Response Handler::handle(const Request& request, const Peer& peer) const
     // One look at the database's change counter for the whole request (token check and call).
     const auto scope = impl_->service.read_scope();
     auto shared = std::make_shared<const Request>(request);
+    const detail::Route* route = nullptr;
     Response response = [&] {
         try {
-            return impl_->run(impl_->resolve(shared, peer), *shared);
+            auto resolved = impl_->resolve(shared, peer);
+            route = resolved.route;
+            return impl_->run(resolved, *shared);
         } catch (const std::exception&) {
             return impl_->message(500, "A server error occurred.", *shared);
         }
     }();
-    impl_->finish(*shared, response, peer, started);
+    impl_->finish(*shared, response, peer, started, route);
     return response;
 }
 
 Response Handler::reject(const Request& request, unsigned status, std::string_view text, const Peer& peer) const
 {
     Response response = impl_->message(status, text, request);
-    impl_->finish(request, response, peer, std::chrono::steady_clock::now());
+    impl_->finish(request, response, peer, std::chrono::steady_clock::now(), nullptr);
     return response;
 }
 
@@ -239,17 +297,19 @@ void Handler::async_handle(Request request, Peer peer, std::function<void(Respon
     // One look at the database's change counter for what runs here (the token check, and reads
     // answered at once); work handed to a pool looks again there.
     const auto scope = impl.service.read_scope();
-    auto complete = [&impl, shared, peer, started, done = std::move(done)](Response response) {
-        impl.finish(*shared, response, peer, started);
-        done(std::move(response));
-    };
     Resolved resolved;
     try {
         resolved = impl.resolve(shared, peer);
     } catch (const std::exception&) {
-        complete(impl.message(500, "A server error occurred.", *shared));
+        Response response = impl.message(500, "A server error occurred.", *shared);
+        impl.finish(*shared, response, peer, started, nullptr);
+        done(std::move(response));
         return;
     }
+    auto complete = [&impl, shared, peer, started, route = resolved.route, done = std::move(done)](Response response) {
+        impl.finish(*shared, response, peer, started, route);
+        done(std::move(response));
+    };
     if (resolved.work == detail::Work::now) {
         complete(impl.run(resolved, *shared));
         return;
@@ -259,6 +319,7 @@ void Handler::async_handle(Request request, Peer peer, std::function<void(Respon
     auto job = std::make_shared<std::pair<Resolved, decltype(complete)>>(std::move(resolved), complete);
     auto& pool = hashing ? impl.hashing_pool : impl.store_pool;
     if (!pool.try_post([&impl, shared, job] { job->second(impl.run(job->first, *shared)); })) {
+        impl.metrics.rejected(hashing);
         complete(impl.condition(Errc::storage_failure,
                                 hashing ? "Too many requests are waiting for a password check; try again shortly."
                                         : "Too many requests are waiting for the database; try again shortly.",

@@ -1,5 +1,6 @@
 #include "metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -14,7 +15,7 @@ std::string number(double value)
 }
 
 // A label value as the exposition format quotes it.
-std::string quoted(std::string_view value)
+std::string label_value(std::string_view value)
 {
     std::string out = "\"";
     for (char c : value) {
@@ -83,8 +84,8 @@ std::string Metrics::render(const UserService& service, const Gauges& gauges) co
                 if (count == 0) continue;
                 const std::string status = s < Series::statuses.size() ? std::to_string(Series::statuses[s]) : "other";
                 sample(out, "usermgmt_http_requests_total",
-                       "style=" + quoted(series.style_) + ",route=" + quoted(series.route_) + ",method=" +
-                           quoted(method_name(m)) + ",status=" + quoted(status),
+                       "style=" + label_value(series.style_) + ",route=" + label_value(series.route_) + ",method=" +
+                           label_value(method_name(m)) + ",status=" + label_value(status),
                        count);
             }
         }
@@ -99,12 +100,12 @@ std::string Metrics::render(const UserService& service, const Gauges& gauges) co
             for (const auto& b : per.buckets) total += b.load(std::memory_order_relaxed);
             if (total == 0) continue;
             const std::string labels =
-                "style=" + quoted(series.style_) + ",route=" + quoted(series.route_) + ",method=" + quoted(method_name(m));
+                "style=" + label_value(series.style_) + ",route=" + label_value(series.route_) + ",method=" + label_value(method_name(m));
             std::uint64_t running = 0;
             for (std::size_t b = 0; b < per.buckets.size(); ++b) {
                 running += per.buckets[b].load(std::memory_order_relaxed);
                 const std::string le = b < Series::bounds.size() ? number(Series::bounds[b]) : "+Inf";
-                sample(out, "usermgmt_http_request_duration_seconds_bucket", labels + ",le=" + quoted(le), running);
+                sample(out, "usermgmt_http_request_duration_seconds_bucket", labels + ",le=" + label_value(le), running);
             }
             out += "usermgmt_http_request_duration_seconds_sum{" + labels + "} " +
                    number(static_cast<double>(per.micros.load(std::memory_order_relaxed)) / 1e6) + "\n";
@@ -116,13 +117,17 @@ std::string Metrics::render(const UserService& service, const Gauges& gauges) co
     std::map<std::string, std::array<std::uint64_t, 4>> logins;  // ok, failed, throttled, error
     std::map<std::string, std::uint64_t> throttled;
     for (const auto& series : series_) {
-        for (const auto& per : series.per_method_) {
+        for (std::size_t m = 0; m < series.per_method_.size(); ++m) {
+            const auto& per = series.per_method_[m];
+            // A login is a POST to a login route (not its OPTIONS or 405s).
+            const bool login =
+                series.login_ && m < Series::methods.size() && Series::methods[m] == boost::beast::http::verb::post;
             for (std::size_t s = 0; s < per.answers.size(); ++s) {
                 const auto count = per.answers[s].load(std::memory_order_relaxed);
                 if (count == 0) continue;
                 const unsigned status = s < Series::statuses.size() ? Series::statuses[s] : 0;
                 if (status == 429) throttled[series.style_] += count;
-                if (!series.login_) continue;
+                if (!login) continue;
                 auto& tally = logins[series.style_];
                 const std::size_t result = status == 200 ? 0 : status == 429 ? 2 : (status >= 400 && status < 500) ? 1 : 3;
                 tally[result] += count;
@@ -134,10 +139,10 @@ std::string Metrics::render(const UserService& service, const Gauges& gauges) co
     for (const auto& [style, tally] : logins) {
         const char* results[] = {"ok", "failed", "throttled", "error"};
         for (std::size_t r = 0; r < 4; ++r)
-            sample(out, "usermgmt_logins_total", "style=" + quoted(style) + ",result=" + quoted(results[r]), tally[r]);
+            sample(out, "usermgmt_logins_total", "style=" + label_value(style) + ",result=" + label_value(results[r]), tally[r]);
     }
     family(out, "usermgmt_throttled_total", "counter", "Answers 429 (too many attempts) by route style.");
-    for (const auto& [style, count] : throttled) sample(out, "usermgmt_throttled_total", "style=" + quoted(style), count);
+    for (const auto& [style, count] : throttled) sample(out, "usermgmt_throttled_total", "style=" + label_value(style), count);
 
     family(out, "usermgmt_queue_jobs", "gauge", "Requests waiting for a thread of a pool (hashing: password checks).");
     sample(out, "usermgmt_queue_jobs", "pool=\"hashing\"", gauges.hashing_queued);

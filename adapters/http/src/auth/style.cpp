@@ -29,6 +29,15 @@ public:
     }
 
     Column column() const override { return Column::auth; }
+    std::string_view name() const override { return "auth"; }
+
+    std::vector<std::pair<std::string, const Route*>> routes() const override
+    {
+        std::vector<std::pair<std::string, const Route*>> out;
+        for (const auto& [name, route] : jwt_) out.emplace_back(settings_.auth_prefix + name, &route);
+        for (const auto& route : users_.routes()) out.emplace_back(settings_.auth_prefix + route.pattern(), &route);
+        return out;
+    }
 
     Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
     {
@@ -41,7 +50,7 @@ public:
 
         std::vector<std::string> params;
         const auto [route, jwt] = locate(relative, params);
-        if (jwt) return dispatch(*route, method, std::move(request), peer, {}, std::nullopt, false);
+        if (jwt) return on_route(dispatch(*route, method, std::move(request), peer, {}, std::nullopt, false), route);
 
         if (relative.empty()) return api_root(method, *request);
 
@@ -55,9 +64,10 @@ public:
 
         // DRF authenticates every users request that carries credentials, even on open endpoints.
         auto authentication = auth::authenticate(*request, service_);
-        if (authentication.failure) return answer(with_allow(std::move(*authentication.failure), *route));
-        return dispatch(*route, method, std::move(request), peer, std::move(params), std::move(authentication.principal),
-                        true);
+        if (authentication.failure) return on_route(answer(with_allow(std::move(*authentication.failure), *route)), route);
+        return on_route(dispatch(*route, method, std::move(request), peer, std::move(params),
+                                 std::move(authentication.principal), true),
+                        route);
     }
 
     const Endpoint* endpoint_of(bhttp::verb method, std::string_view path) const override

@@ -140,6 +140,20 @@ std::string Route::allow() const
     return out;
 }
 
+std::string Route::pattern() const
+{
+    std::string out;
+    for (const auto& segment : segments) out += (out.empty() ? "" : "/") + segment;
+    return trailing_slash ? out + "/" : out;
+}
+
+bool Route::logs_in() const
+{
+    return std::any_of(endpoints.begin(), endpoints.end(), [](const auto& entry) {
+        return entry.second.throttling && entry.second.throttling->attempt == UserService::Attempt::login;
+    });
+}
+
 void RouteTable::add(std::string_view pattern, boost::beast::http::verb verb, Endpoint endpoint)
 {
     bool trailing = false;

@@ -75,6 +75,10 @@ struct Route {
 
     /// The Allow header: the methods in DRF's order, HEAD with GET, and OPTIONS.
     [[nodiscard]] std::string allow() const;
+    /// The pattern as written in the table ("users/{}/"), for metrics.
+    [[nodiscard]] std::string pattern() const;
+    /// Whether `verb` on this route is a login (counted as one in /metrics).
+    [[nodiscard]] bool logs_in() const;
 };
 
 class RouteTable {
@@ -138,7 +142,16 @@ enum class Work {
 struct Resolved {
     std::function<Response()> run;
     Work work = Work::now;
+    /// The route the request matched, when one did (its answer is counted under it in /metrics).
+    const Route* route = nullptr;
 };
+
+/// `resolved` counted under `route`.
+inline Resolved on_route(Resolved resolved, const Route* route)
+{
+    resolved.route = route;
+    return resolved;
+}
 
 /// A decision that is already an answer.
 Resolved answer(Response response);

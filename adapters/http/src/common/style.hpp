@@ -5,6 +5,9 @@
 #include "common/routing.hpp"
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 namespace usermgmt::http::detail {
@@ -23,6 +26,10 @@ public:
     [[nodiscard]] virtual Response message(unsigned status, std::string_view text, const Request& request) const = 0;
     /// Which column of the error table the style answers with.
     [[nodiscard]] virtual Column column() const = 0;
+    /// The style's name in metrics ("auth", "users").
+    [[nodiscard]] virtual std::string_view name() const = 0;
+    /// Every route with its full path pattern under the prefix ("/auth/users/{}/"), for metrics.
+    [[nodiscard]] virtual std::vector<std::pair<std::string, const Route*>> routes() const = 0;
     /// A plain error for a condition of `code` (full queues: `storage_failure`), its status and
     /// Retry-After from the error table.
     [[nodiscard]] Response condition(Errc code, std::string_view text, const Request& request) const

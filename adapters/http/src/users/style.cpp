@@ -30,12 +30,39 @@ public:
     }
 
     Column column() const override { return Column::users; }
+    std::string_view name() const override { return "users"; }
+
+    std::vector<std::pair<std::string, const Route*>> routes() const override
+    {
+        std::vector<std::pair<std::string, const Route*>> out;
+        for (const auto& route : routes_.routes()) {
+            const std::string pattern = route.pattern();
+            out.emplace_back(settings_.users_prefix + (pattern.empty() ? "" : "/" + pattern), &route);
+        }
+        return out;
+    }
 
     Resolved resolve(std::shared_ptr<const Request> request, const Peer& peer) const override
     {
         std::vector<std::string> params;
         const Route* route = locate(path_of(request->target()), params);
         if (!route) return answer(users::message(404, "Not found", *request));
+        return on_route(decide(*route, std::move(request), peer, std::move(params)), route);
+    }
+
+    const Endpoint* endpoint_of(bhttp::verb method, std::string_view path) const override
+    {
+        std::vector<std::string> params;
+        const Route* route = locate(path, params);
+        return route ? endpoint_for(*route, method) : nullptr;
+    }
+
+private:
+    // What a request to a matched route gets: its endpoint, or 405, or 401.
+    Resolved decide(const Route& matched, std::shared_ptr<const Request> request, const Peer& peer,
+                    std::vector<std::string> params) const
+    {
+        const Route* route = &matched;
 
         const Endpoint* endpoint = endpoint_for(*route, request->method());
         if (!endpoint) {
@@ -58,14 +85,6 @@ public:
                              service_, settings_);
     }
 
-    const Endpoint* endpoint_of(bhttp::verb method, std::string_view path) const override
-    {
-        std::vector<std::string> params;
-        const Route* route = locate(path, params);
-        return route ? endpoint_for(*route, method) : nullptr;
-    }
-
-private:
     // The route of a path under the prefix (any case, an optional trailing slash), with its parameters.
     const Route* locate(std::string_view path, std::vector<std::string>& params) const
     {

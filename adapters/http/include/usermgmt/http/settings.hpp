@@ -13,6 +13,8 @@
 
 namespace usermgmt::http {
 
+class Handler;
+
 /// Cross-origin access for browser frontends. Default: none.
 struct CorsSettings {
     /// Exact origins (`https://app.example`), or "*" for any. Empty: no cross-origin access.
@@ -52,6 +54,14 @@ struct HttpSettings {
     /// (docs/openapi.json, embedded at build time) with its paths under the prefixes above.
     /// Off: that path is 404 like any unknown one.
     bool serve_openapi = true;
+    /// Serves `GET /metrics` in the Prometheus text format: answers by route style, route,
+    /// method and status, latency histograms, logins, 429s, the pools' queues and rejections,
+    /// the mail queue, the cache (docs/operations.md). Off: 404 like any unknown path.
+    bool serve_metrics = true;
+    /// Whose counters `/metrics` shows: null, this handler's; set, that handler's. To serve them
+    /// on an address of their own, give a second handler (empty prefixes and media URL, `metrics_of`
+    /// the main one) a `Server` of its own, and turn `serve_metrics` off on the main one.
+    const Handler* metrics_of = nullptr;
     /// `/auth/users/` registrations start inactive and get an activation mail (Djoser's default).
     bool auth_require_activation = true;
     /// `POST /users` registrations need e-mail activation (off: active at once, with a token, as
