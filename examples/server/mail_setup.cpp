@@ -55,7 +55,8 @@ Result<std::unique_ptr<MailTransport>> transport_of(const Options& options)
 Result<MailQueueSettings> mail_settings(const Options& options)
 {
     MailTemplates templates;
-    templates.site_url = options.site_url.empty() ? "http://" + options.listen + "/" : options.site_url;
+    const std::string scheme = options.tls_cert.empty() ? "http://" : "https://";
+    templates.site_url = options.site_url.empty() ? scheme + options.listen + "/" : options.site_url;
     templates.site_name = options.site_name;
     templates.from = options.mail_from;
     templates.reply_to = options.mail_reply_to;

@@ -118,6 +118,7 @@ int main(int argc, char** argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);  // reload the TLS certificate
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     // A peer that closed its socket (a mail server, over TLS) is an error to handle, not a
     // signal that ends the process.
@@ -209,9 +210,11 @@ int main(int argc, char** argv)
     server_settings.address = host;
     server_settings.port = port;
     server_settings.threads = options.threads;
+    server_settings.tls_certificate_file = options.tls_cert;
+    server_settings.tls_private_key_file = options.tls_key;
     auto server = http::Server::start(handler, server_settings);
     if (!server) return fail_config(server.error().message);
-    std::cerr << "usermgmt-server: listening on http://" << host << ":" << (*server)->port() << "/ (" << database->name
+    std::cerr << "usermgmt-server: listening on " << (options.tls_cert.empty() ? "http" : "https") << "://" << host << ":" << (*server)->port() << "/ (" << database->name
               << ", files in " << data_dir.string() << ", mail "
               << (!options.smtp_url.empty()        ? "by SMTP"
                   : options.mail_outbox.empty() ? "printed here"
@@ -219,7 +222,14 @@ int main(int argc, char** argv)
               << ")" << std::endl;
 
     int signal = 0;
-    sigwait(&stop_signals, &signal);
+    while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
+        // A renewed certificate: new connections get it; on an error the one in use stays.
+        if (options.tls_cert.empty()) continue;
+        auto reloaded = (*server)->reload_tls();
+        std::cerr << "usermgmt-server: "
+                  << (reloaded ? "TLS certificate reloaded" : "TLS certificate kept: " + reloaded.error().message)
+                  << std::endl;
+    }
     std::cerr << "usermgmt-server: stopping (finishing requests in flight)" << std::endl;
     (*server)->stop();
     if (metrics_server) metrics_server->stop();

@@ -85,6 +85,9 @@ const std::vector<Option>& all_options()
 {
     static const std::vector<Option> options = {
         text("listen", "HOST:PORT to listen on (loopback by default)", &Options::listen, false),
+        text("tls_cert", "serve HTTPS with this PEM certificate chain (with tls_key; SIGHUP reloads both)",
+             &Options::tls_cert),
+        text("tls_key", "the PEM private key of tls_cert", &Options::tls_key),
         text("data_dir", "directory of the database, the media files and the secret", &Options::data_dir, false),
         text("database", "sqlite:PATH or postgresql://USER@HOST/DB (default: sqlite:DATA_DIR/users.db)",
              &Options::database),
@@ -239,6 +242,10 @@ bool check(const Options& options, std::string& error)
     if (options.auth_login_field != "username" && options.auth_login_field != "email" &&
         options.auth_login_field != "username_or_email") {
         error = "auth_login_field must be username, email or username_or_email";
+        return false;
+    }
+    if (options.tls_cert.empty() != options.tls_key.empty()) {
+        error = "tls_cert and tls_key go together";
         return false;
     }
     if (options.log_format != "text" && options.log_format != "json") {

@@ -9,6 +9,8 @@ namespace usermgmt::server {
 
 struct Options {
     std::string listen = "127.0.0.1:8000";
+    std::string tls_cert;  ///< PEM certificate chain: HTTPS when set (with tls_key)
+    std::string tls_key;
     std::string data_dir = "var";
     std::string database;     ///< empty: sqlite:DATA_DIR/users.db
     std::string secret_file;  ///< empty: DATA_DIR/secret_key

@@ -26,7 +26,7 @@ public:
     /// The port from the "listening on" line, waiting for it up to 10 s.
     unsigned short port()
     {
-        const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)/");
+        const std::regex listening("listening on https?://127\\.0\\.0\\.1:([0-9]+)/");
         for (int i = 0; i < 200; ++i) {
             std::smatch m;
             const std::string text = log();
@@ -39,6 +39,7 @@ public:
 
     /// Kills the server without warning (SIGKILL): no shutdown, no flush.
     void crash() { process_.crash(); }
+    void signal(int signal) { process_.signal(signal); }
     int stop() { return process_.stop(); }
     std::string log() const { return process_.log(); }
 

@@ -57,6 +57,11 @@ public:
     int stop() { return end(SIGTERM); }
     /// SIGKILL: no shutdown, no flush.
     void crash() { end(SIGKILL); }
+    /// Sends `signal` and lets the process go on (SIGHUP: reload).
+    void signal(int signal)
+    {
+        if (pid_ > 0) kill(pid_, signal);
+    }
     /// Waits for the process to end by itself; its exit code.
     int wait()
     {

@@ -1,14 +1,19 @@
 // The ready server: Beast's async session shape (shared_from_this, do_x/on_x, early returns on
-// errors), one strand per connection, explicit timeouts and limits, graceful shutdown.
+// errors), one strand per connection, explicit timeouts and limits, graceful shutdown; plain TCP
+// or TLS (one session template over both streams, as Beast's flex server has it).
 #include "usermgmt/http/server.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 namespace usermgmt::http {
@@ -19,58 +24,94 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
 
-class Session;
+// What the registry and the server ask of a session, whatever its stream.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+public:
+    virtual ~SessionBase() = default;
+    /// Idle connections close now, busy ones after their response.
+    virtual void stop() = 0;
+    /// Closes at once (the grace period is over).
+    virtual void force_close() = 0;
+};
 
 // The live sessions. Shared with each session, so it outlives every one of them.
 struct Registry {
     std::mutex mutex;
     std::condition_variable changed;
-    std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+    std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
     bool stopping = false;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+class Session final : public SessionBase {
+    static constexpr bool tls = std::is_same_v<Stream, TlsStream>;
+
 public:
     Session(tcp::socket&& socket, const Handler& handler, const ServerSettings& settings,
-            std::shared_ptr<Registry> registry)
-        : registration_{std::move(registry), this}, stream_(std::move(socket)), handler_(handler), settings_(settings)
+            std::shared_ptr<Registry> registry, std::shared_ptr<net::ssl::context> tls_context)
+        : registration_{std::move(registry), this}, tls_context_(std::move(tls_context)),
+          stream_(make_stream(std::move(socket), tls_context_.get())), handler_(handler), settings_(settings)
     {
         beast::error_code ec;
-        const auto endpoint = stream_.socket().remote_endpoint(ec);
+        const auto endpoint = socket_().remote_endpoint(ec);
         if (!ec) peer_.address = endpoint.address().to_string();
     }
 
     void run()
     {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(true); });
+        net::dispatch(stream_.get_executor(), [self = self()] {
+            if constexpr (tls) {
+                // The handshake has the time a request has; a client that never starts one is cut off.
+                beast::get_lowest_layer(self->stream_).expires_after(self->settings_.read_timeout);
+                self->stream_.async_handshake(net::ssl::stream_base::server,
+                                              beast::bind_front_handler(&Session::on_handshake, self));
+            } else {
+                self->do_read(true);
+            }
+        });
     }
 
-    // Called on the session's strand when the server stops: idle connections close now, busy
-    // ones after their response.
-    void stop()
+    void stop() override
     {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        net::dispatch(stream_.get_executor(), [self = self()] {
             self->closing_ = true;
             if (!self->busy_) self->close();
         });
     }
 
-    // Called when the grace period is over.
-    void force_close()
+    void force_close() override
     {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+        net::dispatch(stream_.get_executor(), [self = self()] { self->close_socket(); });
     }
 
 private:
+    static Stream make_stream(tcp::socket&& socket, net::ssl::context* context)
+    {
+        if constexpr (tls) return Stream(std::move(socket), *context);
+        else return Stream(std::move(socket));
+    }
+
+    std::shared_ptr<Session> self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+    tcp::socket& socket_() { return beast::get_lowest_layer(stream_).socket(); }
+
+    void on_handshake(beast::error_code ec)
+    {
+        if (ec) return close_socket();  // not TLS, an old version, or a client that gave up
+        do_read(true);
+    }
+
     void do_read(bool first)
     {
         if (closing_) return close();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
         // A new connection must send its request promptly; a kept-alive one may wait longer.
-        stream_.expires_after(first ? settings_.read_timeout : settings_.idle_timeout);
+        beast::get_lowest_layer(stream_).expires_after(first ? settings_.read_timeout : settings_.idle_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
-                                 beast::bind_front_handler(&Session::on_read_header, shared_from_this()));
+                                 beast::bind_front_handler(&Session::on_read_header, self()));
     }
 
     void on_read_header(beast::error_code ec, std::size_t)
@@ -87,11 +128,11 @@ private:
         parser_->body_limit(limit);
         const auto length = parser_->content_length();
         if (length && *length > limit) return reject(413, "Request body too large.");
-        stream_.expires_after(settings_.read_timeout);
+        beast::get_lowest_layer(stream_).expires_after(settings_.read_timeout);
         if (bhttp::token_list(parser_->get()[bhttp::field::expect]).exists("100-continue")) {
             // The client waits for this before it sends the body.
             auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
-            bhttp::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
+            bhttp::async_write(stream_, *cont, [self = self(), cont](beast::error_code e, std::size_t) {
                 if (e) return self->close();
                 self->read_body();
             });
@@ -102,7 +143,7 @@ private:
 
     void read_body()
     {
-        bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+        bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, self()));
     }
 
     void on_read(beast::error_code ec, std::size_t)
@@ -110,7 +151,7 @@ private:
         if (ec == bhttp::error::body_limit) return reject(413, "Request body too large.");
         if (ec) return close();
         // The handler may answer from a worker thread; the write goes back onto our strand.
-        handler_.async_handle(parser_->release(), peer_, [self = shared_from_this()](Response response) {
+        handler_.async_handle(parser_->release(), peer_, [self = self()](Response response) {
             auto shared = std::make_shared<Response>(std::move(response));
             net::post(self->stream_.get_executor(), [self, shared] { self->do_write(shared); });
         });
@@ -132,8 +173,8 @@ private:
     {
         busy_ = true;
         if (closing_) response->keep_alive(false);
-        stream_.expires_after(settings_.write_timeout);
-        bhttp::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
+        beast::get_lowest_layer(stream_).expires_after(settings_.write_timeout);
+        bhttp::async_write(stream_, *response, [self = self(), response](beast::error_code ec, std::size_t) {
             self->on_write(ec, response->need_eof());
         });
     }
@@ -145,11 +186,24 @@ private:
         do_read(false);
     }
 
+    // Ends the connection: over TLS with a close_notify first (bounded by the write timeout).
     void close()
     {
+        if constexpr (tls) {
+            if (shutting_down_) return;
+            shutting_down_ = true;
+            beast::get_lowest_layer(stream_).expires_after(settings_.write_timeout);
+            stream_.async_shutdown([self = self()](beast::error_code) { self->close_socket(); });
+        } else {
+            close_socket();
+        }
+    }
+
+    void close_socket()
+    {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.close();
+        socket_().shutdown(tcp::socket::shutdown_both, ec);
+        beast::get_lowest_layer(stream_).close();
     }
 
     // Leaves the registry when the session is gone. Declared first, so destroyed last: the
@@ -157,7 +211,7 @@ private:
     // below still needs it while it is destroyed (possibly on a worker thread).
     struct Registration {
         std::shared_ptr<Registry> registry;
-        Session* session;
+        SessionBase* session;
         ~Registration()
         {
             std::lock_guard lock(registry->mutex);
@@ -165,7 +219,8 @@ private:
             registry->changed.notify_all();
         }
     } registration_;
-    beast::tcp_stream stream_;
+    std::shared_ptr<net::ssl::context> tls_context_;  ///< the certificate this connection started with
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     const Handler& handler_;
@@ -173,7 +228,34 @@ private:
     Peer peer_;
     bool busy_ = false;
     bool closing_ = false;
+    bool shutting_down_ = false;
 };
+
+// A server context from PEM files, with modern defaults: TLS 1.2 and 1.3 only, no compression,
+// no renegotiation, the server's cipher order (OpenSSL's defaults at Debian's security level 2).
+Result<std::shared_ptr<net::ssl::context>> load_tls(const ServerSettings& settings)
+{
+    for (const auto* file : {&settings.tls_certificate_file, &settings.tls_private_key_file}) {
+        if (!std::ifstream(*file)) return fail(Errc::bad_config, "cannot read " + *file);
+    }
+    auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+    context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                         net::ssl::context::no_compression | net::ssl::context::single_dh_use);
+    SSL_CTX* native = context->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    beast::error_code ec;
+    context->use_certificate_chain_file(settings.tls_certificate_file, ec);
+    if (ec) return fail(Errc::bad_config, settings.tls_certificate_file + ": not a PEM certificate chain (" + ec.message() + ")");
+    context->use_private_key_file(settings.tls_private_key_file, net::ssl::context::pem, ec);
+    const bool mismatch = ec && ec.category() == net::error::get_ssl_category() &&
+                          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+    if (mismatch || (!ec && SSL_CTX_check_private_key(native) != 1))
+        return fail(Errc::bad_config, settings.tls_private_key_file + " is not the key of " + settings.tls_certificate_file);
+    if (ec) return fail(Errc::bad_config, settings.tls_private_key_file + ": not a PEM private key (" + ec.message() + ")");
+    return context;
+}
 
 }  // namespace
 
@@ -194,6 +276,15 @@ struct Server::Impl {
     std::mutex stop_mutex;
     std::condition_variable stopped_changed;
     bool stopped = false;
+    // TLS: the context new connections start with; a reload swaps it (open connections keep theirs).
+    std::mutex tls_mutex;
+    std::shared_ptr<net::ssl::context> tls_context;
+
+    std::shared_ptr<net::ssl::context> current_tls()
+    {
+        std::lock_guard lock(tls_mutex);
+        return tls_context;
+    }
 
     void do_accept()
     {
@@ -206,19 +297,26 @@ struct Server::Impl {
 
     void start_session(tcp::socket socket)
     {
-        std::shared_ptr<Session> session;
+        if (auto context = current_tls()) start<TlsStream>(std::move(socket), std::move(context));
+        else start<PlainStream>(std::move(socket), nullptr);
+    }
+
+    template <class Stream>
+    void start(tcp::socket socket, std::shared_ptr<net::ssl::context> context)
+    {
+        std::shared_ptr<Session<Stream>> session;
         {
             std::lock_guard lock(registry->mutex);
             if (registry->stopping || registry->sessions.size() >= settings.max_connections) return;  // closed
-            session = std::make_shared<Session>(std::move(socket), handler, settings, registry);
+            session = std::make_shared<Session<Stream>>(std::move(socket), handler, settings, registry, std::move(context));
             registry->sessions.emplace(session.get(), session);
         }
         session->run();
     }
 
-    std::vector<std::shared_ptr<Session>> live_sessions()
+    std::vector<std::shared_ptr<SessionBase>> live_sessions()
     {
-        std::vector<std::shared_ptr<Session>> out;
+        std::vector<std::shared_ptr<SessionBase>> out;
         std::lock_guard lock(registry->mutex);
         for (auto& [raw, weak] : registry->sessions)
             if (auto s = weak.lock()) out.push_back(std::move(s));
@@ -246,7 +344,14 @@ Result<std::unique_ptr<Server>> Server::start(const Handler& handler, ServerSett
     beast::error_code ec;
     const auto address = net::ip::make_address(settings.address, ec);
     if (ec) return fail(Errc::bad_config, "invalid listen address '" + settings.address + "'");
+    if (settings.tls_certificate_file.empty() != settings.tls_private_key_file.empty())
+        return fail(Errc::bad_config, "TLS needs both a certificate file and a private key file");
     auto impl = std::make_unique<Impl>(handler, settings);
+    if (!settings.tls_certificate_file.empty()) {
+        auto context = load_tls(settings);
+        if (!context) return std::move(context).error();
+        impl->tls_context = std::move(*context);
+    }
     const tcp::endpoint endpoint{address, settings.port};
     auto& acceptor = impl->acceptor;
     acceptor.open(endpoint.protocol(), ec);
@@ -264,6 +369,16 @@ Result<std::unique_ptr<Server>> Server::start(const Handler& handler, ServerSett
 unsigned short Server::port() const noexcept
 {
     return impl_->port;
+}
+
+Result<void> Server::reload_tls()
+{
+    if (!impl_->current_tls()) return fail(Errc::bad_config, "this server does not serve TLS");
+    auto context = load_tls(impl_->settings);
+    if (!context) return std::move(context).error();  // the old certificate stays
+    std::lock_guard lock(impl_->tls_mutex);
+    impl_->tls_context = std::move(*context);
+    return {};
 }
 
 void Server::stop()

@@ -30,6 +30,11 @@ struct ServerSettings {
     std::size_t max_connections = 4096;
     /// `stop()` waits this long for requests in flight before it closes what is left.
     std::chrono::seconds shutdown_grace{10};
+    /// HTTPS: PEM files of the certificate chain (the server's certificate first) and of its
+    /// private key. Both empty: plain HTTP. TLS 1.2 and 1.3 only, no compression or
+    /// renegotiation; the handshake must finish within `read_timeout`.
+    std::string tls_certificate_file;
+    std::string tls_private_key_file;
 };
 
 /// Accepts connections and serves them with the handler: keep-alive, pipelined requests answered
@@ -39,7 +44,7 @@ struct ServerSettings {
 class Server {
 public:
     /// Binds and starts the threads. `storage_failure`-free errors: `bad_config` when the address
-    /// is invalid, `internal` when the port cannot be bound (the message says why).
+    /// is invalid or the TLS files are unusable, `internal` when the port cannot be bound (the message says why).
     [[nodiscard]] static Result<std::unique_ptr<Server>> start(const Handler& handler, ServerSettings settings);
     ~Server();  ///< stops, as `stop()`
     Server(const Server&) = delete;
@@ -47,6 +52,10 @@ public:
 
     /// The port bound (useful with port 0).
     [[nodiscard]] unsigned short port() const noexcept;
+    /// Reads the TLS certificate and key files again (a renewed certificate): new connections
+    /// get it, open ones keep theirs. On any error (`bad_config`: unreadable, malformed, a key
+    /// that does not match) the certificate in use stays. `bad_config` without TLS.
+    [[nodiscard]] Result<void> reload_tls();
     /// Stops accepting, lets requests in flight finish (up to `shutdown_grace`), closes idle
     /// connections, and joins the threads. Safe to call more than once, from any thread but an
     /// I/O thread of this server.
