@@ -23,46 +23,51 @@ std::uint64_t ReadCache::observe_version(std::uint64_t version)
 std::optional<StoredUser> ReadCache::user(UserId id) const
 {
     if (!enabled()) return std::nullopt;
-    std::lock_guard lock(mutex_);
-    auto it = users_.find(id);
-    if (it == users_.end()) {
-        misses_.fetch_add(1, std::memory_order_relaxed);
-        return std::nullopt;
+    std::shared_ptr<const StoredUser> found;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = users_.find(id);
+        if (it != users_.end()) found = it->second;
     }
-    hits_.fetch_add(1, std::memory_order_relaxed);
-    return it->second;
+    // The copy is made off the lock: the other threads' lookups do not wait for it.
+    (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+    if (!found) return std::nullopt;
+    return *found;
 }
 
 void ReadCache::put_user(const StoredUser& user, std::uint64_t read_epoch)
 {
     if (!enabled()) return;
+    auto copy = std::make_shared<const StoredUser>(user);
     std::lock_guard lock(mutex_);
     if (read_epoch != epoch_) return;  // a write happened while this row was read
     // Bounded: when full, drop any one entry (an unordered_map's first is as good as random).
     if (users_.size() >= capacity_ && !users_.contains(user.user.id)) users_.erase(users_.begin());
-    users_[user.user.id] = user;
+    users_[user.user.id] = std::move(copy);
 }
 
 std::optional<SessionRecord> ReadCache::session(const std::string& id) const
 {
     if (!enabled()) return std::nullopt;
-    std::lock_guard lock(mutex_);
-    auto it = sessions_.find(id);
-    if (it == sessions_.end()) {
-        misses_.fetch_add(1, std::memory_order_relaxed);
-        return std::nullopt;
+    std::shared_ptr<const SessionRecord> found;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = sessions_.find(id);
+        if (it != sessions_.end()) found = it->second;
     }
-    hits_.fetch_add(1, std::memory_order_relaxed);
-    return it->second;
+    (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+    if (!found) return std::nullopt;
+    return *found;
 }
 
 void ReadCache::put_session(const SessionRecord& session, std::uint64_t read_epoch)
 {
     if (!enabled()) return;
+    auto copy = std::make_shared<const SessionRecord>(session);
     std::lock_guard lock(mutex_);
     if (read_epoch != epoch_) return;
     if (sessions_.size() >= capacity_ && !sessions_.contains(session.id)) drop_session_locked(sessions_.begin()->first);
-    sessions_[session.id] = session;
+    sessions_[session.id] = std::move(copy);
     auto& ids = sessions_of_[session.user_id];
     if (std::find(ids.begin(), ids.end(), session.id) == ids.end()) ids.push_back(session.id);
 }
@@ -71,7 +76,7 @@ void ReadCache::drop_session_locked(const std::string& id)
 {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;
-    auto of = sessions_of_.find(it->second.user_id);
+    auto of = sessions_of_.find(it->second->user_id);
     if (of != sessions_of_.end()) {
         std::erase(of->second, id);
         if (of->second.empty()) sessions_of_.erase(of);

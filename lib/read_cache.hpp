@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,8 +52,9 @@ private:
     mutable std::mutex mutex_;
     std::uint64_t epoch_ = 0;
     std::optional<std::uint64_t> version_;
-    std::unordered_map<UserId, StoredUser> users_;
-    std::unordered_map<std::string, SessionRecord> sessions_;
+    // Rows behind shared pointers: a lookup copies a pointer under the lock, the row after it.
+    std::unordered_map<UserId, std::shared_ptr<const StoredUser>> users_;
+    std::unordered_map<std::string, std::shared_ptr<const SessionRecord>> sessions_;
     std::unordered_map<UserId, std::vector<std::string>> sessions_of_;
     mutable std::atomic<std::uint64_t> hits_{0};
     mutable std::atomic<std::uint64_t> misses_{0};

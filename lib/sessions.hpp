@@ -2,6 +2,7 @@
 // Issuing and checking sessions and their JWTs: a login's session and token pair, the checks of
 // a presented token (signature, expiry, type, user, session), and refresh with rotation.
 
+#include "verified_tokens.hpp"
 #include "usermgmt/clock.hpp"
 #include "usermgmt/config.hpp"
 #include "usermgmt/user_store.hpp"
@@ -39,6 +40,7 @@ private:
     const Clock& clock_;
     // With rotation: the pair each refresh token got, for `refresh_reuse_interval`, so that a
     // second use within it gets the same pair. Raw tokens, in memory only, briefly.
+    mutable VerifiedTokens verified_;  // a cache: checking a token changes no answer
     mutable std::mutex rotated_mutex_;
     mutable std::unordered_map<std::string, std::pair<TokenPair, TimePoint>> rotated_;
 };

@@ -4,6 +4,7 @@
 #include "lending_store.hpp"
 #include "mail_rows.hpp"
 #include "schema.hpp"
+#include "wal_watch.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -522,11 +523,16 @@ public:
         auto watcher = Connection::open(path_, options_.busy_timeout);
         if (!watcher) return std::move(watcher).error();
         watcher_ = std::move(*watcher);
+        // One read maps the WAL index; from then on the index's header answers without a
+        // transaction (wal_watch.hpp). A VFS that does not share it leaves the PRAGMA.
+        if (auto read = ConnectionStore(*watcher_).data_version(); !read) return std::move(read).error();
+        wal_watch_ = detail::sqlite::WalWatch::open(watcher_->db());
         return {};
     }
 
     Result<std::uint64_t> data_version() override
     {
+        if (wal_watch_) return wal_watch_->version();
         std::lock_guard lock(watcher_mutex_);
         return ConnectionStore(*watcher_).data_version();
     }
@@ -592,6 +598,7 @@ private:
     std::size_t writers_ = 0;
     std::mutex watcher_mutex_;
     std::unique_ptr<Connection> watcher_;
+    std::unique_ptr<detail::sqlite::WalWatch> wal_watch_;  ///< declared after: gone before the mapping is
 };
 
 }  // namespace

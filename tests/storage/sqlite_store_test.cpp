@@ -249,3 +249,37 @@ TEST_CASE("SQLite: reads get a connection while every writer slot is taken - and
     stuck.join();
     CHECK(store.create_group("later"));  // the pool recovers
 }
+
+TEST_CASE("SQLite: data_version moves with every commit - its own, another store's, a bare connection's, across checkpoints", "[sqlite]")
+{
+    test::TempDir dir;
+    auto a = open_sqlite_store(dir / "users.db");
+    auto b = open_sqlite_store(dir / "users.db");
+    REQUIRE(a);
+    REQUIRE(b);
+    auto made = (*a)->insert_user(contract_user("watched"));
+    REQUIRE(made);
+    sqlite3* bare = nullptr;
+    REQUIRE(sqlite3_open((dir / "users.db").string().c_str(), &bare) == SQLITE_OK);
+    auto version = *(*a)->data_version();
+    for (int i = 0; i < 40; ++i) {
+        // Each kind of writer in turn; every one of their commits is seen, and nothing else moves it.
+        StoredUser changed = *(*a)->find_user(made->user.id);
+        changed.user.first_name = "n" + std::to_string(i);
+        if (i % 4 == 0) REQUIRE((*a)->update_user(changed));
+        if (i % 4 == 1) REQUIRE((*b)->update_user(changed));
+        if (i % 4 == 2)
+            REQUIRE(sqlite3_exec(bare, ("UPDATE users SET first_name = 'x" + std::to_string(i) + "'").c_str(), nullptr,
+                                 nullptr, nullptr) == SQLITE_OK);
+        if (i % 4 == 3) {
+            // A checkpoint that empties the WAL, then a commit that starts it over.
+            REQUIRE(sqlite3_exec(bare, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) == SQLITE_OK);
+            REQUIRE((*b)->update_user(changed));
+        }
+        const auto now = *(*a)->data_version();
+        CHECK(now != version);
+        CHECK(*(*a)->data_version() == now);
+        version = now;
+    }
+    sqlite3_close(bare);
+}

@@ -60,6 +60,9 @@ Response run(Dispatch& d, const UserService& service, const HttpSettings& settin
 {
     Call call{*d.request, d.peer, service, settings, std::move(d.params), std::move(d.principal)};
     const Endpoint& endpoint = *d.endpoint;
+    // The core limits password checks per client too, and only endpoints that check a password
+    // make them: only those work out the client's address (a token check needs none).
+    if (call.principal && endpoint.cost == Cost::hashes_password) call.principal->client = call.client();
     if (endpoint.throttling) {
         const auto& throttling = *endpoint.throttling;
         auto allowed = service.throttle(throttling.attempt, call.client(), account_of(call, throttling.account_field));

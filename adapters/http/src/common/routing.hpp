@@ -24,8 +24,6 @@ struct Call {
          std::optional<Principal> who)
         : request(r), peer(p), service(s), settings(st), params(std::move(ps)), principal(std::move(who))
     {
-        // The core limits password checks per client too: it learns the address here, once.
-        if (principal) principal->client = client();
     }
 
     const Request& request;
