@@ -192,6 +192,8 @@ int main(int argc, char** argv)
         only_metrics.media_url.clear();
         only_metrics.serve_openapi = false;
         only_metrics.metrics_of = &handler;
+        only_metrics.metrics_loopback_only = false;  // an address of its own: whoever reaches it may read
+        only_metrics.trusted_proxies = settings.trusted_proxies;
         only_metrics.hashing_threads = 1;
         only_metrics.store_threads = 1;
         metrics_handler.emplace(**service, only_metrics);

@@ -155,6 +155,9 @@ struct Principal {
     /// The client's address as the transport saw it (an HTTP adapter sets it), for the
     /// per-client limits of password checks; empty in-process.
     std::string client;
+    /// Someone running the service (`operator_principal`): not counted against the limits on
+    /// password checks, which are there against guessing through a stolen session.
+    bool is_operator = false;
 };
 
 /// Someone running the service (an admin tool, a maintenance job) acting outside any session:
@@ -162,7 +165,7 @@ struct Principal {
 /// give it only to code that is trusted with every account.
 inline Principal operator_principal()
 {
-    return Principal{0, {}, true, true, "operator"};
+    return Principal{0, {}, true, true, "operator", true};
 }
 
 /// The user a one-time code names besides its token, where a route style sends one (the /auth

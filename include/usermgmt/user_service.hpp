@@ -121,7 +121,8 @@ public:
     /// `hide_users` is on (the user is hidden, as Djoser does) and `forbidden` when it is off.
     [[nodiscard]] Result<User> get_user(const Principal& who, UserId id) const;
     /// Staff only: the user whose username or email is `name` (case-insensitively; the username
-    /// is tried first). Errors: `not_found`, and for non-staff what `get_user` gives.
+    /// is tried first). Errors: `not_found`; for non-staff, always (themselves included) what
+    /// `get_user` gives for someone else (`not_found`, or `forbidden` when `hide_users` is off).
     [[nodiscard]] Result<User> find_user(const Principal& who, std::string_view name) const;
     /// Self, or anyone for staff; someone else's account is `forbidden` for non-staff, whether it
     /// exists or not. Errors: `not_found`, `forbidden`, `invalid_argument`, `already_exists`

@@ -55,7 +55,9 @@ class UserStore {
 public:
     virtual ~UserStore() = default;
 
-    /// Inserts `record.user` (its id is ignored and assigned) with its groups.
+    /// Inserts `record.user` with its groups. Id 0: the store assigns the next one. Any other id
+    /// (an import keeping ids) is used as given, the caller having made sure it is free, and
+    /// no id the store assigns afterwards is lower or equal to it.
     [[nodiscard]] virtual Result<StoredUser> insert_user(const StoredUser& record) = 0;
     [[nodiscard]] virtual Result<StoredUser> find_user(UserId id) = 0;
     /// Case-insensitive exact match.

@@ -101,10 +101,14 @@ public:
         std::optional<StoredUser> stored;
         auto done = transact([&]() -> Result<void> {
             if (record.user.id != 0) {
-                // An id given (an import keeping ids): first move the identity past it, so that
-                // no later registration is given the same one.
+                // An id given (an import keeping ids). No insert may run meanwhile (until this
+                // transaction ends): every id handed out so far is then in the table or gone, so
+                // the identity is moved past the given one without ever moving back, and no later
+                // registration is given an id that is taken.
+                auto locked = c_.run("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE", Params(), "lock users");
+                if (!locked) return std::move(locked).error();
                 auto moved = c_.run("SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST($1::bigint, "
-                                    "(SELECT last_value FROM users_id_seq)))",
+                                    "pg_sequence_last_value(pg_get_serial_sequence('users', 'id')::regclass)))",
                                     Params().integer(record.user.id), "move the user id sequence");
                 if (!moved) return std::move(moved).error();
             }

@@ -141,6 +141,9 @@ TEST_CASE("usermgmt-admin: createsuperuser, users and groups, seen at once by a 
         CHECK(login_status(client, "amy", "another-Strong-pass-7") == 200);
         CHECK(client.send(bhttp::verb::get, "/auth/users/me/", {}, {{"Authorization", "JWT " + token}}).status == 401);
         CHECK(admin(dir, {"users", "set-password", "amy"}).code == 2);  // no terminal, no --stdin
+        // The operator is not held to the limit on password checks (10 a minute per user).
+        for (int i = 0; i < 12; ++i)
+            CHECK(admin(dir, {"users", "set-password", "bob", "--stdin"}, {}, "another-Strong-pass-7\n").code == 0);
     }
 
     SECTION("deactivate, activate, revoke-sessions, set-staff")
@@ -356,6 +359,9 @@ void move_users(const TempDir& dir, const std::string& target)
         CHECK(server.stop() == 0);
     }
     const auto file = dir / "users.jsonl";
+    write_file(file, "an older file, open to all\n");
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                           std::filesystem::perms::group_read | std::filesystem::perms::others_read);
     auto exported = admin(dir, {"export", "--output", file.string()});
     REQUIRE(exported.code == 0);
     CHECK(exported.err == "exported 3 users and 2 groups\n");
@@ -430,27 +436,52 @@ TEST_CASE("usermgmt-admin import reports conflicts and bad lines, and imports th
     const std::string ann_shouting = replace(replace(ann, "\"id\":7", "\"id\":8"), "\"ann\"", "\"ANN\"");
     const std::string weak_hash = replace(replace(replace(ann, "\"id\":7", "\"id\":9"), "\"ann\"", "\"weak\""), "$argon2id$", "$2b$");
     const std::string root_elsewhere = replace(root_line, "\"id\":1", "\"id\":5");
-    write_file(dir / "mixed.jsonl", ann + "\nnot json\n" + ann_shouting + "\n" + weak_hash + "\n" + root_elsewhere +
-                                        "\n{\"kind\":\"user\",\"id\":10}\n");
+    const std::string header = R"({"kind":"header","format":"usermgmt-users","version":1})";
+    const std::string costly = replace(replace(replace(ann, "\"id\":7", "\"id\":11"), "\"ann\"", "\"costly\""), "m=8,", "m=4194304,");
+    write_file(dir / "mixed.jsonl", header + "\n" + ann + "\nnot json\n" + ann_shouting + "\n" + weak_hash + "\n" +
+                                        root_elsewhere + "\n{\"kind\":\"user\",\"id\":10}\n" + costly +
+                                        "\n{\"kind\":\"end\",\"users\":6}\n");
 
     TempDir target;
     REQUIRE(admin(target, {"createsuperuser", "--noinput"}, make_root).code == 0);
     auto run = admin(target, {"import", "--input", (dir / "mixed.jsonl").string()});
     CHECK(run.code == 1);
-    CHECK(run.out == "1 imported, 0 updated, 0 already present, 0 groups, 2 conflicts, 3 rejected lines\n");
-    CHECK(run.err.find("line 2: not a JSON object") != std::string::npos);
-    CHECK(run.err.find("line 3: user ANN <ann@example.com>: an earlier line") != std::string::npos);
-    CHECK(run.err.find("line 4: password_hash is not an Argon2id hash") != std::string::npos);
-    CHECK(run.err.find("line 5: username root belongs to user 1 here") != std::string::npos);
-    CHECK(run.err.find("line 6: missing or malformed: ") != std::string::npos);
+    CHECK(run.out == "1 imported, 0 updated, 0 already present, 0 groups, 2 conflicts, 4 rejected lines\n");
+    CHECK(run.err.find("line 3: not a JSON object") != std::string::npos);
+    CHECK(run.err.find("line 4: user ANN <ann@example.com>: an earlier line") != std::string::npos);
+    CHECK(run.err.find("line 5: password_hash is not an Argon2id hash") != std::string::npos);
+    CHECK(run.err.find("line 6: username root belongs to user 1 here") != std::string::npos);
+    CHECK(run.err.find("line 7: missing or malformed: ") != std::string::npos);
+    CHECK(run.err.find("line 8: password_hash is not an Argon2id hash") != std::string::npos);  // too costly
     CHECK(admin(target, {"users", "list", "--json"}).json().at("total") == 2);
 
+    // Without its header nothing is read; without its end line the file is reported cut short.
+    auto headless = admin(target, {"import", "--input", (dir / "users.jsonl").string() + ".none"});
+    CHECK(headless.code == 2);
+    write_file(dir / "headless.jsonl", ann + "\n");
+    auto no_header = admin(target, {"import", "--input", (dir / "headless.jsonl").string()});
+    CHECK(no_header.code == 1);
+    CHECK(no_header.err.find("line 1: not the header of a usermgmt-users export") != std::string::npos);
+    write_file(dir / "cut.jsonl", header + "\n" + replace(replace(ann, "\"id\":7", "\"id\":12"), "\"ann\"", "\"cut\"") + "\n");
+    auto cut = admin(target, {"import", "--input", (dir / "cut.jsonl").string()});
+    CHECK(cut.code == 1);
+    CHECK(cut.err.find("the file ends without its end line") != std::string::npos);
+
     // --update overwrites the user already there with the file's record.
-    write_file(dir / "renamed.jsonl", replace(ann, "\"first_name\":\"\"", "\"first_name\":\"Ann\"") + "\n");
+    write_file(dir / "renamed.jsonl", header + "\n" + replace(ann, "\"first_name\":\"\"", "\"first_name\":\"Ann\"") +
+                                          "\n{\"kind\":\"end\",\"users\":1}\n");
     auto updated = admin(target, {"import", "--input", (dir / "renamed.jsonl").string(), "--update"});
     CHECK(updated.code == 0);
     CHECK(updated.out.rfind("0 imported, 1 updated", 0) == 0);
     CHECK(admin(target, {"users", "show", "ann", "--json"}).json().at("first_name") == "Ann");
+
+    // A command other than createsuperuser, migrate or import makes no database.
+    TempDir nothing;
+    auto missing = admin(nothing, {"export"});
+    CHECK(missing.code == 2);
+    CHECK(missing.err.find("usermgmt-admin: no database at ") == 0);
+    CHECK(missing.out.empty());
+    CHECK_FALSE(std::filesystem::exists(nothing / "data" / "users.db"));
 }
 
 }  // namespace usermgmt::test

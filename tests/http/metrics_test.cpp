@@ -85,6 +85,25 @@ TEST_CASE("GET /metrics: a full hashing queue's 503s are counted", "[http][metri
     const auto page = metrics_of(f);
     CHECK(page.value("usermgmt_queue_rejections_total", {{"pool", "hashing"}}) == 2);
     CHECK(page.value("usermgmt_logins_total", {{"style", "users"}, {"result", "error"}}) == 1);
+    // Samples that nothing moved yet are there at 0, so that their first event is an increase.
+    CHECK(page.value("usermgmt_throttled_total", {{"style", "users"}}) == 0);
+    CHECK(page.value("usermgmt_logins_total", {{"style", "auth"}, {"result", "ok"}}) == 0);
+}
+
+TEST_CASE("GET /metrics answers loopback clients only, unless told otherwise", "[http][metrics]")
+{
+    // Behind a trusted proxy on this host, the client is who the proxy says.
+    const std::map<std::string, std::string> from_afar{{"X-Forwarded-For", "203.0.113.5"}};
+    HttpFixture f([](Config&, http::HttpSettings& s, http::ServerSettings&) { s.trusted_proxies = {"127.0.0.1"}; });
+    CHECK(f.send(verb::get, "/metrics", {}, from_afar).status == 404);
+    CHECK(f.send(verb::get, "/metrics", {}, {{"X-Forwarded-For", "127.0.0.1"}}).status == 200);
+    CHECK(f.send(verb::get, "/metrics").status == 200);
+
+    HttpFixture open([](Config&, http::HttpSettings& s, http::ServerSettings&) {
+        s.trusted_proxies = {"127.0.0.1"};
+        s.metrics_loopback_only = false;
+    });
+    CHECK(open.send(verb::get, "/metrics", {}, from_afar).status == 200);
 }
 
 TEST_CASE("GET /metrics: off, other methods, and another handler's counters", "[http][metrics]")
@@ -106,6 +125,7 @@ TEST_CASE("GET /metrics: off, other methods, and another handler's counters", "[
     only.users_prefix.clear();
     only.media_url.clear();
     only.metrics_of = f.handler.get();
+    only.metrics_loopback_only = false;
     http::Handler apart(*f.service, only);
     CHECK_FALSE(apart.owns("/auth/users/me/"));
     http::Request request{verb::get, "/metrics", 11};

@@ -72,6 +72,27 @@ TEMPLATE_TEST_CASE("contract: insert assigns ids and find returns every column",
     CHECK(store->find_user(made->user.id + 1000).error().code == Errc::not_found);
 }
 
+TEMPLATE_TEST_CASE("contract: an insert with an id keeps it, and later ids come after it", "[contract]", USERMGMT_CONTRACT_BACKENDS)
+{
+    using namespace usermgmt;
+    auto store = TestType::make();
+    auto first = store->insert_user(contract_user("first"));
+    REQUIRE(first);
+    StoredUser kept = contract_user("kept");
+    kept.user.id = first->user.id + 40;
+    auto made = store->insert_user(kept);
+    REQUIRE(made);
+    CHECK(made->user.id == first->user.id + 40);
+    CHECK(store->find_user(first->user.id + 40)->user.username == "kept");
+    // A lower free id may be given too; what the store assigns next is past every given one.
+    StoredUser lower = contract_user("lower");
+    lower.user.id = first->user.id + 20;
+    REQUIRE(store->insert_user(lower));
+    auto next = store->insert_user(contract_user("next"));
+    REQUIRE(next);
+    CHECK(next->user.id > first->user.id + 40);
+}
+
 TEMPLATE_TEST_CASE("contract: username and email are unique case-insensitively", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;

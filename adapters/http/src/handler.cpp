@@ -102,6 +102,13 @@ struct Handler::Impl {
         return unmatched;
     }
 
+    bool metrics_allowed(const Request& request, const Peer& peer) const
+    {
+        if (!settings.metrics_loopback_only) return true;
+        const std::string client = detail::client_address(request, peer, settings);
+        return client.rfind("127.", 0) == 0 || client == "::1";
+    }
+
     // GET /metrics: the counters of this handler, or of the one `metrics_of` names.
     Response metrics_page(const Request& request) const
     {
@@ -188,7 +195,7 @@ struct Handler::Impl {
             if (!read) return on_route(answer(detail::detail_response(405, "Method not allowed.", *request)), &own.openapi);
             return on_route(answer(detail::openapi_response(openapi, *request)), &own.openapi);
         }
-        if (settings.serve_metrics && path == "/metrics") {
+        if (settings.serve_metrics && path == "/metrics" && metrics_allowed(*request, peer)) {
             if (!read) return on_route(answer(detail::detail_response(405, "Method not allowed.", *request)), &own.metrics);
             return on_route(answer(metrics_page(*request)), &own.metrics);
         }

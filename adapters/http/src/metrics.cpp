@@ -61,6 +61,19 @@ RouteSeries* Metrics::add(std::string style, std::string route, bool login)
     return &series_.emplace_back(std::move(style), std::move(route), login);
 }
 
+std::optional<MailQueueCounts> Metrics::mail_counts(const UserService& service) const
+{
+    // A count over the queue table: at most one per few seconds, however often the page is read.
+    std::lock_guard lock(mail_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!mail_read_ || now - *mail_read_ >= mail_refresh) {
+        auto counts = service.mail_queue_counts();
+        mail_ = counts ? std::optional<MailQueueCounts>(*counts) : std::nullopt;
+        mail_read_ = now;
+    }
+    return mail_;
+}
+
 void Metrics::rejected(bool hashing_pool)
 {
     (hashing_pool ? hashing_rejections_ : store_rejections_).fetch_add(1, std::memory_order_relaxed);
@@ -116,6 +129,12 @@ std::string Metrics::render(const UserService& service, const Gauges& gauges) co
     // Logins and 429s, summed from the answers above per style.
     std::map<std::string, std::array<std::uint64_t, 4>> logins;  // ok, failed, throttled, error
     std::map<std::string, std::uint64_t> throttled;
+    // Every style's samples exist from the start (at 0), so that the first event is an increase.
+    for (const auto& series : series_) {
+        if (series.style_.empty()) continue;
+        throttled.emplace(series.style_, 0);
+        if (series.login_) logins.emplace(series.style_, std::array<std::uint64_t, 4>{});
+    }
     for (const auto& series : series_) {
         for (std::size_t m = 0; m < series.per_method_.size(); ++m) {
             const auto& per = series.per_method_[m];
@@ -154,7 +173,7 @@ std::string Metrics::render(const UserService& service, const Gauges& gauges) co
     sample(out, "usermgmt_queue_rejections_total", "pool=\"hashing\"", hashing_rejections_.load(std::memory_order_relaxed));
     sample(out, "usermgmt_queue_rejections_total", "pool=\"store\"", store_rejections_.load(std::memory_order_relaxed));
 
-    if (auto mail = service.mail_queue_counts()) {
+    if (auto mail = mail_counts(service)) {
         family(out, "usermgmt_mail_queue_mails", "gauge",
                "Mails in the durable queue by state (sending: of the queued, held by a sender now).");
         sample(out, "usermgmt_mail_queue_mails", "state=\"queued\"", mail->queued);

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -65,7 +67,13 @@ public:
     [[nodiscard]] std::string render(const UserService& service, const Gauges& gauges) const;
 
 private:
-    std::deque<RouteSeries> series_;  // a deque: adding never moves one
+    static constexpr std::chrono::seconds mail_refresh{5};
+    std::optional<MailQueueCounts> mail_counts(const UserService& service) const;
+
+    std::deque<RouteSeries> series_;
+    mutable std::mutex mail_mutex_;
+    mutable std::optional<MailQueueCounts> mail_;
+    mutable std::optional<std::chrono::steady_clock::time_point> mail_read_;  // a deque: adding never moves one
     std::atomic<std::uint64_t> hashing_rejections_{0};
     std::atomic<std::uint64_t> store_rejections_{0};
 };

@@ -93,6 +93,7 @@ int main(int argc, char** argv)
     if (!server::load_options(static_cast<int>(start), argv, options, error)) return admin::usage_error(error);
     admin::Tool tool(std::move(options));
     const std::string command = words[0];
+    if (command == "createsuperuser" || command == "migrate" || command == "import") tool.allow_creating();
     const admin::Words rest(words.begin() + 1, words.end());
     if (command == "createsuperuser") return admin::createsuperuser_command(tool, rest);
     if (command == "users") return admin::users_command(tool, rest);

@@ -3,6 +3,7 @@
 #include "../mail_setup.hpp"
 
 #include <termios.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,10 +41,19 @@ int usage_error(const std::string& message)
 Result<void> Tool::open()
 {
     if (database_) return {};
-    // The default database lives in the data directory, which a first command (createsuperuser,
-    // migrate, import) may be the one to make, private as the server makes it.
-    if (options_.database.empty())
-        if (auto made = server::make_private_directory(options_.data_dir); !made) return made;
+    const std::string& url = options_.database;
+    if (url.empty() || url.rfind("sqlite:", 0) == 0) {
+        const std::filesystem::path file =
+            url.empty() ? std::filesystem::path(options_.data_dir) / "users.db" : std::filesystem::path(url.substr(7));
+        std::error_code ec;
+        if (!may_create_ && !std::filesystem::exists(file, ec))
+            return fail(Errc::bad_config, "no database at " + file.string() +
+                                              " (createsuperuser, migrate or import make one)");
+        // The default database lives in the data directory, which a first command may make,
+        // private as the server makes it.
+        if (url.empty())
+            if (auto made = server::make_private_directory(options_.data_dir); !made) return made;
+    }
     auto database = server::open_database(options_);
     if (!database) return std::move(database).error();
     database_ = std::move(*database);
@@ -73,6 +83,12 @@ Result<const UserService*> Tool::service()
     Ports ports;
     ports.store = std::move(database_->store);
     if (database_->throttle) ports.throttle = std::move(database_->throttle);
+    if (!options_.throttle_file.empty()) {
+        // The counts the servers share: `purge` purges those, not an empty memory store.
+        auto throttle = open_sqlite_throttle_store(options_.throttle_file);
+        if (!throttle) return std::move(throttle).error();
+        ports.throttle = std::move(*throttle);
+    }
     ports.media = make_directory_media_store(std::filesystem::path(options_.data_dir) / "media");
     ports.mail = std::move(*mail);
     auto service = UserService::create(std::move(*config), std::move(ports));
@@ -138,18 +154,34 @@ std::optional<std::string> prompt(const std::string& question)
     return line;
 }
 
+namespace {
+
+// The terminal as it was before a hidden prompt, put back if the prompt is interrupted.
+termios echoing{};
+
+extern "C" void restore_echo_and_exit(int signal)
+{
+    tcsetattr(STDIN_FILENO, TCSANOW, &echoing);
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+}
+
+}  // namespace
+
 std::optional<std::string> prompt_hidden(const std::string& question)
 {
-    termios saved{};
-    const bool terminal = tcgetattr(STDIN_FILENO, &saved) == 0;
+    const bool terminal = tcgetattr(STDIN_FILENO, &echoing) == 0;
     if (terminal) {
-        termios quiet = saved;
+        termios quiet = echoing;
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        // Ctrl-C or a hang-up during the prompt must not leave the terminal without echo.
+        for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(s, restore_echo_and_exit);
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
     auto line = prompt(question);
     if (terminal) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &echoing);
+        for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(s, SIG_DFL);
         std::cerr << "\n";  // the Enter the terminal did not echo
     }
     return line;

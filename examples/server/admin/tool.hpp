@@ -36,6 +36,10 @@ public:
     explicit Tool(server::Options options) : options_(std::move(options)) {}
 
     [[nodiscard]] const server::Options& options() const { return options_; }
+    /// Lets this command make a SQLite database that does not exist yet (createsuperuser,
+    /// migrate, import); any other command refuses, so a mistyped --data-dir never yields an
+    /// empty database or an empty export.
+    void allow_creating() { may_create_ = true; }
     /// The store, its schema brought up to date. Not after `service()`.
     [[nodiscard]] Result<UserStore*> store();
     /// The service over the store, with the mail queue but no sender (the servers send).
@@ -47,6 +51,7 @@ private:
     Result<void> open();
 
     server::Options options_;
+    bool may_create_ = false;
     std::optional<server::Database> database_;
     std::unique_ptr<UserService> service_;
 };

@@ -4,6 +4,14 @@
 #include "commands.hpp"
 #include "user_json.hpp"
 
+#include <sodium.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -27,12 +35,34 @@ json::object user_record(const StoredUser& stored)
 // The highest id in use now: users who join after the export starts are not in it.
 Result<UserId> last_id(UserStore& store)
 {
-    auto count = store.list_users(ListQuery{1, 0, {}, {}});
-    if (!count) return std::move(count).error();
-    if (count->total == 0) return UserId{0};
-    auto last = store.list_users(ListQuery{1, count->total - 1, {}, {}});
-    if (!last) return std::move(last).error();
-    return last->users.empty() ? UserId{0} : last->users.back().id;
+    // The count and the last row are two reads: a user who leaves between them empties the
+    // page, and the pair is read again.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        auto count = store.list_users(ListQuery{1, 0, {}, {}});
+        if (!count) return std::move(count).error();
+        if (count->total == 0) return UserId{0};
+        auto last = store.list_users(ListQuery{1, count->total - 1, {}, {}});
+        if (!last) return std::move(last).error();
+        if (!last->users.empty()) return last->users.back().id;
+    }
+    return fail(Errc::storage_failure, "the users kept changing while the export looked for the last one");
+}
+
+// Only what libsodium's Argon2id writes, with a cost this server would spend: a hash with a
+// huge memory or pass count would hold a hashing thread for minutes at every login attempt.
+bool acceptable_hash(const std::string& hash, const server::Options& options)
+{
+    if (hash.size() >= crypto_pwhash_STRBYTES) return false;
+    unsigned long memory = 0, passes = 0, lanes = 0;
+    char salt[128], digest[128];
+    int used = 0;
+    if (std::sscanf(hash.c_str(), "$argon2id$v=19$m=%lu,t=%lu,p=%lu$%127[A-Za-z0-9+/]$%127[A-Za-z0-9+/]%n", &memory,
+                    &passes, &lanes, salt, digest, &used) != 5 ||
+        static_cast<std::size_t>(used) != hash.size())
+        return false;
+    const unsigned long most_memory = std::max<unsigned long>(4ul * options.argon2_memory_kib, 256ul * 1024);
+    const unsigned long most_passes = std::max<unsigned long>(4ul * options.argon2_ops, 10);
+    return lanes == 1 && memory >= 8 && memory <= most_memory && passes >= 1 && passes <= most_passes;
 }
 
 // ---- reading a line back ----------------------------------------------------------------------
@@ -45,7 +75,7 @@ std::string lower(std::string text)
 }
 
 // A user line as a record to store, or why not.
-Result<StoredUser> parse_user(const json::object& line)
+Result<StoredUser> parse_user(const json::object& line, const server::Options& options)
 {
     StoredUser record;
     User& u = record.user;
@@ -107,8 +137,9 @@ Result<StoredUser> parse_user(const json::object& line)
         u.email.size() > 254)
         return fail(Errc::invalid_argument, "unusable username or email");
     // Only hashes this library writes: a weaker one must not come in through a backup file.
-    if (record.password_hash.rfind("$argon2id$", 0) != 0)
-        return fail(Errc::invalid_argument, "password_hash is not an Argon2id hash of this library");
+    if (!acceptable_hash(record.password_hash, options))
+        return fail(Errc::invalid_argument,
+                    "password_hash is not an Argon2id hash of this library (or its cost is beyond this server's)");
     return record;
 }
 
@@ -157,11 +188,28 @@ Result<void> ensure_group(UserStore& store, const std::string& name)
     return made;
 }
 
+// Whether `text` is the header this tool reads: nothing is written from a file without it.
+bool known_header(const std::string& text)
+{
+    boost::system::error_code ec;
+    const auto value = json::parse(text, ec);
+    if (ec || !value.is_object()) return false;
+    const auto& line = value.as_object();
+    const auto* kind = line.if_contains("kind");
+    const auto* format = line.if_contains("format");
+    const auto* version = line.if_contains("version");
+    return kind && *kind == "header" && format && *format == "usermgmt-users" && version && version->is_int64() &&
+           version->as_int64() >= 1 && version->as_int64() <= format_version;
+}
+
 struct Importer {
     UserStore& store;
+    const server::Options& options;
     bool dry_run;
     bool update;
     Tally tally;
+    std::optional<std::int64_t> end_count;  ///< the end line's user count, once read
+    std::size_t user_lines = 0;
     std::set<std::string> names_seen, emails_seen;
     std::set<UserId> ids_seen;
     std::vector<std::pair<std::size_t, StoredUser>> batch;
@@ -181,12 +229,21 @@ struct Importer {
         const auto& line = value.as_object();
         const auto* kind = line.if_contains("kind");
         if (kind && *kind == "header") {
-            const auto* version = line.if_contains("version");
-            if (!version || !version->is_int64() || version->as_int64() > format_version) {
+            ++tally.rejected;
+            return complain("a second header");
+        }
+        if (kind && *kind == "end") {
+            const auto* users = line.if_contains("users");
+            if (!users || !users->is_int64() || end_count) {
                 ++tally.rejected;
-                complain("a format version this tool does not know");
+                return complain("a malformed or second end line");
             }
+            end_count = users->as_int64();
             return;
+        }
+        if (end_count) {
+            ++tally.rejected;
+            return complain("a line after the end line");
         }
         if (kind && *kind == "group") {
             const auto* name = line.if_contains("name");
@@ -207,7 +264,8 @@ struct Importer {
             ++tally.rejected;
             return complain("kind must be header, group or user");
         }
-        auto record = parse_user(line);
+        ++user_lines;
+        auto record = parse_user(line, options);
         if (!record) {
             ++tally.rejected;
             return complain(record.error().message);
@@ -250,7 +308,15 @@ struct Importer {
                 for (const auto& g : record.user.groups)
                     if (auto ok = ensure_group(s, g); !ok) return ok;
                 const auto write = [&]() -> Result<void> {
-                    if (*fate == Fate::present) return s.update_user(record);
+                    if (*fate == Fate::present) {
+                        auto before = s.find_user(record.user.id);
+                        if (!before) return std::move(before).error();
+                        if (auto ok = s.update_user(record); !ok) return ok;
+                        // A password put back from the file ends the sessions of the one replaced
+                        // (restoring after a compromise must not leave the intruder logged in).
+                        if (before->password_hash == record.password_hash) return {};
+                        return s.end_sessions_of(record.user.id, std::string_view{}, std::chrono::system_clock::now());
+                    }
                     auto inserted = s.insert_user(record);
                     if (!inserted) return std::move(inserted).error();
                     return {};
@@ -289,32 +355,43 @@ int export_command(Tool& tool, const Words& words)
 {
     auto args = parse_args(words, {}, {"--output"}, 0);
     if (!args) return usage_error("export: " + args.error().message);
+    // The file holds password hashes: the owner's only, whatever was there before (an existing
+    // file keeps no wider mode), and never through a symbolic link someone else planted.
+    int fd = STDOUT_FILENO;
+    if (auto path = args->value("--output")) {
+        fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 || ::fchmod(fd, 0600) != 0) return usage_error("cannot write " + *path);
+    } else if (struct stat st{}; ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+        std::cerr << "usermgmt-admin: warning: stdout is a file others may read, and the export holds password "
+                     "hashes (use --output FILE)\n";
+    }
+    std::unique_ptr<FILE, int (*)(FILE*)> out(::fdopen(fd, "w"), fd == STDOUT_FILENO ? &::fflush : &::fclose);
+    if (!out) return usage_error("cannot write the export");
+    const auto emit = [&](const json::object& line) {
+        const std::string text = json::serialize(line) + "\n";
+        return std::fwrite(text.data(), 1, text.size(), out.get()) == text.size();
+    };
     auto store = tool.store();
     if (!store) return report(store.error());
-    std::ofstream file;
-    if (auto path = args->value("--output")) {
-        file.open(*path, std::ios::trunc);  // 0600: the umask; it holds password hashes
-        if (!file) return usage_error("cannot write " + *path);
-    }
-    std::ostream& out = file.is_open() ? file : std::cout;
     auto groups = (*store)->list_groups();
     if (!groups) return report(groups.error());
     auto last = last_id(**store);
     if (!last) return report(last.error());
-    out << json::serialize(json::object{{"kind", "header"}, {"format", "usermgmt-users"}, {"version", format_version},
-                                        {"exported_at", time_text(std::chrono::system_clock::now())}})
-        << "\n";
-    for (const auto& g : *groups) out << json::serialize(json::object{{"kind", "group"}, {"name", g}}) << "\n";
-    std::size_t users = 0;
+    bool written = emit({{"kind", "header"}, {"format", "usermgmt-users"}, {"version", format_version},
+                         {"exported_at", time_text(std::chrono::system_clock::now())}});
+    for (const auto& g : *groups) written = written && emit({{"kind", "group"}, {"name", g}});
+    std::int64_t users = 0;
     // By id rather than by page: a user who leaves during the export shifts no page.
-    for (UserId id = 1; id <= *last; ++id) {
+    for (UserId id = 1; id <= *last && written; ++id) {
         auto stored = (*store)->find_user(id);
         if (!stored && stored.error().code == Errc::not_found) continue;
         if (!stored) return report(stored.error());
-        out << json::serialize(user_record(*stored)) << "\n";
+        written = emit(user_record(*stored));
         ++users;
     }
-    if (!out.flush()) return report(fail(Errc::storage_failure, "the export could not be written"));
+    // The count at the end: an import of a file cut short says so.
+    written = written && emit({{"kind", "end"}, {"users", users}});
+    if (!written || std::fflush(out.get()) != 0) return report(fail(Errc::storage_failure, "the export could not be written"));
     std::cerr << "exported " << users << " users and " << groups->size() << " groups\n";
     return exit_ok;
 }
@@ -329,10 +406,20 @@ int import_command(Tool& tool, const Words& words)
         if (!file) return usage_error("cannot read " + *path);
     }
     std::istream& in = file.is_open() ? file : std::cin;
+    std::size_t number = 0;
+    std::string first;
+    while (first.empty() || first == "\r") {
+        if (!std::getline(in, first)) break;
+        ++number;
+    }
+    if (!known_header(first))
+        return report(fail(Errc::invalid_argument, "line " + std::to_string(number) +
+                                                       ": not the header of a usermgmt-users export this tool "
+                                                       "reads (format version up to " +
+                                                       std::to_string(format_version) + "); nothing imported"));
     auto store = tool.store();
     if (!store) return report(store.error());
-    Importer importer{**store, args->has("--dry-run"), args->has("--update"), {}, {}, {}, {}, {}};
-    std::size_t number = 0;
+    Importer importer{**store, tool.options(), args->has("--dry-run"), args->has("--update"), {}, {}, {}, {}, {}, {}, {}};
     for (std::string text; std::getline(in, text);) {
         ++number;
         if (text.empty() || text == "\r") continue;
@@ -341,7 +428,15 @@ int import_command(Tool& tool, const Words& words)
             if (auto ok = importer.flush(); !ok) return report(ok.error());
     }
     if (auto ok = importer.flush(); !ok) return report(ok.error());
-    const Tally& t = importer.tally;
+    Tally& t = importer.tally;
+    if (!importer.end_count) {
+        ++t.rejected;
+        std::cerr << "the file ends without its end line: cut short? (the lines before were read)\n";
+    } else if (*importer.end_count != static_cast<std::int64_t>(importer.user_lines)) {
+        ++t.rejected;
+        std::cerr << "the end line counts " << *importer.end_count << " users, the file holds " << importer.user_lines
+                  << "\n";
+    }
     std::cout << (importer.dry_run ? "dry run: " : "") << t.imported << " imported, " << t.updated << " updated, "
               << t.present << " already present, " << t.groups << " groups, " << t.conflicts << " conflicts, "
               << t.rejected << " rejected lines\n";

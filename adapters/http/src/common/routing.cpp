@@ -102,6 +102,11 @@ const std::variant<Body, BodyProblem>& Call::body()
 
 std::string Call::client() const
 {
+    return client_address(request, peer, settings);
+}
+
+std::string client_address(const Request& request, const Peer& peer, const HttpSettings& settings)
+{
     // settings.trusted_proxies is normalised by the handler, so addresses compare as text.
     const auto& proxies = settings.trusted_proxies;
     const auto trusted = [&](const std::string& address) {

@@ -168,6 +168,9 @@ struct Dispatch {
     const Route* allow = nullptr;        ///< when set, every answer carries its Allow header
 };
 
+/// The client's address: the socket peer, or what a trusted proxy forwarded (normalised).
+std::string client_address(const Request& request, const Peer& peer, const HttpSettings& settings);
+
 /// The call of a dispatched endpoint: its attempt counted first when it is throttled, then the
 /// endpoint. Hashing endpoints go to the hashing pool, the other methods that change state to
 /// the store pool, reads run at once.

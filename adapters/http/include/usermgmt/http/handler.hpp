@@ -25,7 +25,7 @@ public:
     Handler& operator=(const Handler&) = delete;
 
     /// True when `target` is one of the handler's paths (a route prefix, the media URL,
-    /// /healthz, /readyz or /openapi.json), so an application can send everything else to its own routes.
+    /// /healthz, /readyz, /openapi.json or /metrics, when served), so an application can send everything else to its own routes.
     [[nodiscard]] bool owns(std::string_view target) const;
 
     /// The body limit for a request with this header: `max_upload_bytes` for a multipart body to

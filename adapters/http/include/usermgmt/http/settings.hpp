@@ -58,6 +58,10 @@ struct HttpSettings {
     /// method and status, latency histograms, logins, 429s, the pools' queues and rejections,
     /// the mail queue, the cache (docs/operations.md). Off: 404 like any unknown path.
     bool serve_metrics = true;
+    /// `/metrics` answers only clients on the loopback interface (the client as `trusted_proxies`
+    /// make it out; anyone else gets 404): login failure rates and queue depths are nobody
+    /// else's business. Off for a listener only the monitoring network reaches.
+    bool metrics_loopback_only = true;
     /// Whose counters `/metrics` shows: null, this handler's; set, that handler's. To serve them
     /// on an address of their own, give a second handler (empty prefixes and media URL, `metrics_of`
     /// the main one) a `Server` of its own, and turn `serve_metrics` off on the main one.
