@@ -26,7 +26,7 @@ public:
     explicit Argon2idHasher(Argon2Params params)
         : params_(params),
           threads_(params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency()),
-                   std::numeric_limits<std::size_t>::max(), std::clamp(params.nice, 0, 19))
+                   std::numeric_limits<std::size_t>::max(), std::clamp(params.nice, 0, Argon2Params::idle_priority))
     {
     }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -56,6 +57,11 @@ void WorkerPool::run(int nice)
         errno = 0;
         const int current = getpriority(PRIO_PROCESS, self);
         if (errno == 0) (void)setpriority(PRIO_PROCESS, self, std::min(current + nice, 19));
+        // Past 19: the idle class, below any nice value (a thread of it yields to any other).
+        if (nice > 19) {
+            sched_param none{};
+            (void)sched_setscheduler(self, SCHED_IDLE, &none);
+        }
     }
     while (true) {
         std::function<void()> job;

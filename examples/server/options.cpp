@@ -128,8 +128,9 @@ const std::vector<Option>& all_options()
                &Options::hashing_threads, 0, 256),
         number("argon2_threads", "threads that compute Argon2id hashes (0: one per core)", &Options::argon2_threads, 0,
                256),
-        number("argon2_nice", "how much lower the hashing threads are scheduled than the I/O threads (0-19)",
-               &Options::argon2_nice, 0, 19),
+        number("argon2_nice", "how much lower the hashing threads are scheduled than the I/O threads (0-19: a nice "
+                              "increment; 20: idle, hashing only on cores nothing else wants)",
+               &Options::argon2_nice, 0, 20),
         number("store_threads", "threads for the other writes (a locked database holds one of them)",
                &Options::store_threads, 1, 256),
         text("auth_prefix", "mount point of the Djoser-style routes", &Options::auth_prefix, false),

@@ -35,7 +35,7 @@ struct Options {
     unsigned threads = 2;
     unsigned hashing_threads = 0;
     unsigned argon2_threads = 0;
-    unsigned argon2_nice = 10;
+    unsigned argon2_nice = 20;  ///< Argon2Params::idle_priority
     unsigned store_threads = 2;
     std::string auth_prefix = "/auth/";
     std::string auth_login_field = "username";

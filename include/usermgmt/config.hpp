@@ -19,10 +19,14 @@ struct Argon2Params {
     /// threads call the hasher, at most this many hashes (and `mem_limit_bytes` each) are in
     /// memory at once.
     unsigned threads = 0;
-    /// How much lower than the rest of the process the hashing threads are scheduled (their
-    /// nice increment, 0-19): a request that needs no hash never waits behind one for a core,
-    /// while hashes take every cycle that is left. 0: the same priority.
-    int nice = 10;
+    /// How much lower than the rest of the process the hashing threads are scheduled: their
+    /// nice increment (0-19), or `idle_priority` (Linux's SCHED_IDLE: a hash runs only on a core
+    /// no other thread wants, and yields it at once). A request that needs no hash then never
+    /// waits behind one for a core, while hashes take every cycle that is left; under reads
+    /// that fill every core, logins wait (their queue is bounded: 503 past it). 0: the same
+    /// priority. docs/performance.md has the measurements.
+    int nice = idle_priority;
+    static constexpr int idle_priority = 20;
 
     /// The cheapest parameters libsodium accepts (1 pass, 8 KiB): for tests and seeding only.
     [[nodiscard]] static Argon2Params cheapest_for_tests() { return {1, 8192, 0, 10}; }

@@ -14,7 +14,8 @@ namespace usermgmt::detail {
 
 class WorkerPool {
 public:
-    /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same).
+    /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same;
+    /// 1-19 a nice increment; 20: SCHED_IDLE).
     WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice = 0);
     /// Finishes the queued work, then joins the threads.
     ~WorkerPool();
