@@ -288,7 +288,10 @@ struct Importer {
         Tally counted;
         const auto work = [&](UserStore& s) -> Result<void> {
             counted = Tally{};
-            for (auto& [number, record] : batch) {
+            for (auto& entry : batch) {
+                // Named, not a structured binding: clang 14 cannot capture one in the lambda below.
+                const std::size_t number = entry.first;
+                const StoredUser& record = entry.second;
                 std::string why;
                 auto fate = place(s, record, why);
                 if (!fate) return std::move(fate).error();
