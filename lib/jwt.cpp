@@ -93,8 +93,7 @@ Result<TokenClaims> verify_jwt(std::string_view secret, std::string_view token, 
     claims.jti = *jti;
     claims.user_id = *user_id;
     claims.session_id = *sid;
-    // PyJWT's rule: a token is expired from the second its exp names.
-    if (now >= claims.expires_at) return fail(Errc::token_expired, "token expired");
+    if (jwt_expired(claims, now)) return fail(Errc::token_expired, "token expired");
     return claims;
 }
 

@@ -22,17 +22,7 @@ std::uint64_t ReadCache::observe_version(std::uint64_t version)
 
 std::optional<StoredUser> ReadCache::user(UserId id) const
 {
-    if (!enabled()) return std::nullopt;
-    std::shared_ptr<const StoredUser> found;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = users_.find(id);
-        if (it != users_.end()) found = it->second;
-    }
-    // The copy is made off the lock: the other threads' lookups do not wait for it.
-    (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
-    if (!found) return std::nullopt;
-    return *found;
+    return lookup(users_, id);
 }
 
 void ReadCache::put_user(const StoredUser& user, std::uint64_t read_epoch)
@@ -48,16 +38,7 @@ void ReadCache::put_user(const StoredUser& user, std::uint64_t read_epoch)
 
 std::optional<SessionRecord> ReadCache::session(const std::string& id) const
 {
-    if (!enabled()) return std::nullopt;
-    std::shared_ptr<const SessionRecord> found;
-    {
-        std::lock_guard lock(mutex_);
-        auto it = sessions_.find(id);
-        if (it != sessions_.end()) found = it->second;
-    }
-    (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
-    if (!found) return std::nullopt;
-    return *found;
+    return lookup(sessions_, id);
 }
 
 void ReadCache::put_session(const SessionRecord& session, std::uint64_t read_epoch)

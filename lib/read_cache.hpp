@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -45,6 +46,23 @@ public:
     std::uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 
 private:
+    // A row by key, counted as a hit or a miss. The pointer is taken under the lock, the copy
+    // made off it: the other threads' lookups do not wait for the copy.
+    template <class Map, class Key>
+    auto lookup(const Map& rows, const Key& key) const -> std::optional<std::remove_const_t<typename Map::mapped_type::element_type>>
+    {
+        if (!enabled()) return std::nullopt;
+        typename Map::mapped_type found;
+        {
+            std::lock_guard lock(mutex_);
+            const auto it = rows.find(key);
+            if (it != rows.end()) found = it->second;
+        }
+        (found ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+        if (!found) return std::nullopt;
+        return *found;
+    }
+
     void drop_session_locked(const std::string& id);
     void clear_locked();
 

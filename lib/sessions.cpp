@@ -51,8 +51,7 @@ Result<std::pair<TokenClaims, StoredUser>> Sessions::check(std::string_view toke
     const std::int64_t now = now_seconds();
     Result<TokenClaims> claims = fail(Errc::token_invalid, "not checked");
     if (auto known = verified_.find(token)) {
-        // PyJWT's rule, as verify_jwt: expired from the second its exp names.
-        if (now >= known->expires_at) return fail(Errc::token_expired, "token expired");
+        if (jwt_expired(*known, now)) return fail(Errc::token_expired, "token expired");
         claims = std::move(*known);
     } else {
         claims = verify_jwt(config_.jwt_secret, token, now);

@@ -54,13 +54,21 @@ Result<std::string> secret_in_data_dir(const fs::path& file, SecretSource source
 
 }  // namespace
 
+std::optional<fs::path> sqlite_file(const Options& options)
+{
+    const std::string& url = options.database;
+    if (url.empty()) return fs::path(options.data_dir) / "users.db";
+    if (url.rfind("sqlite:", 0) == 0) return fs::path(url.substr(7));
+    return std::nullopt;
+}
+
 Result<Database> open_database(const Options& options)
 {
     const std::string& url = options.database;
     Database db;
     const auto starts_with = [&](std::string_view prefix) { return url.rfind(prefix, 0) == 0; };
-    if (url.empty() || starts_with("sqlite:")) {
-        const fs::path path = url.empty() ? fs::path(options.data_dir) / "users.db" : fs::path(url.substr(7));
+    if (const auto file = sqlite_file(options)) {
+        const fs::path& path = *file;
         if (path.empty()) return fail(Errc::bad_config, "--database sqlite: needs a path (sqlite:PATH)");
         auto store = open_sqlite_store(path);
         if (!store) return std::move(store).error();

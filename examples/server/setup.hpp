@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace usermgmt::server {
@@ -22,6 +23,9 @@ struct Database {
     int schema_version = 0;                   ///< the version the store is now at
 };
 Result<Database> open_database(const Options& options);
+/// The SQLite file `--database` names (or the default one in the data directory); nullopt when
+/// the database is not SQLite.
+std::optional<std::filesystem::path> sqlite_file(const Options& options);
 
 /// A directory for files only this process reads: made 0700 (the umask), or its mode stays as
 /// the operator left it, with a warning on stderr when others may read it.

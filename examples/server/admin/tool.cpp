@@ -41,17 +41,14 @@ int usage_error(const std::string& message)
 Result<void> Tool::open()
 {
     if (database_) return {};
-    const std::string& url = options_.database;
-    if (url.empty() || url.rfind("sqlite:", 0) == 0) {
-        const std::filesystem::path file =
-            url.empty() ? std::filesystem::path(options_.data_dir) / "users.db" : std::filesystem::path(url.substr(7));
+    if (const auto file = server::sqlite_file(options_)) {
         std::error_code ec;
-        if (!may_create_ && !std::filesystem::exists(file, ec))
-            return fail(Errc::bad_config, "no database at " + file.string() +
+        if (!may_create_ && !std::filesystem::exists(*file, ec))
+            return fail(Errc::bad_config, "no database at " + file->string() +
                                               " (createsuperuser, migrate or import make one)");
         // The default database lives in the data directory, which a first command may make,
         // private as the server makes it.
-        if (url.empty())
+        if (options_.database.empty())
             if (auto made = server::make_private_directory(options_.data_dir); !made) return made;
     }
     auto database = server::open_database(options_);

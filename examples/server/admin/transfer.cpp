@@ -80,26 +80,27 @@ Result<StoredUser> parse_user(const json::object& line, const server::Options& o
     StoredUser record;
     User& u = record.user;
     std::string problem;
+    const auto bad = [&](const char* key) { problem += std::string(problem.empty() ? "" : ", ") + key; };
     const auto text = [&](const char* key, std::string& out, bool required) {
         const auto* v = line.if_contains(key);
         if (v && v->is_string()) out = std::string(v->as_string());
-        else if (required || (v && !v->is_null())) problem += std::string(problem.empty() ? "" : ", ") + key;
+        else if (required || (v && !v->is_null())) bad(key);
     };
     const auto flag = [&](const char* key, bool& out) {
         const auto* v = line.if_contains(key);
         if (v && v->is_bool()) out = v->as_bool();
-        else problem += std::string(problem.empty() ? "" : ", ") + key;
+        else bad(key);
     };
     const auto time = [&](const char* key, std::optional<TimePoint>& out, bool required) {
         const auto* v = line.if_contains(key);
         if ((!v || v->is_null()) && !required) return;
         const auto t = v && v->is_string() ? parse_time(v->as_string()) : std::nullopt;
         if (t) out = t;
-        else problem += std::string(problem.empty() ? "" : ", ") + key;
+        else bad(key);
     };
     const auto* id = line.if_contains("id");
     if (id && id->is_int64() && id->as_int64() > 0) u.id = id->as_int64();
-    else problem = "id";
+    else bad("id");
     text("username", u.username, true);
     text("email", u.email, true);
     text("password_hash", record.password_hash, true);
@@ -110,7 +111,7 @@ Result<StoredUser> parse_user(const json::object& line, const server::Options& o
     text("birthdate", birthdate, false);
     if (!birthdate.empty()) {
         u.birthdate = Date::parse_iso(birthdate);
-        if (!u.birthdate) problem += std::string(problem.empty() ? "" : ", ") + "birthdate";
+        if (!u.birthdate) bad("birthdate");
     }
     flag("avatar_is_media", u.avatar_is_media);
     flag("is_active", u.is_active);
@@ -127,10 +128,10 @@ Result<StoredUser> parse_user(const json::object& line, const server::Options& o
     if (const auto* groups = line.if_contains("groups"); groups && groups->is_array()) {
         for (const auto& g : groups->as_array()) {
             if (g.is_string() && !g.as_string().empty()) u.groups.emplace_back(g.as_string());
-            else problem += std::string(problem.empty() ? "" : ", ") + "groups";
+            else bad("groups");
         }
     } else {
-        problem += std::string(problem.empty() ? "" : ", ") + "groups";
+        bad("groups");
     }
     if (!problem.empty()) return fail(Errc::invalid_argument, "missing or malformed: " + problem);
     if (u.username.empty() || u.username.size() > 150 || u.email.empty() || u.email.find('@') == std::string::npos ||
