@@ -6,10 +6,8 @@
 #include <iterator>
 
 namespace usermgmt {
-namespace {
 
-// A key is one or more segments of [A-Za-z0-9._-], none of them "." or "..", joined by '/'.
-bool is_valid_key(std::string_view key)
+bool is_valid_media_key(std::string_view key)
 {
     if (key.empty() || key.size() > 255) return false;
     std::size_t start = 0;
@@ -27,6 +25,8 @@ bool is_valid_key(std::string_view key)
     }
 }
 
+namespace {
+
 class DirectoryMediaStore final : public MediaStore {
 public:
     explicit DirectoryMediaStore(std::filesystem::path root) : root_(std::move(root)) {}
@@ -35,7 +35,7 @@ public:
     {
         const std::string key = std::string(folder) + "/" + detail::to_hex(detail::random_bytes(16)) + "." +
                                 std::string(extension);
-        if (!is_valid_key(key)) return fail(Errc::invalid_argument, "media: invalid folder or extension");
+        if (!is_valid_media_key(key)) return fail(Errc::invalid_argument, "media: invalid folder or extension");
         const auto path = root_ / key;
         std::error_code ec;
         std::filesystem::create_directories(path.parent_path(), ec);
@@ -57,7 +57,7 @@ public:
 
     Result<void> remove(std::string_view key) override
     {
-        if (!is_valid_key(key)) return fail(Errc::invalid_argument, "media: invalid key");
+        if (!is_valid_media_key(key)) return fail(Errc::invalid_argument, "media: invalid key");
         std::error_code ec;
         std::filesystem::remove(root_ / key, ec);
         if (ec) return fail(Errc::storage_failure, "media: cannot remove a file: " + ec.message());
@@ -66,7 +66,7 @@ public:
 
     Result<std::string> read(std::string_view key) const override
     {
-        if (!is_valid_key(key)) return fail(Errc::not_found, "media: invalid key");
+        if (!is_valid_media_key(key)) return fail(Errc::not_found, "media: invalid key");
         std::ifstream in(root_ / key, std::ios::binary);
         if (!in) return fail(Errc::not_found, "media: no such file");
         return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

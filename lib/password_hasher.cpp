@@ -1,6 +1,7 @@
 #include "usermgmt/password_hasher.hpp"
 
 #include "crypto.hpp"
+#include "foreign_hashes.hpp"
 #include "worker_pool.hpp"
 
 #include <sodium.h>
@@ -43,8 +44,15 @@ public:
 
     bool verify(std::string_view hash, std::string_view password) const override
     {
-        // crypto_pwhash_str_verify reads a NUL-terminated string of bounded length.
-        if (hash.size() >= crypto_pwhash_STRBYTES) return false;
+        // An imported account's hash from another system, until its first login (its cost is
+        // bounded, and it runs on the hashing threads as ours does).
+        if (auto foreign = detail::unmark_imported(hash)) {
+            const std::string stored(*foreign);
+            return on_hashing_thread([&] { return detail::verify_foreign_hash(stored, password); });
+        }
+        // Unmarked, only libsodium's Argon2id with a cost this service would spend: no other
+        // hash logs in, and none holds a hashing thread longer than a few of ours would.
+        if (!detail::native_argon2id(hash, params_)) return false;
         const std::string stored(hash);
         return on_hashing_thread(
             [&] { return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0; });
@@ -52,6 +60,7 @@ public:
 
     bool needs_rehash(std::string_view hash) const override
     {
+        if (detail::unmark_imported(hash)) return true;  // never kept past the first login
         if (hash.size() >= crypto_pwhash_STRBYTES) return true;
         const std::string stored(hash);
         // 1: other parameters; -1: not an Argon2id string at all. Both mean "hash again".

@@ -1,6 +1,8 @@
 // UserService::Impl: wiring the components to the ports, and the one row helper they share.
 #include "service_impl.hpp"
 
+#include "validation.hpp"
+
 namespace usermgmt {
 
 UserService::Impl::Impl(Config settings, Ports ports, std::shared_ptr<const detail::PasswordValidator> validator)
@@ -39,6 +41,20 @@ Result<StoredUser> UserService::Impl::modify_user(
     });
     if (!done) return std::move(done).error();
     return std::move(*written);
+}
+
+Result<std::string> UserService::Impl::username_for(UserStore& in, std::string_view email) const
+{
+    std::string base(email.substr(0, detail::max_username_length - 8));
+    for (char& c : base)
+        if (!detail::is_valid_username_chars(std::string_view(&c, 1))) c = '_';
+    for (int n = 1; n < 1000; ++n) {
+        const std::string candidate = n == 1 ? base : base + "-" + std::to_string(n);
+        auto found = in.find_user_by_username(candidate);
+        if (!found && found.error().code == Errc::not_found) return candidate;
+        if (!found) return std::move(found).error();
+    }
+    return fail(Errc::internal, "no free username for this email");
 }
 
 }  // namespace usermgmt

@@ -45,6 +45,10 @@ struct UserService::Impl {
     TimePoint now() const { return clock->now(); }
     /// A user by id (from the cache when it holds a fresh copy).
     Result<StoredUser> load(UserId id) const { return store->find_user(id); }
+    /// The username of an account known by email only: the address itself where its characters
+    /// allow, '_' for the others; with "-2", "-3", ... when another account has that name in
+    /// `in` (the store, or the transaction that will insert it).
+    Result<std::string> username_for(UserStore& in, std::string_view email) const;
     /// Re-reads a user inside a write transaction, applies `change` and writes it back, so a
     /// concurrent update of other fields is never lost; `also` runs in the same transaction.
     /// Returns the row as written.

@@ -2,6 +2,7 @@
 #include "service_impl.hpp"
 
 #include "crypto.hpp"
+#include "foreign_hashes.hpp"
 
 
 namespace usermgmt {
@@ -67,22 +68,6 @@ struct AccountFlags {
     bool superuser = false;
 };
 
-// The username of an account registered by email only: the address itself where its characters
-// allow, '_' for the others; with "-2", "-3", ... when another account has that name.
-Result<std::string> username_for(const UserService::Impl& m, std::string_view email)
-{
-    std::string base(email.substr(0, detail::max_username_length - 8));
-    for (char& c : base)
-        if (!detail::is_valid_username_chars(std::string_view(&c, 1))) c = '_';
-    for (int n = 1; n < 1000; ++n) {
-        const std::string candidate = n == 1 ? base : base + "-" + std::to_string(n);
-        auto found = m.store->find_user_by_username(candidate);
-        if (!found && found.error().code == Errc::not_found) return candidate;
-        if (!found) return std::move(found).error();
-    }
-    return fail(Errc::internal, "no free username for this email");
-}
-
 // The first phase of creating an account: every rule, and the record to insert. Field rules
 // first, all reported together (as DRF does), then the password, then the retype.
 Result<StoredUser> check_new_account(const UserService::Impl& m, const NewUser& in,
@@ -104,7 +89,7 @@ Result<StoredUser> check_new_account(const UserService::Impl& m, const NewUser& 
     if (auto ok = m.rules.check_unique(unique_name, &email, 0, errors, taken); !ok) return std::move(ok).error();
     if (!errors.empty() || !taken.empty()) return detail::ProfileRules::field_failure(std::move(errors), taken);
     if (in.username_from_email) {
-        auto derived = username_for(m, email);
+        auto derived = m.username_for(*m.store, email);
         if (!derived) return std::move(derived).error();
         username = std::move(*derived);
     }
@@ -296,7 +281,11 @@ Result<TokenPair> UserService::login(std::string_view login, std::string_view pa
     std::optional<std::string> rehashed;
     if (m.passwords.needs_rehash(user->password_hash)) {
         // Parameters changed since this hash was made: upgrade it while the password is at hand.
-        if (auto fresh = m.passwords.hash(password)) rehashed = std::move(*fresh);
+        auto fresh = m.passwords.hash(password);
+        if (fresh) rehashed = std::move(*fresh);
+        // An imported account's hash from another system is not kept past a login that could
+        // replace it: no login without the new hash.
+        else if (detail::unmark_imported(user->password_hash)) return std::move(fresh).error();
     }
     const std::string verified_hash = user->password_hash;
     // last_login and the new session in one transaction: one commit (one fsync) per login.

@@ -12,7 +12,7 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
 cmake --build "$build"
 mkdir -p "$build/artifacts"
-for target in jwt validation multipart urlencoded request_body request; do
+for target in jwt validation hash multipart urlencoded request_body request; do
   work="$build/corpus/$target"
   mkdir -p "$work"
   options=(-max_len=4096)

@@ -14,7 +14,9 @@ packages=(
   python3 python3-jwt                              # tests: an independent JWT implementation
   python3-jsonschema                               # tests: answers validate against docs/openapi.json
   python3-prometheus-client                        # tests: /metrics read by a real Prometheus parser
-  libssl-dev                                       # HTTP adapter: TLS in the ready server
+  python3-django python3-argon2 python3-bcrypt     # tests: real Django databases and hashes to import
+  python3-psycopg2                                 # tests: Django on PostgreSQL, imported from
+  libssl-dev libcrypt-dev                          # core: imported PBKDF2 and bcrypt hashes; HTTP: TLS
   clang libclang-rt-14-dev                         # fuzzers and sanitizer builds
 )
 

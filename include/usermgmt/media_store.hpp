@@ -22,6 +22,10 @@ enum class ImageType { png, jpeg, gif, webp };
 /// "image/png", ...
 [[nodiscard]] std::string_view content_type(ImageType type) noexcept;
 
+/// Whether `key` is a media key: one or more segments of [A-Za-z0-9._-], none of them "." or
+/// "..", joined by '/', at most 255 characters (`avatars/3f9c….png`).
+[[nodiscard]] bool is_valid_media_key(std::string_view key);
+
 /// Stores uploaded files under keys such as `avatars/3f9c….png`. Thread-safe.
 class MediaStore {
 public:

@@ -24,7 +24,9 @@ public:
 };
 
 /// Argon2id through libsodium's `crypto_pwhash_str_alg`. `bad_config` when the parameters
-/// are outside libsodium's limits.
+/// are outside libsodium's limits. `verify` takes this kind of hash within a cost bound (up to
+/// four times these parameters), and the foreign hashes of imported accounts (`imported:…`,
+/// docs/migrating.md), for which `needs_rehash` is always true.
 [[nodiscard]] Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params);
 
 }  // namespace usermgmt

@@ -11,6 +11,7 @@
 #include "usermgmt/result.hpp"
 #include "usermgmt/types.hpp"
 #include "usermgmt/throttle_store.hpp"
+#include "usermgmt/user_import.hpp"
 #include "usermgmt/user_store.hpp"
 
 #include <memory>
@@ -25,7 +26,8 @@ namespace usermgmt {
 struct Ports {
     /// Required.
     std::unique_ptr<UserStore> store;
-    /// Null: Argon2id with `Config::argon2`.
+    /// Null: Argon2id with `Config::argon2` (which also verifies imported accounts' foreign
+    /// hashes; a hasher of your own must handle those itself, see docs/migrating.md).
     std::unique_ptr<PasswordHasher> hasher;
     /// Null: notifications are dropped (`NullNotifier`), unless `mail` is set.
     std::unique_ptr<Notifier> notifier;
@@ -124,6 +126,15 @@ public:
     /// is tried first). Errors: `not_found`; for non-staff, always (themselves included) what
     /// `get_user` gives for someone else (`not_found`, or `forbidden` when `hide_users` is off).
     [[nodiscard]] Result<User> find_user(const Principal& who, std::string_view name) const;
+    /// Operator only (`operator_principal()`): brings `users` in, in one transaction (none of
+    /// them is written if the store fails), and says what became of each. Checked as a backup
+    /// or a migration needs: fields as for a registration (no password policy: the password is
+    /// not known), ids, usernames and emails against this database and each other, the hash
+    /// against the formats `ImportedUser` lists, with a bounded cost. Groups named by a user are
+    /// created. Errors: `forbidden` (not an operator), `storage_failure`.
+    [[nodiscard]] Result<std::vector<ImportResult>> import_users(const Principal& who,
+                                                                 const std::vector<ImportedUser>& users,
+                                                                 const ImportOptions& options = {}) const;
     /// Self, or anyone for staff; someone else's account is `forbidden` for non-staff, whether it
     /// exists or not. Errors: `not_found`, `forbidden`, `invalid_argument`, `already_exists`
     /// (only when a taken email is the sole problem).

@@ -1,77 +1,16 @@
 // usermgmt-admin, the real binary, on the database a real usermgmt-server serves: what the tool
 // changes, the running server sees at once (another process on the same database), and every
 // command's exit code and messages are what a script relies on.
+#include "admin_tool.hpp"
 #include "example_postgres.hpp"
-#include "example_server.hpp"
 #include "../support/smtp_test_server.hpp"
 
 #include <pty.h>
 #include <poll.h>
 #include <sys/wait.h>
 
-#ifndef USERMGMT_ADMIN_BINARY
-#error "USERMGMT_ADMIN_BINARY names the usermgmt-admin binary"
-#endif
-
 namespace usermgmt::test {
 namespace {
-
-struct AdminRun {
-    int code = -1;
-    std::string out;  ///< stdout: what a script reads
-    std::string err;  ///< stderr: messages for a person
-    json::value json() const { return json::parse(out); }
-};
-
-// Runs usermgmt-admin on the database of `dir`'s server (or the given --database) to the end.
-AdminRun admin(const TempDir& dir, std::vector<std::string> words, std::vector<std::string> env = {},
-               const std::string& input = {})
-{
-    static int runs = 0;
-    const std::string base = (dir / ("admin-" + std::to_string(++runs))).string();
-    std::vector<std::string> argv = {USERMGMT_ADMIN_BINARY, "--data-dir", (dir / "data").string()};
-    argv.insert(argv.end(), cheap.begin(), cheap.end());
-    argv.insert(argv.end(), words.begin(), words.end());
-    {
-        std::ofstream in(base + ".in");
-        in << input;
-    }
-    ChildProcess process(argv, env, ChildProcess::Streams{base + ".in", base + ".out", base + ".err"});
-    AdminRun run;
-    run.code = process.wait();
-    run.out = process.log();
-    std::ifstream err(base + ".err");
-    std::stringstream text;
-    text << err.rdbuf();
-    run.err = text.str();
-    return run;
-}
-
-std::vector<std::string> with_database(const std::string& url, std::vector<std::string> words)
-{
-    words.insert(words.begin(), {"--database", url});
-    return words;
-}
-
-const std::vector<std::string> make_root = {"USERMGMT_SUPERUSER_USERNAME=root",
-                                            "USERMGMT_SUPERUSER_EMAIL=root@example.com",
-                                            "USERMGMT_SUPERUSER_PASSWORD=" + strong_password};
-
-unsigned login_status(Client& client, const std::string& username, const std::string& password)
-{
-    return client
-        .send(bhttp::verb::post, "/auth/jwt/create/",
-              json::serialize(json::object{{"username", username}, {"password", password}}))
-        .status;
-}
-
-std::string access_token(Client& client, const std::string& username, const std::string& password)
-{
-    auto reply = client.send(bhttp::verb::post, "/auth/jwt/create/",
-                             json::serialize(json::object{{"username", username}, {"password", password}}));
-    REQUIRE(reply.status == 200);
-    return std::string(reply.json().at("access").as_string());
-}
 
 // A user registered over HTTP, activated by the operator.
 void register_user(Client& client, const TempDir& dir, const std::string& name)
@@ -327,20 +266,6 @@ TEST_CASE("usermgmt-admin mail: list the dead mails and send one again", "[examp
 
 namespace {
 
-std::string read_file(const std::filesystem::path& path)
-{
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text)
-{
-    std::ofstream out(path);
-    out << text;
-}
-
 // Export from `dir`'s database, import into `target` (a --database URL): everyone logs in there
 // with their own password, a second import changes nothing.
 void move_users(const TempDir& dir, const std::string& target)
@@ -369,15 +294,18 @@ void move_users(const TempDir& dir, const std::string& target)
 
     auto dry = admin(dir, with_database(target, {"import", "--input", file.string(), "--dry-run"}));
     CHECK(dry.code == 0);
-    CHECK(dry.out == "dry run: 3 imported, 0 updated, 0 already present, 2 groups, 0 conflicts, 0 rejected lines\n");
+    CHECK(dry.out == "dry run: 3 imported, 0 updated, 0 already present, 2 groups, 0 conflicts, 0 rejected\n"
+                     "password hashes: argon2id 3\n");
     CHECK(admin(dir, with_database(target, {"users", "list", "--json"})).json().at("total") == 0);
 
     auto imported = admin(dir, with_database(target, {"import", "--input", file.string()}));
     CHECK(imported.code == 0);
-    CHECK(imported.out == "3 imported, 0 updated, 0 already present, 2 groups, 0 conflicts, 0 rejected lines\n");
+    CHECK(imported.out == "3 imported, 0 updated, 0 already present, 2 groups, 0 conflicts, 0 rejected\n"
+                          "password hashes: argon2id 3\n");
     auto twice = admin(dir, with_database(target, {"import", "--input", file.string()}));
     CHECK(twice.code == 0);
-    CHECK(twice.out == "0 imported, 0 updated, 3 already present, 2 groups, 0 conflicts, 0 rejected lines\n");
+    CHECK(twice.out == "0 imported, 0 updated, 3 already present, 2 groups, 0 conflicts, 0 rejected\n"
+                       "password hashes: argon2id 3\n");
 
     // The same ids, groups and flags; a new user gets an id after every imported one.
     auto cy = admin(dir, with_database(target, {"users", "show", "cy", "--json"})).json();
@@ -434,10 +362,14 @@ TEST_CASE("usermgmt-admin import reports conflicts and bad lines, and imports th
     const std::string ann = replace(replace(replace(root_line, "\"id\":1", "\"id\":7"), "\"root\"", "\"ann\""),
                                     "root@example.com", "ann@example.com");
     const std::string ann_shouting = replace(replace(ann, "\"id\":7", "\"id\":8"), "\"ann\"", "\"ANN\"");
-    const std::string weak_hash = replace(replace(replace(ann, "\"id\":7", "\"id\":9"), "\"ann\"", "\"weak\""), "$argon2id$", "$2b$");
+    const std::string weak_hash = replace(replace(replace(replace(ann, "\"id\":7", "\"id\":9"), "\"ann\"", "\"weak\""),
+                                                  "ann@example.com", "weak@example.com"),
+                                          "$argon2id$", "$2b$");
     const std::string root_elsewhere = replace(root_line, "\"id\":1", "\"id\":5");
     const std::string header = R"({"kind":"header","format":"usermgmt-users","version":1})";
-    const std::string costly = replace(replace(replace(ann, "\"id\":7", "\"id\":11"), "\"ann\"", "\"costly\""), "m=8,", "m=4194304,");
+    const std::string costly = replace(replace(replace(replace(ann, "\"id\":7", "\"id\":11"), "\"ann\"", "\"costly\""),
+                                               "ann@example.com", "costly@example.com"),
+                                       "m=8,", "m=4194304,");
     write_file(dir / "mixed.jsonl", header + "\n" + ann + "\nnot json\n" + ann_shouting + "\n" + weak_hash + "\n" +
                                         root_elsewhere + "\n{\"kind\":\"user\",\"id\":10}\n" + costly +
                                         "\n{\"kind\":\"end\",\"users\":6}\n");
@@ -446,13 +378,14 @@ TEST_CASE("usermgmt-admin import reports conflicts and bad lines, and imports th
     REQUIRE(admin(target, {"createsuperuser", "--noinput"}, make_root).code == 0);
     auto run = admin(target, {"import", "--input", (dir / "mixed.jsonl").string()});
     CHECK(run.code == 1);
-    CHECK(run.out == "1 imported, 0 updated, 0 already present, 0 groups, 2 conflicts, 4 rejected lines\n");
+    CHECK(run.out == "1 imported, 0 updated, 0 already present, 0 groups, 2 conflicts, 4 rejected\n"
+                     "password hashes: argon2id 1\n");
     CHECK(run.err.find("line 3: not a JSON object") != std::string::npos);
-    CHECK(run.err.find("line 4: user ANN <ann@example.com>: an earlier line") != std::string::npos);
-    CHECK(run.err.find("line 5: password_hash is not an Argon2id hash") != std::string::npos);
-    CHECK(run.err.find("line 6: username root belongs to user 1 here") != std::string::npos);
+    CHECK(run.err.find("line 4: conflict: user ANN <ann@example.com>: an earlier one") != std::string::npos);
+    CHECK(run.err.find("line 5: password hash: malformed") != std::string::npos);
+    CHECK(run.err.find("line 6: conflict: username root belongs to user 1 here") != std::string::npos);
     CHECK(run.err.find("line 7: missing or malformed: ") != std::string::npos);
-    CHECK(run.err.find("line 8: password_hash is not an Argon2id hash") != std::string::npos);  // too costly
+    CHECK(run.err.find("line 8: password hash: malformed") != std::string::npos);  // too costly
     CHECK(admin(target, {"users", "list", "--json"}).json().at("total") == 2);
 
     // Without its header nothing is read; without its end line the file is reported cut short.

@@ -17,5 +17,7 @@ int groups_command(Tool& tool, const Words& words);
 int mail_command(Tool& tool, const Words& words);
 int export_command(Tool& tool, const Words& words);
 int import_command(Tool& tool, const Words& words);
+int import_django_command(Tool& tool, const Words& words);
+int import_jsonl_command(Tool& tool, const Words& words);
 
 }  // namespace usermgmt::admin

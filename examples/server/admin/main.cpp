@@ -35,7 +35,11 @@ const char* const usage_text =
     "  purge                                 deletes expired sessions, tokens and counts\n"
     "  migrate                               brings the database schema up to date\n"
     "  export [--output FILE]                every user, hash and group as JSON lines\n"
-    "  import [--input FILE] [--dry-run] [--update]\n\n"
+    "  import [--input FILE] [--dry-run] [--update]\n"
+    "  import django --from PATH_OR_URL [--user-table NAME] [--dry-run] [--update]\n"
+    "                                        users, groups and password hashes of a Django database\n"
+    "  import jsonl [--input FILE] [--id-map FILE] [--dry-run]\n"
+    "                                        mongoexport lines of an Express/bcrypt service\n\n"
     "Exit codes: 0 done; 1 refused (not found, invalid, taken, conflicts); 2 bad command line\n"
     "or configuration; 3 the database failed.\n";
 

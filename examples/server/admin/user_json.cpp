@@ -12,7 +12,7 @@ std::string time_text(TimePoint t)
     const long fraction = static_cast<long>(micros - std::int64_t{seconds} * 1'000'000);
     std::tm tm{};
     gmtime_r(&seconds, &tm);
-    char text[40];
+    char text[64];  // room for any year and fraction the types allow
     std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction);
     return text;
@@ -57,6 +57,26 @@ boost::json::value optional_time(const std::optional<TimePoint>& t)
 }
 
 }  // namespace
+
+std::optional<TimePoint> parse_utc_time(std::string_view text)
+{
+    if (text.size() < 19 || (text[10] != 'T' && text[10] != ' ')) return std::nullopt;
+    std::string strict(text.substr(0, 19));
+    strict[10] = 'T';
+    text.remove_prefix(19);
+    std::string fraction;
+    if (!text.empty() && text.front() == '.') {
+        text.remove_prefix(1);
+        while (!text.empty() && text.front() >= '0' && text.front() <= '9' && fraction.size() < 6) {
+            fraction += text.front();
+            text.remove_prefix(1);
+        }
+        if (fraction.empty()) return std::nullopt;
+    }
+    if (text != "" && text != "Z" && text != "+00:00" && text != "+00") return std::nullopt;
+    fraction.resize(6, '0');
+    return parse_time(strict + "." + fraction + "Z");
+}
 
 boost::json::object user_json(const User& u)
 {
