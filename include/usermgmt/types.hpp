@@ -199,7 +199,6 @@ struct UserPage {
     std::int64_t total = 0;
 };
 
-/// Per-call token settings (a route style may have its own access lifetime).
 /// How a login identifier is matched.
 enum class LoginField { username, email, username_or_email };
 

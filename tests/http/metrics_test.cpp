@@ -129,7 +129,7 @@ TEST_CASE("GET /metrics: off, other methods, and another handler's counters", "[
     http::Handler apart(*f.service, only);
     CHECK_FALSE(apart.owns("/auth/users/me/"));
     http::Request request{verb::get, "/metrics", 11};
-    const auto response = apart.handle(request);
+    const auto response = apart.handle(request, http::Peer{"127.0.0.1"});
     REQUIRE(response.result_int() == 200);
     const MetricsPage page(f.dir, response.body());
     CHECK(page.value("usermgmt_http_requests_total",

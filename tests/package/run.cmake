@@ -1,6 +1,6 @@
-# Checks that an application can use usermgmt the two supported ways: find_package() after
-# cmake --install, and add_subdirectory(). Also checks that the public headers pull in no
-# third-party header. Run by CTest with SOURCE_DIR, BUILD_DIR, WORK_DIR and CXX set.
+# Checks that an application can use usermgmt every supported way: find_package() after
+# cmake --install (everything, or the core component alone without Boost), pkg-config, and
+# add_subdirectory(). Also checks that the public headers pull in no third-party header. Run by CTest with SOURCE_DIR, BUILD_DIR, WORK_DIR and CXX set.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -22,13 +22,51 @@ if(NOT last_output MATCHES "http ok" OR NOT last_output MATCHES "consumer ok")
   message(FATAL_ERROR "installed consumer: unexpected output: ${last_output}")
 endif()
 
-# 2. The public headers include only the standard library.
+# 2. Core only: the core component finds no Boost (here, Boost cannot be found at all).
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}/core-only
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release -DUSERMGMT_COMPONENTS=core
+    -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/core-only)
+file(REMOVE ${WORK_DIR}/consumer.db)
+run(${WORK_DIR}/core-only/consumer ${WORK_DIR})
+if(NOT last_output STREQUAL "consumer ok\n")
+  message(FATAL_ERROR "core-only consumer: unexpected output: ${last_output}")
+endif()
+# An unknown component is refused with a message.
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}/unknown
+                -DCMAKE_PREFIX_PATH=${prefix} -DUSERMGMT_COMPONENTS=gui RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc OR NOT err MATCHES "usermgmt has no component gui")
+  message(FATAL_ERROR "an unknown component was not refused: ${err}")
+endif()
+
+# 3. pkg-config, for builds outside CMake: the core, then the adapter.
+set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
+foreach(package usermgmt usermgmt-http)
+  run(pkg-config --cflags --libs ${package})
+  string(STRIP "${last_output}" flags)
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  set(defines "")
+  if(package STREQUAL "usermgmt-http")
+    set(defines -DUSERMGMT_CONSUMER_HTTP)
+  endif()
+  run(${CXX} -std=c++20 ${defines} ${SOURCE_DIR}/tests/package/consumer/main.cpp -o ${WORK_DIR}/pc-${package} ${flags})
+  file(REMOVE ${WORK_DIR}/consumer.db)
+  run(${WORK_DIR}/pc-${package} ${WORK_DIR})
+  if(NOT last_output MATCHES "consumer ok")
+    message(FATAL_ERROR "pkg-config consumer (${package}): unexpected output: ${last_output}")
+  endif()
+endforeach()
+if(NOT last_output MATCHES "http ok")
+  message(FATAL_ERROR "pkg-config consumer of usermgmt-http: no HTTP answer: ${last_output}")
+endif()
+
+# 4. The public headers include only the standard library.
 run(${CXX} -std=c++20 -M -I${prefix}/include ${SOURCE_DIR}/tests/package/consumer/main.cpp)
 if(last_output MATCHES "sqlite3\\.h|sodium|boost")
   message(FATAL_ERROR "a public header pulls in a third-party header:\n${last_output}")
 endif()
 
-# 3. add_subdirectory (the core alone, to keep the test short).
+# 5. add_subdirectory (the core alone, to keep the test short).
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}/subdir
     -DUSERMGMT_SOURCE_DIR=${SOURCE_DIR} -DUSERMGMT_BUILD_HTTP=OFF -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/subdir)

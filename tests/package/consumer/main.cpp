@@ -30,7 +30,7 @@ int main(int argc, char** argv)
     // The adapter from the same package answers a request without any socket.
     usermgmt::http::Handler handler(**service, usermgmt::http::HttpSettings{});
     usermgmt::http::Request request{boost::beast::http::verb::get, "/healthz", 11};
-    if (handler.handle(request).result_int() != 200) return 1;
+    if (handler.handle(request, usermgmt::http::Peer{"127.0.0.1"}).result_int() != 200) return 1;
     std::cout << "http ok\n";
 #endif
     std::cout << "consumer ok\n";

@@ -33,8 +33,9 @@ public:
     /// on its parser before reading the body; a larger body gets 413.
     [[nodiscard]] std::size_t body_limit(const boost::beast::http::request_header<>& header) const;
 
-    /// Answers on the calling thread, password hashing included.
-    [[nodiscard]] Response handle(const Request& request, const Peer& peer = {}) const;
+    /// Answers on the calling thread, password hashing included. `peer` is required: the
+    /// throttling counts attempts per client address (docs/http-api.md, mounting).
+    [[nodiscard]] Response handle(const Request& request, const Peer& peer) const;
 
     /// Answers through `done`: requests that hash a password run on the handler's bounded
     /// hashing pool (so I/O threads never hash), other writes on its store pool (so a write
@@ -46,7 +47,7 @@ public:
     /// An error answer in the format of the route style `request` was for (a server uses it for
     /// requests it could not read whole: 413, 431). Logged like any answer.
     [[nodiscard]] Response reject(const Request& request, unsigned status, std::string_view text,
-                                  const Peer& peer = {}) const;
+                                  const Peer& peer) const;
 
     struct Impl;
 
