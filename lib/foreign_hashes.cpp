@@ -240,10 +240,15 @@ bool native_argon2id(std::string_view hash, const Argon2Params& ours)
            cost->passes <= most_passes;
 }
 
+bool argon2id_string(std::string_view hash)
+{
+    return hash.size() < crypto_pwhash_STRBYTES && starts_with(hash, "$argon2id$") && read_argon2(hash.substr(10));
+}
+
 std::optional<std::string_view> stored_hash_format(std::string_view stored, const Argon2Params& ours)
 {
     if (stored.empty()) return "none";
-    if (native_argon2id(stored, ours)) return "argon2id";
+    if (argon2id_string(stored)) return native_argon2id(stored, ours) ? "argon2id" : "argon2id (other cost)";
     if (auto foreign = unmark_imported(stored)) return foreign_hash_format(*foreign);
     return std::nullopt;
 }

@@ -31,9 +31,14 @@ bool verify_foreign_hash(std::string_view hash, std::string_view password);
 std::optional<std::string_view> unmark_imported(std::string_view stored);
 
 /// Whether `hash` is libsodium's Argon2id (one lane) with a cost this service would spend: up to
-/// four times its own memory and passes, and at least 256 MiB and 10 passes. The only unmarked
-/// hashes a login verifies.
+/// four times its own memory and passes, and at least 256 MiB and 10 passes. What an import
+/// keeps unmarked.
 bool native_argon2id(std::string_view hash, const Argon2Params& ours);
+
+/// Whether `hash` is a well-formed Argon2id PHC string, whatever its cost: the only unmarked
+/// hashes a login verifies (any cost, so that lowering the parameters locks nobody out: the
+/// next login rehashes).
+bool argon2id_string(std::string_view hash);
 
 /// The format of a stored hash: "none" (empty: no usable password), "argon2id" (this library's),
 /// the foreign format of an imported one, or nullopt when this library cannot read it.

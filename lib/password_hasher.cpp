@@ -50,9 +50,9 @@ public:
             const std::string stored(*foreign);
             return on_hashing_thread([&] { return detail::verify_foreign_hash(stored, password); });
         }
-        // Unmarked, only libsodium's Argon2id with a cost this service would spend: no other
-        // hash logs in, and none holds a hashing thread longer than a few of ours would.
-        if (!detail::native_argon2id(hash, params_)) return false;
+        // Unmarked, only Argon2id (of any cost: a hash from before the parameters were lowered
+        // still logs in, and is rehashed): no foreign hash logs in without the import's mark.
+        if (!detail::argon2id_string(hash)) return false;
         const std::string stored(hash);
         return on_hashing_thread(
             [&] { return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0; });

@@ -24,9 +24,10 @@ public:
 };
 
 /// Argon2id through libsodium's `crypto_pwhash_str_alg`. `bad_config` when the parameters
-/// are outside libsodium's limits. `verify` takes this kind of hash within a cost bound (up to
-/// four times these parameters), and the foreign hashes of imported accounts (`imported:…`,
-/// docs/migrating.md), for which `needs_rehash` is always true.
+/// are outside libsodium's limits. `verify` takes Argon2id hashes of any cost (older parameters
+/// still log in; `needs_rehash` says to replace them) and the foreign hashes of imported
+/// accounts (`imported:…`, docs/migrating.md), for which `needs_rehash` is always true; nothing
+/// else.
 [[nodiscard]] Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params);
 
 }  // namespace usermgmt

@@ -37,6 +37,25 @@ TEST_CASE("A hash made with other parameters needs rehashing", "[hasher]")
     CHECK((*stronger)->needs_rehash("garbage"));
 }
 
+TEST_CASE("Lowering the parameters locks nobody out: a costlier old hash still verifies", "[hasher]")
+{
+    // Far above four times the new cost: still this library's Argon2id, so it logs in (and the
+    // login rehashes it at the new cost).
+    auto costly = make_argon2id_hasher(Argon2Params{12, 64u * 1024u * 1024u});
+    auto cheap = make_argon2id_hasher(Argon2Params::cheapest_for_tests());
+    REQUIRE(costly);
+    REQUIRE(cheap);
+    auto hash = (*costly)->hash("pw");
+    REQUIRE(hash);
+    CHECK((*cheap)->verify(*hash, "pw"));
+    CHECK_FALSE((*cheap)->verify(*hash, "pW"));
+    CHECK((*cheap)->needs_rehash(*hash));
+    // Argon2i, or a hash of another system without the import's mark, does not.
+    std::string argon2i = *hash;
+    argon2i.replace(0, 10, "$argon2i$");
+    CHECK_FALSE((*cheap)->verify(argon2i, "pw"));
+}
+
 TEST_CASE("Parameters outside libsodium's limits are a configuration error", "[hasher]")
 {
     CHECK(make_argon2id_hasher(Argon2Params{0, 8192}).error().code == Errc::bad_config);

@@ -115,3 +115,32 @@ TEST_CASE("Handler::body_limit: the upload limit for a multipart body to a route
     CHECK(limit(verb::post, "/users", form) == 1024);
     CHECK(limit(verb::post, "/elsewhere", form) == 1024);
 }
+
+TEST_CASE("With the default limits, an avatar of megabytes is taken and a body of megabytes is a 413, not a 400",
+          "[http][server][limits][avatar]")
+{
+    // Beast's parser refuses a Content-Length over 1 MiB while reading the header unless told
+    // otherwise: the server's own limits (64 KiB, 10 MiB for uploads) must be the ones that count.
+    HttpFixture f;
+    const std::string big_png = png + std::string(3 * 1024 * 1024, '\0');
+    auto registered = f.send(verb::post, "/auth/users/",
+                             field("username", "pic") + field("email", "pic@example.com") +
+                                 field("password", strong_password) + field("re_password", strong_password) +
+                                 avatar(big_png) + end,
+                             multipart);
+    REQUIRE(registered.status == 201);
+    CHECK(f.send(verb::get, std::string(registered.json().at("avatar").as_string())).body.size() == big_png.size());
+
+    // The header alone, as a client that waits for an early answer sends it: 413 at once.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), f.port()});
+    const std::string head = "POST /auth/jwt/create/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 2097152\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(head));
+    boost::beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> refused;
+    bhttp::read(socket, buffer, refused);
+    CHECK(refused.result_int() == 413);
+    CHECK(refused.body() == R"({"detail":"Request body too large."})");
+}

@@ -108,6 +108,9 @@ private:
         if (closing_) return close();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+        // No body limit while the header is read (Beast's default, 1 MiB, would refuse a larger
+        // Content-Length as a bad request): the handler's limit is set once the header is known.
+        parser_->body_limit(boost::none);
         // A new connection must send its request promptly; a kept-alive one may wait longer.
         beast::get_lowest_layer(stream_).expires_after(first ? settings_.read_timeout : settings_.idle_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,

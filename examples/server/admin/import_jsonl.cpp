@@ -11,7 +11,6 @@
 #include <charconv>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <iostream>
 
 namespace usermgmt::admin {
@@ -53,7 +52,12 @@ std::optional<TimePoint> mongo_time(const json::value* v)
         if (!millis || *millis > most || *millis < -most) return std::nullopt;
         return TimePoint(std::chrono::milliseconds(*millis));
     }
-    if (v->is_string()) return parse_utc_time(v->as_string());
+    if (v->is_string()) {
+        // A date alone ("1990-05-01") is midnight UTC.
+        if (v->as_string().size() == 10)
+            if (const auto date = Date::parse_iso(v->as_string())) return parse_utc_time(std::string(v->as_string()) + "T00:00:00Z");
+        return parse_utc_time(v->as_string());
+    }
     return std::nullopt;
 }
 
@@ -149,8 +153,21 @@ int import_jsonl_command(Tool& tool, const Words& words)
     auto service = tool.service();
     if (!service) return report(service.error());
     ImportRun run(**service, {args->has("--dry-run"), false});
-    // Old id -> id here, for every user that is here after the run (new or already present).
-    std::ostringstream map;
+    // Old id -> id here: every entry the map had, and each user of this run that is here after
+    // it (new or already present). Written after the run, and also when a batch fails (what was
+    // committed before it stays mapped); never by a dry run.
+    std::map<std::string, UserId> mapped = known;
+    const auto write_map = [&]() -> Result<void> {
+        if (!map_path || run.dry_run()) return {};
+        std::ofstream out(*map_path, std::ios::trunc);
+        for (const auto& [old, id] : mapped) out << json::serialize(json::object{{"old_id", old}, {"id", id}}) << "\n";
+        if (!out.flush()) return fail(Errc::storage_failure, "the id map " + *map_path + " could not be written");
+        return {};
+    };
+    const auto stop = [&](const Error& e) {
+        (void)write_map();
+        return report(e);
+    };
     std::size_t number = 0;
     for (std::string text; std::getline(in, text);) {
         ++number;
@@ -171,17 +188,13 @@ int import_jsonl_command(Tool& tool, const Words& words)
         const auto old = old_id(doc.if_contains("_id"));
         if (old)
             if (auto found = known.find(*old); found != known.end()) user->user.id = found->second;
-        auto noted = [&map, old](const ImportResult& r) {
-            if (old && r.id != 0) map << json::serialize(json::object{{"old_id", *old}, {"id", r.id}}) << "\n";
+        auto noted = [&mapped, old](const ImportResult& r) {
+            if (old && r.id != 0) mapped[*old] = r.id;
         };
-        if (auto ok = run.add(where, std::move(*user), noted); !ok) return report(ok.error());
+        if (auto ok = run.add(where, std::move(*user), noted); !ok) return stop(ok.error());
     }
-    if (auto ok = run.finish(); !ok) return report(ok.error());
-    if (map_path && !run.dry_run()) {
-        std::ofstream out(*map_path, std::ios::trunc);
-        if (!(out << map.str()) || !out.flush())
-            return report(fail(Errc::storage_failure, "the id map " + *map_path + " could not be written"));
-    }
+    if (auto ok = run.finish(); !ok) return stop(ok.error());
+    if (auto ok = write_map(); !ok) return report(ok.error());
     return run.summary();
 }
 
