@@ -34,6 +34,15 @@ HttpFixture small_bodies()
     });
 }
 
+// Registers "pic" over multipart with `image` as the avatar.
+Reply register_with_avatar(HttpFixture& f, const std::string& image)
+{
+    return f.send(verb::post, "/auth/users/",
+                  field("username", "pic") + field("email", "pic@example.com") + field("password", strong_password) +
+                      field("re_password", strong_password) + avatar(image) + end,
+                  multipart);
+}
+
 std::map<std::string, std::string> with(std::map<std::string, std::string> a, const std::map<std::string, std::string>& b)
 {
     a.insert(b.begin(), b.end());
@@ -67,11 +76,7 @@ TEST_CASE("The avatar routes still take a large image", "[http][server][limits][
 {
     auto f = small_bodies();
     const std::string big_png = png + std::string(8192, '\0');
-    auto registered = f.send(verb::post, "/auth/users/",
-                             field("username", "pic") + field("email", "pic@example.com") +
-                                 field("password", strong_password) + field("re_password", strong_password) +
-                                 avatar(big_png) + end,
-                             multipart);
+    auto registered = register_with_avatar(f, big_png);
     REQUIRE(registered.status == 201);
     CHECK(f.send(verb::get, std::string(registered.json().at("avatar").as_string())).body == big_png);
 
@@ -123,11 +128,7 @@ TEST_CASE("With the default limits, an avatar of megabytes is taken and a body o
     // otherwise: the server's own limits (64 KiB, 10 MiB for uploads) must be the ones that count.
     HttpFixture f;
     const std::string big_png = png + std::string(3 * 1024 * 1024, '\0');
-    auto registered = f.send(verb::post, "/auth/users/",
-                             field("username", "pic") + field("email", "pic@example.com") +
-                                 field("password", strong_password) + field("re_password", strong_password) +
-                                 avatar(big_png) + end,
-                             multipart);
+    auto registered = register_with_avatar(f, big_png);
     REQUIRE(registered.status == 201);
     CHECK(f.send(verb::get, std::string(registered.json().at("avatar").as_string())).body.size() == big_png.size());
 
