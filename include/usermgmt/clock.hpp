@@ -2,6 +2,7 @@
 /// @file clock.hpp
 /// The clock port, so that expiry can be tested without sleeping.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/types.hpp"
 
 #include <atomic>
@@ -10,20 +11,20 @@
 namespace usermgmt {
 
 /// Tells the time. Implementations must be thread-safe.
-class Clock {
+class USERMGMT_EXPORT Clock {
 public:
     virtual ~Clock() = default;
     [[nodiscard]] virtual TimePoint now() const = 0;
 };
 
 /// The system's wall clock.
-class SystemClock final : public Clock {
+class USERMGMT_EXPORT SystemClock final : public Clock {
 public:
     [[nodiscard]] TimePoint now() const override { return std::chrono::system_clock::now(); }
 };
 
 /// A clock that moves only when told to; thread-safe.
-class ManualClock final : public Clock {
+class USERMGMT_EXPORT ManualClock final : public Clock {
 public:
     explicit ManualClock(TimePoint start = std::chrono::system_clock::now())
         : micros_(std::chrono::duration_cast<std::chrono::microseconds>(start.time_since_epoch()).count())

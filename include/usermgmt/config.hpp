@@ -2,6 +2,7 @@
 /// @file config.hpp
 /// Every setting of the core, with its default. docs/configuration.md lists them too.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/types.hpp"
 
 #include <chrono>
@@ -12,7 +13,7 @@
 namespace usermgmt {
 
 /// Argon2id cost. Defaults are the OWASP minimum (19 MiB, 2 passes, 1 lane).
-struct Argon2Params {
+struct USERMGMT_EXPORT Argon2Params {
     std::uint64_t ops_limit = 2;
     std::size_t mem_limit_bytes = 19u * 1024u * 1024u;
     /// Threads that compute hashes; callers wait for them. 0: one per core. However many
@@ -33,7 +34,7 @@ struct Argon2Params {
 };
 
 /// The password rules, modelled on Django's four default validators.
-struct PasswordPolicy {
+struct USERMGMT_EXPORT PasswordPolicy {
     std::size_t min_length = 8;
     /// Bounds the hashing cost of a single request.
     std::size_t max_length = 4096;
@@ -47,7 +48,7 @@ struct PasswordPolicy {
 };
 
 /// At most `requests` attempts per key in a window of `per`; 0 requests: no limit.
-struct RateLimit {
+struct USERMGMT_EXPORT RateLimit {
     std::uint32_t requests = 0;
     std::chrono::seconds per{60};
 };
@@ -55,7 +56,7 @@ struct RateLimit {
 /// Limits on the attempts an attacker could repeat, per client address and per account.
 /// Logins count per resolved account (one limit however the account is spelled); resend and
 /// reset requests per address as given. Keys are digests: their size is fixed.
-struct ThrottleConfig {
+struct USERMGMT_EXPORT ThrottleConfig {
     RateLimit login_per_account{10, std::chrono::seconds(60)};
     RateLimit login_per_client{30, std::chrono::seconds(60)};
     RateLimit registration_per_client{20, std::chrono::seconds(60)};
@@ -76,7 +77,7 @@ struct ThrottleConfig {
 };
 
 /// The service's settings. Fixed once the service is built.
-struct Config {
+struct USERMGMT_EXPORT Config {
     /// HMAC key of the JWTs: at least 32 bytes, secret, the same on every node.
     std::string jwt_secret;
     std::chrono::seconds access_token_lifetime{300};

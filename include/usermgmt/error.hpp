@@ -2,6 +2,7 @@
 /// @file error.hpp
 /// Error codes and the error value every fallible call of the library returns.
 
+#include "usermgmt/export.hpp"
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,7 +45,7 @@ enum class Errc {
 };
 
 /// The snake_case name of a code, stable across versions ("invalid_argument", ...).
-[[nodiscard]] std::string_view to_string(Errc code) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::string_view to_string(Errc code) noexcept;
 
 /// Why a field was refused: a stable code. Route styles render each as text in their own words
 /// (the /auth style in Django's), so the core never speaks a wire format.
@@ -84,10 +85,10 @@ enum class Reason {
 };
 
 /// The snake_case name of a reason ("too_long", ...), for logs.
-[[nodiscard]] std::string_view to_string(Reason reason) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::string_view to_string(Reason reason) noexcept;
 
 /// One reason a field was refused, with what a message needs to say it.
-struct Problem {
+struct USERMGMT_EXPORT Problem {
     Reason reason = Reason::required;
     /// The bound of `too_long`, `below_minimum`, `too_many`, `password_too_long`,
     /// `password_too_short` and `file_too_large`.
@@ -103,7 +104,7 @@ struct Problem {
 /// first_name, last_name, birthdate, avatar, groups, is_active, is_staff, current_password,
 /// new_password, new_password_retype, new_username, login, user, token, name, limit, offset`,
 /// and "" for a problem of the input as a whole (two passwords that differ).
-class FieldErrors {
+class USERMGMT_EXPORT FieldErrors {
 public:
     struct Entry {
         std::string field;
@@ -128,7 +129,7 @@ private:
 
 /// A failure. `message` is for logs and developers and never contains a secret; route styles
 /// render `code` and `fields` in their own words, never `message`.
-struct Error {
+struct USERMGMT_EXPORT Error {
     Errc code = Errc::internal;
     std::string message;
     FieldErrors fields;
@@ -143,6 +144,6 @@ struct Error {
 }
 
 /// An `invalid_argument` error with a single field problem.
-[[nodiscard]] Error field_error(std::string_view field, Reason reason, long long limit = 0);
+[[nodiscard]] USERMGMT_EXPORT Error field_error(std::string_view field, Reason reason, long long limit = 0);
 
 }  // namespace usermgmt

@@ -2,6 +2,7 @@
 /// @file mail_message.hpp
 /// One e-mail, and the transport port that sends it somewhere.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/result.hpp"
 
 #include <string>
@@ -9,7 +10,7 @@
 namespace usermgmt {
 
 /// One e-mail: a text part, and an HTML alternative when `html` is not empty.
-struct MailMessage {
+struct USERMGMT_EXPORT MailMessage {
     std::string from;
     std::string to;
     std::string subject;
@@ -23,7 +24,7 @@ struct MailMessage {
 /// A failure whose code is `Errc::invalid_argument` is permanent: the server refused this
 /// message or recipient for good (an SMTP 5xx), and sending it again cannot help. Every other
 /// failure is temporary (connection refused, timeout, SMTP 4xx): the mail queue tries again later.
-class MailTransport {
+class USERMGMT_EXPORT MailTransport {
 public:
     virtual ~MailTransport() = default;
     [[nodiscard]] virtual Result<void> send(const MailMessage& message) = 0;

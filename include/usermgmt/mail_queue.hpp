@@ -3,6 +3,7 @@
 /// The durable mail queue: mails wait in the store, written in the transaction that creates the
 /// token they carry, until a sender delivers them (at least once) or gives up on them.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/mail_message.hpp"
 #include "usermgmt/mailer.hpp"
 #include "usermgmt/notifier.hpp"
@@ -26,11 +27,11 @@ enum class MailState {
 };
 
 /// "queued" or "dead".
-[[nodiscard]] std::string_view to_string(MailState state) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::string_view to_string(MailState state) noexcept;
 
 /// One mail of the queue. While queued, `message` holds a live token: it is a secret, never
 /// logged. It is wiped when the mail dies, and the row deleted when the mail is sent.
-struct QueuedMail {
+struct USERMGMT_EXPORT QueuedMail {
     MailId id = 0;
     MailState state = MailState::queued;
     NotificationKind kind = NotificationKind::activation;
@@ -51,7 +52,7 @@ struct QueuedMail {
 };
 
 /// How many mails are in each state (for health checks and metrics).
-struct MailQueueCounts {
+struct USERMGMT_EXPORT MailQueueCounts {
     std::uint64_t queued = 0;   ///< waiting, including those being sent
     std::uint64_t sending = 0;  ///< of `queued`, held by a sender right now
     std::uint64_t dead = 0;
@@ -61,7 +62,7 @@ struct MailQueueCounts {
 /// `MailComposer`'s templates and is queued in the store; the service's sender threads deliver
 /// it through `transport`. Each process (node) that shares the store may run senders: a lease
 /// keeps two of them from sending one mail at once.
-struct MailQueueSettings {
+struct USERMGMT_EXPORT MailQueueSettings {
     /// How notifications become messages (the shipped templates unless told otherwise).
     MailComposer composer;
     /// Where mails go (SMTP, or the console and `.eml` transports in development). Required.

@@ -2,6 +2,7 @@
 /// @file mailer.hpp
 /// The shipped notifier: a template mailer that builds messages and hands them to a transport.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/mail_message.hpp"
 #include "usermgmt/notifier.hpp"
 #include "usermgmt/result.hpp"
@@ -18,7 +19,7 @@
 namespace usermgmt {
 
 /// Writes each message, as RFC 5322 text, to a stream (stdout by default): for development.
-class ConsoleTransport final : public MailTransport {
+class USERMGMT_EXPORT ConsoleTransport final : public MailTransport {
 public:
     ConsoleTransport();
     explicit ConsoleTransport(std::ostream& out);
@@ -31,7 +32,7 @@ private:
 
 /// Writes each message as one `.eml` file (RFC 5322, CRLF line ends) into a directory,
 /// created if missing. File names sort in sending order.
-class OutboxTransport final : public MailTransport {
+class USERMGMT_EXPORT OutboxTransport final : public MailTransport {
 public:
     explicit OutboxTransport(std::filesystem::path directory);
     [[nodiscard]] Result<void> send(const MailMessage& message) override;
@@ -42,18 +43,18 @@ private:
 };
 
 /// Renders a message as RFC 5322 text with CRLF line ends (headers folded and encoded).
-[[nodiscard]] std::string to_rfc5322(const MailMessage& message, TimePoint date);
+[[nodiscard]] USERMGMT_EXPORT std::string to_rfc5322(const MailMessage& message, TimePoint date);
 
 /// Where the links of one frontend point. `{uid}` and `{token}` are replaced; the result is
 /// appended to `MailTemplates::site_url`.
-struct LinkTemplates {
+struct USERMGMT_EXPORT LinkTemplates {
     std::string activation_url;
     std::string password_reset_url;
     std::string username_reset_url;
 };
 
 /// What the messages say and where their links point.
-struct MailTemplates {
+struct USERMGMT_EXPORT MailTemplates {
     std::string site_url = "http://127.0.0.1:8000/";
     std::string site_name = "usermgmt";
     std::string from = "webmaster@localhost";
@@ -77,7 +78,7 @@ struct MailTemplates {
 /// `{{ name }}`: `site_name`, `site_url`, `username`, `email`, `first_name`, `last_name` and
 /// `link` (the page the mail sends the user to; empty for the confirmations). Values are
 /// HTML-escaped in the HTML part; a subject is one line whatever a value holds.
-class MailComposer {
+class USERMGMT_EXPORT MailComposer {
 public:
     /// The shipped templates, with the default `MailTemplates`.
     MailComposer() : MailComposer(MailTemplates{}) {}
@@ -102,7 +103,7 @@ private:
 /// at once, from the caller's thread (wrap it in `make_background_notifier`, or use the durable
 /// queue, `Ports::mail`). A failed send is reported to `on_error` (default: one line on stderr
 /// without the token) and never to the caller.
-class TemplateMailer final : public Notifier {
+class USERMGMT_EXPORT TemplateMailer final : public Notifier {
 public:
     using ErrorSink = std::function<void(const std::string& line)>;
     TemplateMailer(MailTemplates templates, std::unique_ptr<MailTransport> transport, ErrorSink on_error = {});

@@ -2,6 +2,7 @@
 /// @file media_store.hpp
 /// The media port (avatar files) and its directory implementation.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/result.hpp"
 
 #include <filesystem>
@@ -16,18 +17,18 @@ namespace usermgmt {
 enum class ImageType { png, jpeg, gif, webp };
 
 /// The format of `bytes` by its signature, or nullopt when it is none of the accepted ones.
-[[nodiscard]] std::optional<ImageType> detect_image_type(std::string_view bytes) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::optional<ImageType> detect_image_type(std::string_view bytes) noexcept;
 /// "png", "jpg", "gif", "webp".
-[[nodiscard]] std::string_view file_extension(ImageType type) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::string_view file_extension(ImageType type) noexcept;
 /// "image/png", ...
-[[nodiscard]] std::string_view content_type(ImageType type) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::string_view content_type(ImageType type) noexcept;
 
 /// Whether `key` is a media key: one or more segments of [A-Za-z0-9._-], none of them "." or
 /// "..", joined by '/', at most 255 characters (`avatars/3f9c….png`).
-[[nodiscard]] bool is_valid_media_key(std::string_view key);
+[[nodiscard]] USERMGMT_EXPORT bool is_valid_media_key(std::string_view key);
 
 /// Stores uploaded files under keys such as `avatars/3f9c….png`. Thread-safe.
-class MediaStore {
+class USERMGMT_EXPORT MediaStore {
 public:
     virtual ~MediaStore() = default;
     /// Stores `bytes` under a new random key in `folder` with `extension`; returns the key.
@@ -41,6 +42,6 @@ public:
 
 /// Files under one root directory (created if missing). Keys are checked: no `..`, no
 /// absolute paths, only `[A-Za-z0-9._-]` segments.
-[[nodiscard]] std::unique_ptr<MediaStore> make_directory_media_store(std::filesystem::path root);
+[[nodiscard]] USERMGMT_EXPORT std::unique_ptr<MediaStore> make_directory_media_store(std::filesystem::path root);
 
 }  // namespace usermgmt

@@ -2,6 +2,7 @@
 /// @file notifier.hpp
 /// The notification port: how the core hands activation and reset tokens to the outside.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/types.hpp"
 
 #include <cstddef>
@@ -22,10 +23,10 @@ enum class NotificationKind {
 };
 
 /// The name of a kind: "activation", "password_reset", ...
-[[nodiscard]] std::string_view to_string(NotificationKind kind) noexcept;
+[[nodiscard]] USERMGMT_EXPORT std::string_view to_string(NotificationKind kind) noexcept;
 
 /// One message to deliver. `token` is the raw one-time token: treat it as a secret.
-struct Notification {
+struct USERMGMT_EXPORT Notification {
     NotificationKind kind = NotificationKind::activation;
     User user;
     std::string token;
@@ -38,20 +39,20 @@ struct Notification {
 /// Delivers notifications. Called from the request's thread; implementations must be
 /// thread-safe and must not throw. Delivery failures are the notifier's to report (log,
 /// retry): the service's answer never depends on them, so it reveals nothing.
-class Notifier {
+class USERMGMT_EXPORT Notifier {
 public:
     virtual ~Notifier() = default;
     virtual void notify(const Notification& notification) = 0;
 };
 
 /// Drops every notification.
-class NullNotifier final : public Notifier {
+class USERMGMT_EXPORT NullNotifier final : public Notifier {
 public:
     void notify(const Notification&) override {}
 };
 
 /// Keeps every notification in memory, for tests and tools. Thread-safe.
-class RecordingNotifier final : public Notifier {
+class USERMGMT_EXPORT RecordingNotifier final : public Notifier {
 public:
     void notify(const Notification& n) override
     {
@@ -81,7 +82,7 @@ private:
 /// request then takes the same time whether a mail is sent or not, and a slow mail server never
 /// holds it. At most `capacity` notifications wait (beyond, the oldest waiting is dropped and
 /// reported on stderr without its token). The destructor delivers what is queued, then returns.
-[[nodiscard]] std::unique_ptr<Notifier> make_background_notifier(std::unique_ptr<Notifier> inner,
+[[nodiscard]] USERMGMT_EXPORT std::unique_ptr<Notifier> make_background_notifier(std::unique_ptr<Notifier> inner,
                                                                  std::size_t capacity = 10000);
 
 }  // namespace usermgmt

@@ -2,6 +2,7 @@
 /// @file password_hasher.hpp
 /// The password hashing port and its Argon2id implementation.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/config.hpp"
 #include "usermgmt/result.hpp"
 
@@ -12,7 +13,7 @@
 namespace usermgmt {
 
 /// Hashes and verifies passwords. Implementations are thread-safe.
-class PasswordHasher {
+class USERMGMT_EXPORT PasswordHasher {
 public:
     virtual ~PasswordHasher() = default;
     /// A self-describing hash string; `crypto_failure` when hashing failed (out of memory).
@@ -28,6 +29,6 @@ public:
 /// still log in; `needs_rehash` says to replace them) and the foreign hashes of imported
 /// accounts (`imported:…`, docs/migrating.md), for which `needs_rehash` is always true; nothing
 /// else.
-[[nodiscard]] Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params);
+[[nodiscard]] USERMGMT_EXPORT Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params);
 
 }  // namespace usermgmt

@@ -3,6 +3,7 @@
 /// Housekeeping on a schedule: expired sessions, used and expired one-time tokens, refresh-use
 /// records, ended throttle windows and accounts never activated do not pile up.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/error.hpp"
 #include "usermgmt/user_service.hpp"
 
@@ -22,7 +23,7 @@ namespace usermgmt {
 /// one line on standard error, without secrets) and retried at the next tick.
 ///
 /// The service must outlive this object.
-class PeriodicPurge {
+class USERMGMT_EXPORT PeriodicPurge {
 public:
     PeriodicPurge(const UserService& service, std::chrono::seconds interval,
                   std::function<void(const Error&)> on_error = {});

@@ -4,6 +4,7 @@
 /// Several nodes (processes on several hosts) share one database; each node's read cache stays
 /// right because every commit is announced to every node (LISTEN/NOTIFY).
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/throttle_store.hpp"
 #include "usermgmt/user_store.hpp"
@@ -15,7 +16,7 @@
 
 namespace usermgmt {
 
-struct PostgresOptions {
+struct USERMGMT_EXPORT PostgresOptions {
     /// Most connections kept open (plus one that listens for changes). A call that finds none
     /// free within `wait_timeout` fails with `storage_failure` (503 over HTTP).
     std::size_t max_connections = 8;
@@ -40,16 +41,16 @@ struct PostgresOptions {
 /// down (the server restarted, the network broke) the store cannot be sure and says so (an
 /// error: nothing is served from a cache) until it is back, and it counts a change on return
 /// for what it may have missed. `storage_failure` when the server cannot be reached at open.
-[[nodiscard]] Result<std::unique_ptr<UserStore>> open_postgres_store(const std::string& conninfo,
+[[nodiscard]] USERMGMT_EXPORT Result<std::unique_ptr<UserStore>> open_postgres_store(const std::string& conninfo,
                                                                      PostgresOptions options = {});
 
 /// Throttle counters in the same database (table `throttle_windows`, created by the store's
 /// migrations; open the store first, or at least once), so that a limit is one limit across
 /// every node. Each hit is one atomic statement.
-[[nodiscard]] Result<std::unique_ptr<ThrottleStore>> open_postgres_throttle_store(const std::string& conninfo,
+[[nodiscard]] USERMGMT_EXPORT Result<std::unique_ptr<ThrottleStore>> open_postgres_throttle_store(const std::string& conninfo,
                                                                                   PostgresOptions options = {});
 
 /// The schema version this library writes.
-[[nodiscard]] int postgres_schema_version() noexcept;
+[[nodiscard]] USERMGMT_EXPORT int postgres_schema_version() noexcept;
 
 }  // namespace usermgmt

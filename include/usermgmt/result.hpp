@@ -2,6 +2,7 @@
 /// @file result.hpp
 /// `Result<T>`: a value or an `Error`, with the member names of `std::expected`.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/error.hpp"
 
 #include <cstdlib>
@@ -13,7 +14,7 @@ namespace usermgmt {
 namespace detail {
 /// Says on stderr which alternative was asked for and what the Result held (the error's code,
 /// message and fields, or that it held a value), then aborts. A caller's bug explains itself.
-[[noreturn]] void abort_on_wrong_access(const Error* held_error, bool asked_for_value) noexcept;
+[[noreturn]] USERMGMT_EXPORT void abort_on_wrong_access(const Error* held_error, bool asked_for_value) noexcept;
 }  // namespace detail
 
 /// Either a `T` or an `Error`. Accessing the wrong alternative is a bug and aborts with a line

@@ -2,6 +2,7 @@
 /// @file smtp_transport.hpp
 /// Mail through an SMTP server (libcurl): STARTTLS or implicit TLS, AUTH, verified certificates.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/mail_message.hpp"
 #include "usermgmt/result.hpp"
 
@@ -20,7 +21,7 @@ enum class StartTls {
 };
 
 /// Where and how mail is handed over.
-struct SmtpSettings {
+struct USERMGMT_EXPORT SmtpSettings {
     /// `smtp://HOST[:PORT]` (port 25 or 587, STARTTLS) or `smtps://HOST[:PORT]` (port 465).
     std::string url;
     /// AUTH credentials; no AUTH when `username` is empty.
@@ -42,6 +43,6 @@ struct SmtpSettings {
 /// recipient (5xx) is permanent (`Errc::invalid_argument`); a connection, TLS or AUTH failure
 /// or a 4xx is temporary (`Errc::storage_failure`), so the mail queue tries again. `bad_config`
 /// for an URL that is not smtp:// or smtps://.
-[[nodiscard]] Result<std::unique_ptr<MailTransport>> make_smtp_transport(SmtpSettings settings);
+[[nodiscard]] USERMGMT_EXPORT Result<std::unique_ptr<MailTransport>> make_smtp_transport(SmtpSettings settings);
 
 }  // namespace usermgmt

@@ -2,6 +2,7 @@
 /// @file sqlite_store.hpp
 /// The SQLite implementation of `UserStore`.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/user_store.hpp"
 
@@ -12,7 +13,7 @@
 
 namespace usermgmt {
 
-struct SqliteOptions {
+struct USERMGMT_EXPORT SqliteOptions {
     /// How long a statement waits for a lock held by another connection or process.
     std::chrono::milliseconds busy_timeout{5000};
     /// Most connections kept open; each thread borrows one per call. A quarter of them (at
@@ -30,10 +31,10 @@ struct SqliteOptions {
 /// connections; a call borrows one for its duration (SQLite connections are never shared
 /// between threads at once), plus one that only reads `PRAGMA data_version` for caches. Write transactions start with BEGIN IMMEDIATE, so concurrent
 /// writers wait for each other (up to `busy_timeout`) instead of failing.
-[[nodiscard]] Result<std::unique_ptr<UserStore>> open_sqlite_store(const std::filesystem::path& path,
+[[nodiscard]] USERMGMT_EXPORT Result<std::unique_ptr<UserStore>> open_sqlite_store(const std::filesystem::path& path,
                                                                    SqliteOptions options = {});
 
 /// The schema version this library writes.
-[[nodiscard]] int sqlite_schema_version() noexcept;
+[[nodiscard]] USERMGMT_EXPORT int sqlite_schema_version() noexcept;
 
 }  // namespace usermgmt

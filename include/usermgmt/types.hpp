@@ -2,6 +2,7 @@
 /// @file types.hpp
 /// Value types of the core: users, dates, tokens, principals, list queries.
 
+#include "usermgmt/export.hpp"
 #include <chrono>
 #include <compare>
 #include <cstdint>
@@ -17,7 +18,7 @@ using Clock_t = std::chrono::system_clock;
 using TimePoint = std::chrono::system_clock::time_point;
 
 /// A calendar date (no time zone), as birthdates are.
-struct Date {
+struct USERMGMT_EXPORT Date {
     int year = 0;
     int month = 0;
     int day = 0;
@@ -37,7 +38,7 @@ struct Date {
 };
 
 /// A user as the service hands it out. It never holds a password hash.
-struct User {
+struct USERMGMT_EXPORT User {
     UserId id = 0;
     std::string username;
     std::string email;
@@ -66,7 +67,7 @@ struct User {
 };
 
 /// Input of `UserService::register_user`.
-struct NewUser {
+struct USERMGMT_EXPORT NewUser {
     /// Ignored when `username_from_email` is set.
     std::string username;
     /// Derive the username from the email (for APIs that have none): the address itself, its
@@ -94,7 +95,7 @@ struct NewUser {
 };
 
 /// A change to a user. Unset members stay as they are.
-struct UserPatch {
+struct USERMGMT_EXPORT UserPatch {
     std::optional<std::string> email;
     std::optional<std::string> first_name;
     std::optional<std::string> last_name;
@@ -121,14 +122,14 @@ struct UserPatch {
 };
 
 /// The access and refresh tokens of one login.
-struct TokenPair {
+struct USERMGMT_EXPORT TokenPair {
     std::string access;
     /// Empty when a refresh without rotation only renewed the access token.
     std::string refresh;
 };
 
 /// What `register_user` returns.
-struct Registration {
+struct USERMGMT_EXPORT Registration {
     User user;
     /// Present when `NewUser::issue_tokens` was asked and the account is active.
     std::optional<TokenPair> tokens;
@@ -137,7 +138,7 @@ struct Registration {
 enum class TokenType { access, refresh };
 
 /// The verified claims of a JWT.
-struct TokenClaims {
+struct USERMGMT_EXPORT TokenClaims {
     TokenType type = TokenType::access;
     UserId user_id = 0;
     std::string session_id;
@@ -147,7 +148,7 @@ struct TokenClaims {
 };
 
 /// The authenticated caller, as `UserService::authenticate` returns it.
-struct Principal {
+struct USERMGMT_EXPORT Principal {
     UserId user_id = 0;
     std::string session_id;
     bool is_staff = false;
@@ -170,7 +171,7 @@ inline Principal operator_principal()
 
 /// The user a one-time code names besides its token, where a route style sends one (the /auth
 /// style's `uid`, which that style decodes).
-struct NamedUser {
+struct USERMGMT_EXPORT NamedUser {
     /// The id named; nullopt when what was sent names no id (answered as an unknown user).
     std::optional<UserId> id;
     /// Nothing was sent in the field (answered as blank where the use case checks blanks).
@@ -178,14 +179,14 @@ struct NamedUser {
 };
 
 /// A one-time token as a route style received it, from a mail link.
-struct OneTimeCode {
+struct USERMGMT_EXPORT OneTimeCode {
     /// Nullopt when the style sends the token alone (the /users style's `resettoken`).
     std::optional<NamedUser> user;
     std::string token;
 };
 
 /// Filters and window of `UserService::list_users`; results are ordered by id.
-struct ListQuery {
+struct USERMGMT_EXPORT ListQuery {
     std::int64_t limit = 100;
     std::int64_t offset = 0;
     /// Case-insensitive prefix filters; empty means no filter.
@@ -194,7 +195,7 @@ struct ListQuery {
 };
 
 /// One page of users and the number of users matching the filters.
-struct UserPage {
+struct USERMGMT_EXPORT UserPage {
     std::vector<User> users;
     std::int64_t total = 0;
 };
@@ -203,7 +204,7 @@ struct UserPage {
 enum class LoginField { username, email, username_or_email };
 
 /// Options of `UserService::login`.
-struct LoginOptions {
+struct USERMGMT_EXPORT LoginOptions {
     /// Overrides `Config::access_token_lifetime`.
     std::optional<std::chrono::seconds> access_token_lifetime;
     /// How the identifier is matched; nullopt: `Config::login_field`.

@@ -4,6 +4,7 @@
 /// the id's decimal digits. The /auth route style reads it; the mailer's link templates write it
 /// (`{uid}`); both use these two functions so that they agree. The core never sees a uid.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/types.hpp"
 
 #include <optional>
@@ -13,8 +14,8 @@
 namespace usermgmt {
 
 /// The uid of a user id ("Mg" for 2).
-[[nodiscard]] std::string encode_uid(UserId id);
+[[nodiscard]] USERMGMT_EXPORT std::string encode_uid(UserId id);
 /// The user id of a uid, or nullopt when it is not one.
-[[nodiscard]] std::optional<UserId> decode_uid(std::string_view uid);
+[[nodiscard]] USERMGMT_EXPORT std::optional<UserId> decode_uid(std::string_view uid);
 
 }  // namespace usermgmt

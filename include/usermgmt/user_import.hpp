@@ -3,6 +3,7 @@
 /// Bringing accounts in from another system or a backup, passwords and all (docs/migrating.md):
 /// the input and report of `UserService::import_users`.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/types.hpp"
 
 #include <string>
@@ -11,7 +12,7 @@
 namespace usermgmt {
 
 /// One account to bring in.
-struct ImportedUser {
+struct USERMGMT_EXPORT ImportedUser {
     /// As the other system had it. `id` 0: the store chooses one, and a user already here is
     /// recognised by email; any other id is kept (it must be free, or this same user's).
     /// An empty `username` is derived from the email, as for registrations without one.
@@ -23,7 +24,7 @@ struct ImportedUser {
     std::string password_hash;
 };
 
-struct ImportOptions {
+struct USERMGMT_EXPORT ImportOptions {
     /// Check and report only: nothing is written.
     bool dry_run = false;
     /// Overwrite users already here with the imported fields and hash (their sessions end when
@@ -40,7 +41,7 @@ enum class ImportOutcome {
 };
 
 /// What became of one `ImportedUser`, in the order given.
-struct ImportResult {
+struct USERMGMT_EXPORT ImportResult {
     ImportOutcome outcome = ImportOutcome::rejected;
     /// The account's id here (in a dry run: the id it keeps, or 0 when the store would choose
     /// one); 0 for conflicts and rejections.

@@ -2,6 +2,7 @@
 /// @file user_service.hpp
 /// `UserService`: the one façade both HTTP route styles and embedding applications call.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/clock.hpp"
 #include "usermgmt/config.hpp"
 #include "usermgmt/mail_queue.hpp"
@@ -23,7 +24,7 @@
 namespace usermgmt {
 
 /// The parts a service is built from. Ownership passes to the service.
-struct Ports {
+struct USERMGMT_EXPORT Ports {
     /// Required.
     std::unique_ptr<UserStore> store;
     /// Null: Argon2id with `Config::argon2` (which also verifies imported accounts' foreign
@@ -45,7 +46,7 @@ struct Ports {
 };
 
 /// Input of `set_password`.
-struct PasswordChange {
+struct USERMGMT_EXPORT PasswordChange {
     std::string current_password;
     std::string new_password;
     /// When set, must equal `new_password` (the /auth style's `re_new_password`).
@@ -59,7 +60,7 @@ struct PasswordChange {
 /// what the principal may do (itself, or anyone when staff). Field errors are codes
 /// (`FieldErrors`: field, `Reason`, parameters) under the core's field names listed there; each
 /// route style renders them in its own names and words.
-class UserService {
+class USERMGMT_EXPORT UserService {
 public:
     /// Builds a service. `bad_config` when the secret is shorter than 32 bytes, a lifetime is
     /// not positive, the store is missing or the common password list cannot be read.

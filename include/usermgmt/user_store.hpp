@@ -3,6 +3,7 @@
 /// The storage port. It holds no policy: expiry, hashing, permissions and validation live in
 /// `UserService`. Every backend must pass tests/storage/user_store_contract.hpp.
 
+#include "usermgmt/export.hpp"
 #include "usermgmt/mail_queue.hpp"
 #include "usermgmt/result.hpp"
 #include "usermgmt/types.hpp"
@@ -17,7 +18,7 @@
 namespace usermgmt {
 
 /// A user row with its password hash. Never leaves the core.
-struct StoredUser {
+struct USERMGMT_EXPORT StoredUser {
     User user;
     std::string password_hash;
 };
@@ -26,7 +27,7 @@ struct StoredUser {
 enum class TokenPurpose { activation = 1, password_reset = 2, username_reset = 3 };
 
 /// A one-time token as stored: only the SHA-256 digest of the raw token.
-struct TokenRecord {
+struct USERMGMT_EXPORT TokenRecord {
     TokenPurpose purpose = TokenPurpose::activation;
     UserId user_id = 0;
     std::string digest;  ///< 32 raw bytes
@@ -36,7 +37,7 @@ struct TokenRecord {
 };
 
 /// One login: both tokens of it carry `id` in their `sid` claim.
-struct SessionRecord {
+struct USERMGMT_EXPORT SessionRecord {
     std::string id;
     UserId user_id = 0;
     TimePoint created_at{};
@@ -51,7 +52,7 @@ struct SessionRecord {
 /// `storage_failure` for everything else. A successful write is committed (or, inside
 /// `in_transaction`, committed when the transaction is).
 /// Thread-safety: implementations are safe to call from many threads at once.
-class UserStore {
+class USERMGMT_EXPORT UserStore {
 public:
     virtual ~UserStore() = default;
 

@@ -2,6 +2,7 @@
 // A fixed set of threads with a bounded queue. The Argon2id hasher computes on one; the HTTP
 // adapter runs hash-bound requests and writes on two others, off its I/O threads.
 
+#include "usermgmt/export.hpp"
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -12,7 +13,7 @@
 
 namespace usermgmt::detail {
 
-class WorkerPool {
+class USERMGMT_EXPORT WorkerPool {
 public:
     /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same;
     /// 1-19 a nice increment; 20: SCHED_IDLE).

@@ -1,6 +1,7 @@
 # Checks that an application can use usermgmt every supported way: find_package() after
-# cmake --install (everything, or the core component alone without Boost), pkg-config, and
-# add_subdirectory(). Also checks that the public headers pull in no third-party header. Run by CTest with SOURCE_DIR, BUILD_DIR, WORK_DIR and CXX set.
+# cmake --install (everything, or the core component alone without Boost), pkg-config,
+# add_subdirectory(), and a shared-library build whose exports are the public API only. Also
+# checks that the public headers pull in no third-party header. Run by CTest with SOURCE_DIR, BUILD_DIR, WORK_DIR and CXX set.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 
@@ -81,5 +82,33 @@ file(REMOVE ${WORK_DIR}/consumer.db)
 run(${WORK_DIR}/subdir/consumer ${WORK_DIR})
 if(NOT last_output MATCHES "consumer ok")
   message(FATAL_ERROR "subdirectory consumer: unexpected output: ${last_output}")
+endif()
+
+# 6. A shared-library build (BUILD_SHARED_LIBS=ON): only the public API is exported, and the
+#    consumer runs against the installed .so files.
+set(shared_prefix ${WORK_DIR}/shared-prefix)
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/shared-build -G Ninja -DCMAKE_BUILD_TYPE=Release
+    -DBUILD_SHARED_LIBS=ON -DUSERMGMT_BUILD_TESTS=OFF -DUSERMGMT_BUILD_EXAMPLES=OFF)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/shared-build)
+run(${CMAKE_COMMAND} --install ${WORK_DIR}/shared-build --prefix ${shared_prefix})
+file(GLOB_RECURSE core_so ${shared_prefix}/libusermgmt.so)
+if(NOT core_so)
+  message(FATAL_ERROR "the shared build installed no libusermgmt.so")
+endif()
+run(nm -DC --defined-only ${core_so})
+if(NOT last_output MATCHES "usermgmt::UserService::create" OR last_output MATCHES "usermgmt::detail::verify_jwt")
+  message(FATAL_ERROR "libusermgmt.so exports the wrong symbols (hidden by default, the public API exported)")
+endif()
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}/shared-consumer
+    -DCMAKE_PREFIX_PATH=${shared_prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/shared-consumer)
+file(REMOVE ${WORK_DIR}/consumer.db)
+run(${WORK_DIR}/shared-consumer/consumer ${WORK_DIR})
+if(NOT last_output MATCHES "http ok" OR NOT last_output MATCHES "consumer ok")
+  message(FATAL_ERROR "shared-library consumer: unexpected output: ${last_output}")
+endif()
+run(ldd ${WORK_DIR}/shared-consumer/consumer)
+if(NOT last_output MATCHES "libusermgmt.so" OR NOT last_output MATCHES "libusermgmt_http.so")
+  message(FATAL_ERROR "the shared-library consumer is not linked to the shared libraries: ${last_output}")
 endif()
 message(STATUS "package consumer ok")

@@ -4,6 +4,7 @@
 /// thread without a lock, appended to a buffer under a short one, and written by a background
 /// thread in batches. A request never waits for the disk or the terminal.
 
+#include "usermgmt/http/export.hpp"
 #include "usermgmt/http/settings.hpp"
 
 #include <atomic>
@@ -22,7 +23,7 @@ enum class AccessLogFormat {
     json,  ///< one JSON object per line: time, client, method, path, status, duration_ms
 };
 
-class AccessLog {
+class USERMGMT_HTTP_EXPORT AccessLog {
 public:
     /// Writes to `fd` (not owned; stderr by default). At most `max_buffered_bytes` wait for the
     /// writer: beyond that (the output blocked), lines are dropped and counted, never waited for.

@@ -2,6 +2,7 @@
 /// @file address.hpp
 /// IP addresses as the adapter compares them (trusted proxies, X-Forwarded-For, the socket peer).
 
+#include "usermgmt/http/export.hpp"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,6 @@ namespace usermgmt::http {
 /// in its shortest lower-case form, and an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as its
 /// IPv4 address (`10.0.0.1`). Surrounding spaces and tabs are ignored. nullopt for anything
 /// else: a host name, a port suffix (`10.0.0.1:80`, `[::1]:80`), brackets, a prefix length.
-[[nodiscard]] std::optional<std::string> normalize_address(std::string_view text);
+[[nodiscard]] USERMGMT_HTTP_EXPORT std::optional<std::string> normalize_address(std::string_view text);
 
 }  // namespace usermgmt::http

@@ -3,6 +3,7 @@
 /// The HTTP handler: a Beast request in, a Beast response out. Mount it in your own Beast
 /// server next to your own routes, or let `Server` run it.
 
+#include "usermgmt/http/export.hpp"
 #include "usermgmt/http/message.hpp"
 #include "usermgmt/http/settings.hpp"
 #include "usermgmt/user_service.hpp"
@@ -17,7 +18,7 @@ namespace usermgmt::http {
 ///
 /// Thread-safe: `handle` and `async_handle` may be called from many threads at once. The
 /// service must outlive the handler. Media files are served from the service's media store.
-class Handler {
+class USERMGMT_HTTP_EXPORT Handler {
 public:
     Handler(const UserService& service, HttpSettings settings);
     ~Handler();

@@ -2,6 +2,7 @@
 /// @file server.hpp
 /// A ready multi-threaded HTTP/1.1 server around a `Handler`.
 
+#include "usermgmt/http/export.hpp"
 #include "usermgmt/http/handler.hpp"
 #include "usermgmt/result.hpp"
 
@@ -12,7 +13,7 @@
 
 namespace usermgmt::http {
 
-struct ServerSettings {
+struct USERMGMT_HTTP_EXPORT ServerSettings {
     std::string address = "127.0.0.1";
     /// 0 picks a free port (see `Server::port`).
     unsigned short port = 8000;
@@ -41,7 +42,7 @@ struct ServerSettings {
 /// in order, timeouts, header and body limits, graceful shutdown.
 ///
 /// Thread-safe. The handler must outlive the server.
-class Server {
+class USERMGMT_HTTP_EXPORT Server {
 public:
     /// Binds and starts the threads. `storage_failure`-free errors: `bad_config` when the address
     /// is invalid or the TLS files are unusable, `internal` when the port cannot be bound (the message says why).

@@ -2,6 +2,7 @@
 /// @file settings.hpp
 /// Settings of the HTTP adapter. docs/configuration.md lists them with their defaults.
 
+#include "usermgmt/http/export.hpp"
 #include "usermgmt/types.hpp"
 
 #include <chrono>
@@ -16,7 +17,7 @@ namespace usermgmt::http {
 class Handler;
 
 /// Cross-origin access for browser frontends. Default: none.
-struct CorsSettings {
+struct USERMGMT_HTTP_EXPORT CorsSettings {
     /// Exact origins (`https://app.example`), or "*" for any. Empty: no cross-origin access.
     std::vector<std::string> allowed_origins;
     std::vector<std::string> allowed_methods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
@@ -30,7 +31,7 @@ struct CorsSettings {
 
 /// One finished request, for the access log. Never holds a token, password or body. The views
 /// are valid during the `access_log` call only: copy what you keep.
-struct RequestLog {
+struct USERMGMT_HTTP_EXPORT RequestLog {
     std::string_view method;
     std::string_view path;  ///< without the query string
     unsigned status = 0;
@@ -38,7 +39,7 @@ struct RequestLog {
     std::string_view client;
 };
 
-struct HttpSettings {
+struct USERMGMT_HTTP_EXPORT HttpSettings {
     /// Mount point of the Djoser-style routes; empty disables them.
     std::string auth_prefix = "/auth/";
     /// What `POST /auth/jwt/create/` logs in with, as Djoser's `LOGIN_FIELD` (a user model whose
