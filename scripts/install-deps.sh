@@ -17,6 +17,8 @@ packages=(
   python3-django python3-argon2 python3-bcrypt     # tests: real Django databases and hashes to import
   python3-psycopg2                                 # tests: Django on PostgreSQL, imported from
   libssl-dev libcrypt-dev                          # core: imported PBKDF2 and bcrypt hashes; HTTP: TLS
+  chromium chromium-driver python3-selenium        # tests: the web pages in a real browser
+  fonts-dejavu-core                                #   with a font to render them in
   clang libclang-rt-14-dev                         # fuzzers and sanitizer builds
 )
 

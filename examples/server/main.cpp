@@ -160,6 +160,7 @@ int main(int argc, char** argv)
     http::HttpSettings settings;
     settings.auth_prefix = options.auth_prefix;
     settings.media_url = options.media_url;
+    if (options.pages_prefix != "off") settings.pages_prefix = options.pages_prefix;
     settings.auth_require_activation = options.auth_require_activation;
     settings.auth_login_field = options.auth_login_field == "email"               ? LoginField::email
                                 : options.auth_login_field == "username_or_email" ? LoginField::username_or_email

@@ -143,6 +143,9 @@ const std::vector<Option>& all_options()
         number("users_access_token_lifetime", "access token lifetime of the /users style, in seconds",
                &Options::users_access_token_lifetime, 1, 31'536'000),
         text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
+        text("pages_prefix", "where the web pages are served (register, log in, the mail links, profile, staff "
+                             "views; docs/frontend.md), or off",
+             &Options::pages_prefix, false),
         list("cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
              &Options::cors_origins),
         flag("cors_credentials", "allow credentials in cross-origin requests (origins named in cors_origins; not with *)",
@@ -247,6 +250,10 @@ bool check(const Options& options, std::string& error)
     }
     if (options.tls_cert.empty() != options.tls_key.empty()) {
         error = "tls_cert and tls_key go together";
+        return false;
+    }
+    if (options.pages_prefix != "off" && options.pages_prefix.front() != '/') {
+        error = "pages_prefix must start with / (or be off)";
         return false;
     }
     if (options.log_format != "text" && options.log_format != "json") {

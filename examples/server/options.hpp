@@ -43,6 +43,7 @@ struct Options {
     bool users_require_activation = false;
     unsigned users_access_token_lifetime = 86400;
     std::string media_url = "/media/";
+    std::string pages_prefix = "/";  ///< "off": no web pages
     std::vector<std::string> cors_origins;
     bool cors_credentials = false;
     bool auth_require_activation = true;

@@ -5,6 +5,7 @@
 #include "common/cors.hpp"
 #include "common/openapi.hpp"
 #include "metrics.hpp"
+#include "pages.hpp"
 #include "common/request_body.hpp"
 #include "common/error_status.hpp"
 #include "common/style.hpp"
@@ -41,23 +42,31 @@ std::vector<std::string> normalized_addresses(const std::vector<std::string>& ad
     return out;
 }
 
+// The settings in the one spelling the handler compares with: prefixes with their slashes,
+// proxies as addresses.
+HttpSettings normalized(HttpSettings settings)
+{
+    settings.trusted_proxies = normalized_addresses(settings.trusted_proxies);
+    if (!settings.auth_prefix.empty() && settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
+    while (settings.users_prefix.size() > 1 && settings.users_prefix.back() == '/') settings.users_prefix.pop_back();
+    std::string& pages = settings.pages_prefix;
+    if (!pages.empty()) {
+        if (pages.front() != '/') pages.insert(pages.begin(), '/');
+        if (pages.back() != '/') pages += '/';
+    }
+    return settings;
+}
+
 }  // namespace
 
 struct Handler::Impl {
     Impl(const UserService& s, HttpSettings st)
-        : service(s), settings(std::move(st)), media(s.media()), cors(settings.cors),
+        : service(s), settings(normalized(std::move(st))), media(s.media()), cors(settings.cors), pages(settings),
           hashing_pool(settings.hashing_threads ? settings.hashing_threads : 2 * cores(), settings.hashing_queue),
           store_pool(settings.store_threads == 0 ? 1 : settings.store_threads, settings.store_queue)
     {
-        settings.trusted_proxies = normalized_addresses(settings.trusted_proxies);
-        if (!settings.auth_prefix.empty()) {
-            if (settings.auth_prefix.back() != '/') settings.auth_prefix += '/';
-            styles.push_back(detail::make_auth_style(service, settings));
-        }
-        if (!settings.users_prefix.empty()) {
-            while (settings.users_prefix.size() > 1 && settings.users_prefix.back() == '/') settings.users_prefix.pop_back();
-            styles.push_back(detail::make_users_style(service, settings));
-        }
+        if (!settings.auth_prefix.empty()) styles.push_back(detail::make_auth_style(service, settings));
+        if (!settings.users_prefix.empty()) styles.push_back(detail::make_users_style(service, settings));
         if (settings.serve_openapi) openapi = detail::openapi_document(settings);
         // Every series /metrics can show exists before the first request: counting never allocates.
         for (const auto& style : styles) {
@@ -69,6 +78,7 @@ struct Handler::Impl {
                                            std::pair{&own.openapi, "/openapi.json"}, std::pair{&own.metrics, "/metrics"}})
             series_of[route] = metrics.add("", label);
         series_of[&own.media] = metrics.add("", settings.media_url + "{}");
+        if (!settings.pages_prefix.empty()) series_of[&own.pages] = metrics.add("", settings.pages_prefix + "{}");
         unmatched = metrics.add("", "unmatched");
     }
 
@@ -76,6 +86,7 @@ struct Handler::Impl {
     HttpSettings settings;
     const MediaStore* media;
     detail::Cors cors;
+    detail::Pages pages;
     std::vector<std::unique_ptr<detail::Style>> styles;
     std::string openapi;  ///< the document served at /openapi.json, under this handler's prefixes
     // Thread-safe; mutable because posting work does not change what the handler answers.
@@ -84,7 +95,7 @@ struct Handler::Impl {
     // What /metrics counts: a series per route of each style, per path of the handler's own
     // (routes of their own, for the same lookup), and for what matched nothing.
     struct OwnRoutes {
-        detail::Route healthz, readyz, openapi, metrics, media;
+        detail::Route healthz, readyz, openapi, metrics, media, pages;
     } own;
     mutable detail::Metrics metrics;  // counting does not change what the handler answers
     std::unordered_map<const detail::Route*, detail::RouteSeries*> series_of;
@@ -205,6 +216,8 @@ struct Handler::Impl {
             return on_route(answer(media_file(*request, path.substr(media_url.size()))), &own.media);
         }
         if (const auto* style = style_of(path)) return style->resolve(std::move(request), peer);
+        // After the styles: pages under "/" never hide a route.
+        if (pages.owns(path)) return on_route(answer(pages.answer(*request)), &own.pages);
         return answer(detail::detail_response(404, "Not found.", *request));
     }
 
@@ -260,7 +273,7 @@ bool Handler::owns(std::string_view target) const
     const std::string_view media_url = impl_->settings.media_url;
     return path == "/healthz" || path == "/readyz" || (impl_->settings.serve_openapi && path == detail::openapi_path) ||
            (impl_->settings.serve_metrics && path == "/metrics") ||
-           impl_->style_of(path) ||
+           impl_->style_of(path) || impl_->pages.owns(path) ||
            (impl_->media && !media_url.empty() && path.substr(0, media_url.size()) == media_url);
 }
 

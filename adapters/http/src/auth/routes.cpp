@@ -261,6 +261,97 @@ Response delete_user(Call& call)
     return no_content(call);
 }
 
+// ---- staff extension: beyond Djoser, on paths Djoser does not have ---------------------------
+
+// What an account may do, as users/{id}/access/ shows it.
+json::object access_json(const User& u)
+{
+    json::array groups;
+    for (const auto& g : u.groups) groups.emplace_back(g);
+    return json::object{{"id", u.id},
+                        {"is_active", u.is_active},
+                        {"is_staff", u.is_staff},
+                        {"is_superuser", u.is_superuser},
+                        {"groups", std::move(groups)}};
+}
+
+// DRF's BooleanField: JSON booleans, and the words a form sends.
+std::optional<bool> read_bool(Fields& f, std::string_view name)
+{
+    const json::value* raw = f.raw(name);
+    if (!raw) return std::nullopt;
+    if (raw->is_bool()) return raw->as_bool();
+    if (raw->is_string()) {
+        const std::string_view v = raw->as_string();
+        if (v == "true" || v == "True" || v == "1") return true;
+        if (v == "false" || v == "False" || v == "0") return false;
+    }
+    f.problems.add(std::string(name), Reason::wrong_type);
+    f.optional_problem = true;
+    return std::nullopt;
+}
+
+// A list of group names (JSON only: a form has no lists).
+std::optional<std::vector<std::string>> read_names(Fields& f, std::string_view name)
+{
+    const json::value* raw = f.raw(name);
+    if (!raw) return std::nullopt;
+    std::vector<std::string> names;
+    if (raw->is_array()) {
+        for (const auto& item : raw->as_array()) {
+            if (!item.is_string()) {
+                names.clear();
+                break;
+            }
+            names.emplace_back(item.as_string());
+        }
+        if (names.size() == raw->as_array().size()) return names;
+    }
+    f.problems.add(std::string(name), Reason::wrong_type);
+    f.optional_problem = true;
+    return std::nullopt;
+}
+
+Response get_access(Call& call)
+{
+    const auto id = user_id_param(call);
+    if (!id) return detail_response(404, "Not found.", call.request);
+    auto user = call.service.get_user(*call.principal, *id);
+    if (!user) return auth::error(std::move(user).error(), call);
+    return json_response(200, access_json(*user), call.request);
+}
+
+// PATCH users/{id}/access/: is_active and groups (staff), is_staff (superusers); the core says who may.
+Response patch_access(Call& call)
+{
+    const auto id = user_id_param(call);
+    if (!id) return detail_response(404, "Not found.", call.request);
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    UserPatch patch;
+    patch.is_active = read_bool(f, "is_active");
+    patch.is_staff = read_bool(f, "is_staff");
+    patch.groups = read_names(f, "groups");
+    const std::initializer_list<std::string_view> order = {"is_active", "is_staff", "groups"};
+    if (f.optional_problem) return auth::field_errors(f.problems, order, call);
+    auto user = call.service.update_user(*call.principal, *id, patch);
+    // As for users/{id}/: someone else's account is not found for non-staff.
+    if (!user && user.error().code == Errc::forbidden && !call.principal->is_staff && *id != call.principal->user_id)
+        return detail_response(404, "Not found.", call.request);
+    if (!user) return auth::error(std::move(user).error(), call, order);
+    return json_response(200, access_json(*user), call.request);
+}
+
+Response list_groups(Call& call)
+{
+    auto groups = call.service.list_groups(*call.principal);
+    if (!groups) return auth::error(std::move(groups).error(), call);
+    json::array names;
+    for (const auto& g : *groups) names.emplace_back(g);
+    return json_response(200, names, call.request);
+}
+
 // ---- credentials -------------------------------------------------------------------------------
 
 Response set_password(Call& call)
@@ -349,6 +440,12 @@ RouteTable auth_users_routes()
         t.add(pattern, bhttp_verb::patch, taking_file(authenticated_endpoint(update_user<false>)));
         t.add(pattern, bhttp_verb::delete_, authenticated_endpoint(delete_user, Cost::hashes_password));
     }
+    // The staff extension (docs/http-api.md): what the pages' staff views need and Djoser lacks.
+    for (const char* pattern : {"users/me/access/", "users/{}/access/"}) {
+        t.add(pattern, bhttp_verb::get, authenticated_endpoint(get_access));
+        t.add(pattern, bhttp_verb::patch, authenticated_endpoint(patch_access));
+    }
+    t.add("groups/", bhttp_verb::get, authenticated_endpoint(list_groups));
     return t;
 }
 

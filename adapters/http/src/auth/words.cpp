@@ -20,6 +20,8 @@ std::string text(std::string_view field, const Problem& problem)
         // DRF's EmailField and ImageField say so in their own words.
         if (field == "email") return "Enter a valid email address.";
         if (field == "avatar") return "The submitted data was not a file. Check the encoding type on the form.";
+        if (field == "is_active" || field == "is_staff") return "Must be a valid boolean.";
+        if (field == "groups") return "Expected a list of group names.";
     }
     return django_text(field, problem);
 }

@@ -1,0 +1,142 @@
+// The /auth API, called exactly as a Djoser frontend calls it: JSON bodies (multipart for an
+// avatar), `Authorization: Bearer <access>`, the token pair from jwt/create/, renewed through
+// jwt/refresh/.
+//
+// Where the tokens live (docs/frontend.md): the access token only in this module's memory, the
+// refresh token in sessionStorage, which this tab alone sees and which ends with the tab. No
+// cookie is used, so no other site can make the browser send a credential; the pages run no
+// inline or foreign script (the Content-Security-Policy forbids it) and insert every text from
+// the API as text, never as HTML.
+
+const REFRESH_KEY = 'usermgmt.refresh';
+
+let config = { api: '', auth_prefix: '/auth/' };
+let access = null;       // the access token: memory only, gone on reload (the refresh token renews it)
+let renewal = null;      // one jwt/refresh/ at a time, shared by the calls that need it
+let account = null;      // the caller's user and access record, while logged in
+
+/** An answer other than 2xx, or no answer at all (status 0). */
+export class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    super(body && typeof body.detail === 'string' ? body.detail : `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Reads config.json: where the API is (empty: this origin) and its /auth prefix. */
+export async function loadConfig() {
+  const response = await fetch('config.json', { cache: 'no-cache', credentials: 'omit' });
+  if (response.ok) config = { ...config, ...(await response.json()) };
+}
+
+function apiUrl(path) {
+  return config.api.replace(/\/+$/, '') + config.auth_prefix + path;
+}
+
+/** The URL of an avatar as the API writes it (site-relative to the API's origin). */
+export function mediaUrl(avatar) {
+  if (!avatar) return null;
+  if (/^https?:\/\//.test(avatar)) return avatar;
+  return config.api.replace(/\/+$/, '') + avatar;
+}
+
+async function send(method, path, body, token) {
+  const headers = { Accept: 'application/json' };
+  let payload;
+  if (body instanceof FormData) {
+    payload = body;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(apiUrl(path), { method, headers, body: payload, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiError(0, { detail: 'The server cannot be reached. Check the connection and try again.' });
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { detail: `The server answered ${response.status} without a readable body.` };
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data, response.headers.get('Retry-After'));
+  return data;
+}
+
+/** A call that needs no token. */
+export function open(method, path, body) {
+  return send(method, path, body, null);
+}
+
+function storeTokens(tokens) {
+  access = tokens.access;
+  // With rotation on, jwt/refresh/ hands out a new refresh token and the old one is spent.
+  if (tokens.refresh) sessionStorage.setItem(REFRESH_KEY, tokens.refresh);
+}
+
+/** Forgets the tokens and the account (logging out: Djoser has no logout route). */
+export function forget() {
+  access = null;
+  account = null;
+  sessionStorage.removeItem(REFRESH_KEY);
+}
+
+export function hasSession() {
+  return access !== null || sessionStorage.getItem(REFRESH_KEY) !== null;
+}
+
+async function renewAccess() {
+  if (!renewal) {
+    renewal = (async () => {
+      const refresh = sessionStorage.getItem(REFRESH_KEY);
+      if (!refresh) throw new ApiError(401, { detail: 'Please log in.' });
+      try {
+        storeTokens(await send('POST', 'jwt/refresh/', { refresh }));
+      } catch (error) {
+        // The session is over (expired, ended elsewhere, the account deactivated); a 429 or 503
+        // is not a reason to forget it.
+        if (error.status === 401 || error.status === 400) forget();
+        throw error;
+      }
+    })().finally(() => {
+      renewal = null;
+    });
+  }
+  return renewal;
+}
+
+/** A call with the caller's token; an expired access token is renewed once, transparently. */
+export async function call(method, path, body) {
+  if (!access) await renewAccess();
+  try {
+    return await send(method, path, body, access);
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    access = null;
+    await renewAccess();
+    return send(method, path, body, access);
+  }
+}
+
+/** Logs in: username (or whatever the server's LOGIN_FIELD is) and password. */
+export async function logIn(username, password) {
+  forget();
+  storeTokens(await open('POST', 'jwt/create/', { username, password }));
+}
+
+/** The caller: their user and what their account may do (is_staff), loaded once per session. */
+export async function whoAmI(reload = false) {
+  if (!account || reload) {
+    const [user, rights] = await Promise.all([call('GET', 'users/me/'), call('GET', 'users/me/access/')]);
+    account = { user, rights };
+  }
+  return account;
+}

@@ -1,0 +1,112 @@
+// The pages: which view a fragment shows, who may see it, and the navigation.
+
+import { ApiError, forget, hasSession, loadConfig, whoAmI } from './api.js';
+import { describe, h, links, message, show } from './ui.js';
+import { current, go, onNavigate } from './router.js';
+import { activate, login, logout, register, resendActivation } from './pages/account.js';
+import { forgotPassword, forgotUsername, resetPassword, resetUsername } from './pages/recovery.js';
+import { changePassword, changeUsername, deleteAccount, profile } from './pages/profile.js';
+import { userList, userPage } from './pages/staff.js';
+
+const OPEN = 'open';
+const USER = 'user';
+const STAFF = 'staff';
+
+// [pattern, view, who may see it]. The captured segments are the view's parameters.
+const routes = [
+  [/^login$/, login, OPEN],
+  [/^register$/, register, OPEN],
+  [/^activate\/([^/]+)\/([^/]+)$/, activate, OPEN],
+  [/^activation\/resend$/, resendActivation, OPEN],
+  [/^password\/reset$/, forgotPassword, OPEN],
+  [/^password\/reset\/confirm\/([^/]+)\/([^/]+)$/, resetPassword, OPEN],
+  [/^username\/reset$/, forgotUsername, OPEN],
+  [/^username\/reset\/confirm\/([^/]+)\/([^/]+)$/, resetUsername, OPEN],
+  [/^logout$/, logout, OPEN],
+  [/^profile$/, profile, USER],
+  [/^password$/, changePassword, USER],
+  [/^username$/, changeUsername, USER],
+  [/^delete$/, deleteAccount, USER],
+  [/^users$/, userList, STAFF],
+  [/^users\/(\d+)$/, userPage, STAFF],
+];
+
+// A path segment as sent; one that does not decode is kept as it is (the API then refuses it).
+function segment(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+async function drawNav(path) {
+  const items = [];
+  if (hasSession()) {
+    let staff = false;
+    try {
+      staff = (await whoAmI()).rights.is_staff;
+    } catch {
+      // the page itself says what went wrong
+    }
+    items.push(['#/profile', 'Profile'], ['#/password', 'Password'], ['#/username', 'Username']);
+    if (staff) items.push(['#/users', 'Users']);
+    items.push(['#/logout', 'Log out']);
+  } else {
+    items.push(['#/login', 'Log in'], ['#/register', 'Register']);
+  }
+  const list = links(...items);
+  for (const link of list.querySelectorAll('a'))
+    if (link.getAttribute('href') === `#/${path}`) link.setAttribute('aria-current', 'page');
+  document.getElementById('nav').replaceChildren(list);
+}
+
+async function draw() {
+  const [path, query] = current();
+  if (path === '') {
+    go(hasSession() ? '#/profile' : '#/login', { replace: true });
+    return;
+  }
+  const match = routes.map(([pattern, view, who]) => [pattern.exec(path), view, who]).find(([m]) => m);
+  if (!match) {
+    await drawNav(path);
+    show('Page not found', message('There is no page at this address.', 'error'), links(['#/', 'Go to the start']));
+    return;
+  }
+  const [found, view, who] = match;
+  if (who !== OPEN && !hasSession()) {
+    go(`#/login?next=${encodeURIComponent(`#/${path}`)}`, { replace: true });
+    return;
+  }
+  try {
+    if (who === STAFF && !(await whoAmI()).rights.is_staff) {
+      await drawNav(path);
+      show('Not allowed', message('This page is for staff only.', 'error'));
+      return;
+    }
+    await drawNav(path);
+    await view(found.slice(1).map(segment), query);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      forget();
+      go('#/login?ended=1', { replace: true });
+      return;
+    }
+    show('Something went wrong', message(describe(error), 'error'), links(['#/', 'Go to the start']));
+  }
+  // Views may change the session (logging in or out): the navigation follows.
+  await drawNav(path);
+}
+
+async function start() {
+  try {
+    await loadConfig();
+  } catch {
+    show('Cannot start', message('The pages could not read their configuration (config.json).', 'error'));
+    return;
+  }
+  onNavigate(draw);
+  await draw();
+}
+
+start();

@@ -1,0 +1,81 @@
+// Becoming a user: register, the activation link's landing page, resending it, logging in and out.
+
+import { ApiError, forget, logIn, open } from '../api.js';
+import { describe, form, h, links, message, show } from '../ui.js';
+import { go } from '../router.js';
+
+export function login(_params, query) {
+  const { element } = form({
+    fields: [
+      { name: 'username', label: 'Username', autocomplete: 'username', required: true },
+      { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true },
+    ],
+    button: 'Log in',
+    async submit(values) {
+      await logIn(values.username, values.password);
+      go(query.get('next') || '#/profile');
+    },
+  });
+  const notes = [];
+  if (query.get('ended')) notes.push(message('Your session has ended. Please log in again.', ''));
+  show('Log in', ...notes, element,
+    links(['#/register', 'Create an account'], ['#/password/reset', 'Forgot your password?'],
+      ['#/username/reset', 'Forgot your username?'], ['#/activation/resend', 'Resend the activation mail']));
+}
+
+export function register() {
+  const { element } = form({
+    fields: [
+      { name: 'username', label: 'Username', autocomplete: 'username', required: true,
+        hint: 'Letters, digits and @ . + - _ only.' },
+      { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email', required: true },
+      { name: 'first_name', label: 'First name (optional)', autocomplete: 'given-name' },
+      { name: 'last_name', label: 'Last name (optional)', autocomplete: 'family-name' },
+      { name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', required: true,
+        hint: 'At least 8 characters, not a common password, not only digits, not like your name.' },
+      { name: 're_password', label: 'Password, again', type: 'password', autocomplete: 'new-password', required: true },
+    ],
+    button: 'Create the account',
+    async submit(values) {
+      const user = await open('POST', 'users/', values);
+      show('Check your mail',
+        h('p', {}, 'We sent a link to ', h('strong', {}, user.email),
+          '. Open it to activate your account, then log in.'),
+        links(['#/login', 'Log in'], ['#/activation/resend', 'No mail? Send it again']));
+    },
+  });
+  show('Create an account', element, links(['#/login', 'I have an account']));
+}
+
+export async function activate([uid, token]) {
+  const status = message('Activating your account…');
+  show('Activate your account', status);
+  try {
+    await open('POST', 'users/activation/', { uid, token });
+    show('Account activated', message('Your account is active. You can log in now.', 'ok'), links(['#/login', 'Log in']));
+  } catch (error) {
+    let text = describe(error);
+    if (error instanceof ApiError && error.status === 403) text = 'This account is already active.';
+    else if (error instanceof ApiError && error.status === 400)
+      text = 'This activation link is not valid: it was used already, has expired, or was copied incompletely.';
+    show('Activation failed', message(text, 'error'),
+      links(['#/activation/resend', 'Send a new activation link'], ['#/login', 'Log in']));
+  }
+}
+
+export function resendActivation() {
+  const { element } = form({
+    fields: [{ name: 'email', label: 'Email address', type: 'email', autocomplete: 'email', required: true }],
+    button: 'Send the activation link',
+    async submit(values) {
+      await open('POST', 'users/resend_activation/', values);
+      return 'If an account with this address waits for activation, a new link is on its way.';
+    },
+  });
+  show('Resend the activation mail', element, links(['#/login', 'Log in']));
+}
+
+export function logout() {
+  forget();
+  show('Logged out', message('You are logged out on this tab.', 'ok'), links(['#/login', 'Log in again']));
+}
