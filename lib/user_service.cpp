@@ -343,6 +343,17 @@ Result<void> UserService::logout(const Principal& who) const
     return impl_->store->end_session(who.session_id, impl_->now());
 }
 
+Result<void> UserService::revoke(std::string_view refresh_token) const
+{
+    auto checked = impl_->sessions.check(refresh_token, TokenType::refresh);
+    if (!checked) {
+        const Errc code = checked.error().code;
+        if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
+        return std::move(checked).error();
+    }
+    return impl_->store->end_session(checked->first.session_id, impl_->now());
+}
+
 Result<void> UserService::end_sessions(const Principal& who, UserId id) const
 {
     if (who.user_id != id && !who.is_staff) return fail(Errc::forbidden, "not your account");

@@ -56,7 +56,9 @@ Result<MailQueueSettings> mail_settings(const Options& options)
 {
     MailTemplates templates;
     const std::string scheme = options.tls_cert.empty() ? "http://" : "https://";
-    templates.site_url = options.site_url.empty() ? scheme + options.listen + "/" : options.site_url;
+    // By default the links open this server's own pages (where they are served).
+    const std::string pages = options.pages_prefix == "off" ? "/" : options.pages_prefix;
+    templates.site_url = options.site_url.empty() ? scheme + options.listen + pages : options.site_url;
     templates.site_name = options.site_name;
     templates.from = options.mail_from;
     templates.reply_to = options.mail_reply_to;

@@ -99,7 +99,7 @@ const std::vector<Option>& all_options()
              &Options::jwt_secret),
         text("mail_outbox", "write mails as .eml files into this directory instead of printing them",
              &Options::mail_outbox),
-        text("site_url", "prefix of the links in mails (default http://LISTEN/)", &Options::site_url),
+        text("site_url", "prefix of the links in mails (default http://LISTEN/ and the pages_prefix)", &Options::site_url),
         text("site_name", "name used in mail subjects", &Options::site_name, false),
         text("mail_from", "sender address of mails (From)", &Options::mail_from, false),
         text("mail_reply_to", "Reply-To address of mails (default: none)", &Options::mail_reply_to),
@@ -144,7 +144,7 @@ const std::vector<Option>& all_options()
                &Options::users_access_token_lifetime, 1, 31'536'000),
         text("media_url", "URL prefix of uploaded files", &Options::media_url, false),
         text("pages_prefix", "where the web pages are served (register, log in, the mail links, profile, staff "
-                             "views; docs/frontend.md), or off",
+                             "views; docs/frontend.md), or off; the default site_url points there",
              &Options::pages_prefix, false),
         list("cors_origins", "comma-separated origins allowed to call the API from a browser (* for any)",
              &Options::cors_origins),
@@ -252,9 +252,20 @@ bool check(const Options& options, std::string& error)
         error = "tls_cert and tls_key go together";
         return false;
     }
-    if (options.pages_prefix != "off" && options.pages_prefix.front() != '/') {
-        error = "pages_prefix must start with / (or be off)";
-        return false;
+    if (options.pages_prefix != "off") {
+        const std::string& pages = options.pages_prefix;
+        if (pages.front() != '/' || pages.back() != '/' || pages.starts_with("//")) {
+            error = "pages_prefix must start and end with one / (or be off)";
+            return false;
+        }
+        // Under "/" the pages never hide a route; under another route's prefix they would be hidden.
+        for (const std::string* other : {&options.auth_prefix, &options.users_prefix, &options.media_url}) {
+            const std::string route = other->back() == '/' ? *other : *other + "/";
+            if (pages != "/" && (pages.starts_with(route) || route.starts_with(pages))) {
+                error = "pages_prefix " + pages + " overlaps " + *other;
+                return false;
+            }
+        }
     }
     if (options.log_format != "text" && options.log_format != "json") {
         error = "log_format must be text or json";

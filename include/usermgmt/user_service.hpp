@@ -113,6 +113,10 @@ public:
     [[nodiscard]] Result<Principal> authenticate(std::string_view access_token) const;
     /// Ends the caller's session: its access and refresh tokens stop working at once.
     [[nodiscard]] Result<void> logout(const Principal& who) const;
+    /// Ends the session of a refresh token, as logging out with it (simplejwt's blacklist view):
+    /// what a client holding only its tokens calls when the person logs out.
+    /// Errors: `token_invalid` (also for a deleted or inactive user), `token_expired`, `token_wrong_type`.
+    [[nodiscard]] Result<void> revoke(std::string_view refresh_token) const;
     /// Ends every session of user `id` (self, or anyone staff may manage): everywhere logged out.
     /// Errors: `not_found`, `forbidden`.
     [[nodiscard]] Result<void> end_sessions(const Principal& who, UserId id) const;

@@ -79,6 +79,16 @@ class Server:
             self.process.wait()
         self.log.close()
 
+    def logged(self, text):
+        """How often the access log (written in batches from its own thread) shows `text`, once it shows it."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            with open(self.log.name) as log:
+                count = log.read().count(text)
+            if count or time.monotonic() > deadline:
+                return count
+            time.sleep(0.1)
+
     def link(self, to, kind):
         """The link of the newest mail of `kind` (activate, password/reset/confirm, ...) sent to `to`."""
         pattern = re.compile(r"https?://[^\s\"<>]+#/" + re.escape(kind) + r"/[^\s\"<>]+")
@@ -225,9 +235,11 @@ class Browser:
 
 # -- the scenarios ------------------------------------------------------------------------------------
 
-def register(b, username, email_address, password):
+def register(b, username, email_address, password, shot=False):
     b.open("#/register")
     b.heading("Create an account")
+    if shot:
+        b.shot("register")
     b.fill(username=username, email=email_address, first_name="Ada", last_name="Lovelace",
            password=password, re_password=password)
     b.press("Create the account")
@@ -245,11 +257,17 @@ def log_in(b, username, password, expect="Your profile"):
 
 def account_life(b, server, workdir):
     """register -> activation link -> log in -> profile and avatar -> change password -> log out -> log in"""
-    register(b, "ada", "ada@example.com", "Engine-Analytical-1843")
+    register(b, "ada", "ada@example.com", "Engine-Analytical-1843", shot=True)
     b.checks_of_the_page()
     b.shot("registered")
-    b.open(server.link("ada@example.com", "activate"))
+    link = server.link("ada@example.com", "activate")
+    b.open(link)
     b.heading("Account activated")
+    # The link's token is out of the address bar and the history once read.
+    token = link.rsplit("/", 1)[1]
+    assert token not in b.driver.current_url and b.driver.current_url.endswith("#/activate")
+    b.driver.refresh()
+    b.heading("Open the link from the mail")
     b.shot("activated")
 
     # Logged in with the keyboard alone.
@@ -260,10 +278,16 @@ def account_life(b, server, workdir):
     b.heading("Your profile")
     b.see("ada@example.com", "#profile-email")
     b.checks_of_the_page()
+    # The skip link moves the focus to the content and leaves the page where it is.
+    b.driver.execute_script("document.querySelector('.skip').click()")
+    assert b.driver.execute_script("return document.activeElement.id") == "main"
+    assert b.driver.current_url.endswith("#/profile")
+    b.see("ada@example.com", "#profile-email")
 
     b.fill(first_name="Augusta Ada", last_name="King")
     b.press("Save")
     b.see("Augusta Ada King", "#profile-name")
+    b.see("Your details are saved.")
 
     image = os.path.join(workdir, "avatar.png")
     with open(image, "wb") as f:
@@ -292,8 +316,7 @@ def account_life(b, server, workdir):
         b.fill(last_name="King")
         b.press("Save")
         b.see("Augusta Ada King", "#profile-name")
-        with open(server.log.name) as log:
-            renewals = log.read().count('"POST /auth/jwt/refresh/" 200')
+        renewals = server.logged('"POST /auth/jwt/refresh/" 200')
         assert renewals >= 2, f"the access token was renewed {renewals} times"
 
     b.nav("Password")
@@ -306,6 +329,8 @@ def account_life(b, server, workdir):
 
     b.nav("Log out")
     b.heading("Logged out")
+    b.see("You are logged out.")
+    assert server.logged('"POST /auth/jwt/blacklist/" 200'), "the session ended on the server"
     b.shot("logged-out")
     log_in(b, "ada", "Engine-Analytical-1843", expect=None)
     b.see("No active account found with the given credentials")
@@ -319,6 +344,19 @@ def account_life(b, server, workdir):
     b.shot("username-changed")
     b.nav("Profile")
     b.see("countess", "#profile-username")
+
+    # The session ended elsewhere (here: its refresh token revoked behind the page's back): the
+    # next call finds out and the login page says so.
+    status = b.driver.execute_script(
+        "return fetch(arguments[0], {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify({refresh: sessionStorage.getItem('usermgmt.refresh')})}).then(r => r.status)",
+        f"{b.api}/auth/jwt/blacklist/")
+    assert status == 200
+    b.fill(first_name="Ada")
+    b.press("Save")
+    b.heading("Log in")
+    b.see("Your session has ended. Please log in again.")
+    b.shot("session-ended")
 
 
 def password_reset(b, server):
@@ -334,6 +372,7 @@ def password_reset(b, server):
     b.shot("password-reset-requested")
     b.open(server.link("grace@example.com", "password/reset/confirm"))
     b.heading("Choose a new password")
+    assert b.driver.current_url.endswith("#/password/reset/confirm"), "the token left the address bar"
     b.fill(new_password="short", re_new_password="short")
     b.press("Set the new password")
     b.field_error("new_password", "This password is too short")
@@ -350,6 +389,7 @@ def password_reset(b, server):
     b.fill(email="grace@example.com")
     b.press("Send a link")
     b.see("a link to choose a new username is on its way")
+    b.shot("username-reset-requested")
     b.open(server.link("grace@example.com", "username/reset/confirm"))
     b.heading("Choose a new username")
     b.shot("username-reset")
@@ -399,6 +439,7 @@ def field_errors(b):
 
     b.open("#/no/such/page")
     b.heading("Page not found")
+    b.shot("not-found")
 
 
 def staff(b, server):
@@ -410,6 +451,7 @@ def staff(b, server):
     log_in(b, "alan", "Turing-Machine-1936")
     b.open("#/users")
     b.heading("Not allowed")
+    b.shot("staff-only")
     b.nav("Log out")
 
     log_in(b, ADMIN[0], ADMIN[2])
@@ -462,6 +504,7 @@ def delete_account(b, server):
     log_in(b, "edsger", "Shortest-Path-1959")
     b.open("#/delete")
     b.heading("Delete the account")
+    b.shot("delete-account")
     b.fill(current_password="Shortest-Path-1959")
     b.press("Delete my account")
     b.field_error("confirm", "Tick the box to confirm.")

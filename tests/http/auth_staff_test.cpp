@@ -137,3 +137,38 @@ TEST_CASE("PATCH users/{id}/access/ errors: non-staff - bad types - bad names - 
     CHECK(put.status == 405);
     CHECK(put.header("allow") == "GET, PATCH, HEAD, OPTIONS");
 }
+
+TEST_CASE("users/{id}/access/ as staff that is not a superuser: no promotions - superusers untouched", "[http][auth][staff]")
+{
+    HttpFixture f;
+    const auto amy = f.make_user("amy");
+    const auto sam = f.make_user("sam");
+    f.make_superuser("root");
+    UserPatch promote;
+    promote.is_staff = true;
+    REQUIRE(f.service->update_user(operator_principal(), sam, promote));
+    const auto staff = with_json(f.bearer("sam"));
+    const std::string forbidden = R"({"detail":"You do not have permission to perform this action."})";
+
+    CHECK(f.send(verb::get, "/auth/users/me/access/", {}, staff).json().at("is_staff") == true);
+    CHECK(f.send(verb::patch, access_path(amy), R"({"is_staff": true})", staff).body == forbidden);
+    auto root_id = f.send(verb::get, "/auth/users/me/", {}, f.bearer("root")).json().at("id").as_int64();
+    CHECK(f.send(verb::patch, access_path(root_id), R"({"is_active": false})", staff).body == forbidden);
+    CHECK(f.send(verb::get, "/auth/groups/", {}, staff).status == 200);
+    auto grouped = f.send(verb::patch, access_path(amy), R"({"groups": ["readers"], "is_active": false})", staff);
+    CHECK(grouped.status == 200);
+    CHECK(grouped.json().at("is_active") == false);
+    // A superuser may promote.
+    auto promoted = f.send(verb::patch, access_path(amy), R"({"is_staff": true})", with_json(f.bearer("root")));
+    CHECK(promoted.json().at("is_staff") == true);
+}
+
+TEST_CASE("users/me/access/ with an empty groups list from a user changes nothing", "[http][auth][staff]")
+{
+    HttpFixture f;
+    f.make_user("amy");
+    const auto a = with_json(f.bearer("amy"));
+    auto same = f.send(verb::patch, "/auth/users/me/access/", R"({"groups": []})", a);
+    CHECK(same.status == 200);
+    CHECK(same.json().at("groups").as_array().empty());
+}

@@ -178,3 +178,35 @@ TEST_CASE("A token of one session: set_password ends the others - reset ends all
     CHECK(f.post("/auth/jwt/verify/", json::object{{"token", mine.at("access")}}).status == 401);
     CHECK(f.post("/auth/jwt/refresh/", json::object{{"refresh", mine.at("refresh")}}).status == 401);
 }
+
+TEST_CASE("POST jwt/blacklist/: the login's session ends - its tokens stop working - errors as refresh", "[http][auth][tokens]")
+{
+    HttpFixture f;
+    f.make_user("amy");
+    auto pair = f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", strong_password}}).json();
+    const std::string refresh(pair.at("refresh").as_string());
+    const std::string access(pair.at("access").as_string());
+    auto other = f.post("/auth/jwt/create/", json::object{{"username", "amy"}, {"password", strong_password}}).json();
+
+    // An access token is the wrong type, and ends nothing.
+    auto wrong = f.post("/auth/jwt/blacklist/", json::object{{"refresh", access}});
+    CHECK(wrong.status == 401);
+    CHECK(wrong.body == R"({"detail":"Token has wrong type","code":"token_not_valid"})");
+    CHECK(f.send(bhttp::verb::get, "/auth/users/me/", {}, {{"Authorization", "Bearer " + access}}).status == 200);
+
+    auto done = f.post("/auth/jwt/blacklist/", json::object{{"refresh", refresh}});
+    CHECK(done.status == 200);
+    CHECK(done.body == "{}");
+    CHECK(f.post("/auth/jwt/refresh/", json::object{{"refresh", refresh}}).status == 401);
+    CHECK(f.send(bhttp::verb::get, "/auth/users/me/", {}, {{"Authorization", "Bearer " + access}}).status == 401);
+    // Once only; the other login goes on.
+    CHECK(f.post("/auth/jwt/blacklist/", json::object{{"refresh", refresh}}).body ==
+          R"({"detail":"Token is invalid or expired","code":"token_not_valid"})");
+    CHECK(f.post("/auth/jwt/refresh/", json::object{{"refresh", other.at("refresh")}}).status == 200);
+
+    CHECK(f.post("/auth/jwt/blacklist/", json::object{}).body == R"({"refresh":["This field is required."]})");
+    CHECK(f.post("/auth/jwt/blacklist/", json::object{{"refresh", ""}}).body == R"({"refresh":["This field may not be blank."]})");
+    CHECK(f.post("/auth/jwt/blacklist/", json::object{{"refresh", "not.a.token"}}).status == 401);
+    CHECK(f.send(bhttp::verb::post, "/auth/jwt/blacklist/", "{", {{"Content-Type", "application/json"}}).status == 400);
+    CHECK(f.send(bhttp::verb::get, "/auth/jwt/blacklist/").status == 405);
+}

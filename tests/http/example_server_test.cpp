@@ -74,6 +74,47 @@ TEST_CASE("Refused at start: a trusted proxy that is not an IP address", "[examp
     CHECK(refused({"--trusted-proxies", "[::1]"}).find("not an IP address") != std::string::npos);
 }
 
+TEST_CASE("The web pages: at / by default, at --pages-prefix with the mail links to them, or off", "[example][pages]")
+{
+    TempDir dir;
+    const auto refused = [&](std::vector<std::string> extra) { return refused_at_start(dir, std::move(extra)); };
+    CHECK(refused({"--pages-prefix", "app"}).find("pages_prefix must start and end") != std::string::npos);
+    CHECK(refused({"--pages-prefix", "/app"}).find("pages_prefix must start and end") != std::string::npos);
+    CHECK(refused({"--pages-prefix", "//evil.example/"}).find("pages_prefix") != std::string::npos);
+    CHECK(refused({"--pages-prefix", "/auth/"}).find("overlaps /auth/") != std::string::npos);
+    CHECK(refused({"--pages-prefix", "/media/x/"}).find("overlaps /media/") != std::string::npos);
+    CHECK(refused({"--pages-prefix", "/users/"}).find("overlaps /users") != std::string::npos);
+
+    {
+        ExampleServer server(dir, args(dir, {"--log-requests", "false"}));
+        Client client(server.port());
+        auto page = client.send(verb::get, "/");
+        CHECK(page.status == 200);
+        CHECK(page.header("content-type") == "text/html; charset=utf-8");
+        CHECK(page.header("content-security-policy").find("script-src 'self'") != std::string::npos);
+    }
+    const auto outbox = dir / "outbox";
+    {
+        ExampleServer server(dir, args(dir, {"--pages-prefix", "/app/", "--mail-outbox", outbox.string()}));
+        Client client(server.port());
+        CHECK(client.send(verb::get, "/app/").status == 200);
+        CHECK(client.send(verb::get, "/").status == 404);
+        REQUIRE(client.send(verb::post, "/auth/users/",
+                            body_of(json::object{{"username", "amy"}, {"email", "amy@example.com"},
+                                                 {"password", strong_password}, {"re_password", strong_password}}),
+                            {{"Content-Type", "application/json"}})
+                    .status == 201);
+        // The link opens the pages where they are.
+        CHECK(newest_mail(outbox).find(":0/app/#/activate/") != std::string::npos);
+    }
+    {
+        ExampleServer server(dir, args(dir, {"--pages-prefix", "off"}));
+        Client client(server.port());
+        CHECK(client.send(verb::get, "/").status == 404);
+        CHECK(client.send(verb::get, "/js/main.js").status == 404);
+    }
+}
+
 TEST_CASE("The items of --trusted-proxies are trimmed - and the proxy's X-Forwarded-For is believed", "[example][throttle]")
 {
     TempDir dir;

@@ -61,13 +61,16 @@ TEST_CASE("Pages: a CSP without inline script - no framing - revalidated with an
     CHECK(csp.find("unsafe-eval") == std::string::npos);
     CHECK(csp.find("default-src 'none'") != std::string::npos);
     CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+    CHECK(csp.find("connect-src 'self';") != std::string::npos);
+    CHECK(csp.find("img-src 'self' blob:;") != std::string::npos);
+    CHECK(csp.find("base-uri 'none'") != std::string::npos);
+    CHECK(csp.find("style-src 'self';") != std::string::npos);
     CHECK(page.header("x-frame-options") == "DENY");
     CHECK(page.header("x-content-type-options") == "nosniff");
     CHECK(page.header("referrer-policy") == "no-referrer");
     CHECK(page.header("cache-control") == "no-cache");
     // No script in the page itself: the policy would refuse it.
     CHECK(page.body.find("<script>") == std::string::npos);
-    CHECK(page.body.find(" on") == std::string::npos);
 
     const std::string etag = page.header("etag");
     REQUIRE(etag.size() == 66);
@@ -75,8 +78,18 @@ TEST_CASE("Pages: a CSP without inline script - no framing - revalidated with an
     CHECK(again.status == 304);
     CHECK(again.body.empty());
     CHECK(again.header("etag") == etag);
+    // No length rather than a wrong one (RFC 9110: a 304's Content-Length is the 200's).
+    CHECK(again.headers.count("content-length") == 0);
+    CHECK(again.header("content-type").empty());
+    auto head_again = f.send(verb::head, "/", {}, {{"If-None-Match", etag}});
+    CHECK(head_again.status == 304);
+    CHECK(head_again.headers.count("content-length") == 0);
     CHECK(f.send(verb::get, "/", {}, {{"If-None-Match", "W/" + etag + ", \"other\""}}).status == 304);
+    CHECK(f.send(verb::get, "/", {}, {{"If-None-Match", "\"other\",\t" + etag}}).status == 304);
+    CHECK(f.send(verb::get, "/", {}, {{"If-None-Match", "*"}}).status == 304);
     CHECK(f.send(verb::get, "/", {}, {{"If-None-Match", "\"other\""}}).status == 200);
+    CHECK(f.send(verb::get, "/", {}, {{"If-None-Match", "x" + etag}}).status == 200);
+    CHECK(f.send(verb::get, "/", {}, {{"If-None-Match", etag.substr(0, 20)}}).status == 200);
     CHECK(f.send(verb::get, "/app.css", {}, {{"If-None-Match", etag}}).status == 200);
 
     auto head = f.send(verb::head, "/js/main.js");
@@ -100,6 +113,12 @@ TEST_CASE("Pages: config.json names this origin's /auth prefix", "[http][pages]"
     CHECK(bare.status == 301);
     CHECK(bare.header("location") == "/app/");
     CHECK(f.send(verb::get, "/index.html").status == 404);
+
+    // "//host/" never becomes a redirect off the site.
+    auto slashes = HttpFixture([](Config&, http::HttpSettings& s, http::ServerSettings&) { s.pages_prefix = "//evil.example/"; });
+    auto redirect = slashes.send(verb::get, "/evil.example");
+    CHECK(redirect.status == 301);
+    CHECK(redirect.header("location") == "/evil.example/");
 }
 
 TEST_CASE("Pages: errors - unknown files, other methods, off by default, routes first", "[http][pages]")
@@ -121,7 +140,14 @@ TEST_CASE("Pages: errors - unknown files, other methods, off by default, routes 
     CHECK(f.send(verb::get, "/healthz").status == 200);
     CHECK(f.send(verb::get, "/auth/users/me/").status == 401);
 
+    CHECK(f.handler->owns("/"));
+    CHECK(f.handler->owns("/js/main.js?x=1"));
+    CHECK(f.handler->owns("/config.json"));
+    CHECK_FALSE(f.handler->owns("/nope.js"));
+
     HttpFixture plain;
+    CHECK_FALSE(plain.handler->owns("/"));
+    CHECK_FALSE(plain.handler->owns("/js/main.js"));
     CHECK(plain.send(verb::get, "/").status == 404);
     CHECK(plain.send(verb::get, "/js/main.js").status == 404);
     CHECK(plain.send(verb::get, "/config.json").status == 404);

@@ -14,6 +14,20 @@ let config = { api: '', auth_prefix: '/auth/' };
 let access = null;       // the access token: memory only, gone on reload (the refresh token renews it)
 let renewal = null;      // one jwt/refresh/ at a time, shared by the calls that need it
 let account = null;      // the caller's user and access record, while logged in
+let epoch = 0;           // counts log-ins and log-outs: a renewal begun before one is not stored
+let navigation = 0;      // counts page changes: an answer for a page left behind is dropped
+
+/** What an answer for a page the person has left turns into: nothing is drawn from it. */
+export class Superseded extends Error {
+  constructor() {
+    super('superseded by a newer page');
+  }
+}
+
+/** A new page is being drawn: answers to the calls of the one before are dropped. */
+export function navigated() {
+  navigation += 1;
+}
 
 /** An answer other than 2xx, or no answer at all (status 0). */
 export class ApiError extends Error {
@@ -24,6 +38,9 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 }
+
+/** A call that needed the session found it over (expired, ended elsewhere, the account gone): log in again. */
+export class SessionEnded extends ApiError {}
 
 /** Reads config.json: where the API is (empty: this origin) and its /auth prefix. */
 export async function loadConfig() {
@@ -42,7 +59,10 @@ export function mediaUrl(avatar) {
   return config.api.replace(/\/+$/, '') + avatar;
 }
 
-async function send(method, path, body, token) {
+// `keep`: the answer matters whatever page is shown now (tokens must be stored once issued,
+// or a rotated refresh token would be lost).
+async function send(method, path, body, token, keep = false) {
+  const started = navigation;
   const headers = { Accept: 'application/json' };
   let payload;
   if (body instanceof FormData) {
@@ -67,6 +87,7 @@ async function send(method, path, body, token) {
       data = { detail: `The server answered ${response.status} without a readable body.` };
     }
   }
+  if (!keep && started !== navigation) throw new Superseded();
   if (!response.ok) throw new ApiError(response.status, data, response.headers.get('Retry-After'));
   return data;
 }
@@ -82,11 +103,29 @@ function storeTokens(tokens) {
   if (tokens.refresh) sessionStorage.setItem(REFRESH_KEY, tokens.refresh);
 }
 
-/** Forgets the tokens and the account (logging out: Djoser has no logout route). */
+/** Forgets the tokens and the account, in this tab only. */
 export function forget() {
+  epoch += 1;
   access = null;
   account = null;
   sessionStorage.removeItem(REFRESH_KEY);
+}
+
+/**
+ * Logs out: the session ends on the server (jwt/blacklist/, simplejwt's view, so that a stolen
+ * copy of the refresh token stops working too), and the tab forgets the tokens. False when the
+ * server could not be told.
+ */
+export async function logOut() {
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  forget();
+  if (!refresh) return true;
+  try {
+    await send('POST', 'jwt/blacklist/', { refresh }, null, true);
+    return true;
+  } catch (error) {
+    return error.status === 401;  // the session had ended already
+  }
 }
 
 export function hasSession() {
@@ -97,15 +136,23 @@ async function renewAccess() {
   if (!renewal) {
     renewal = (async () => {
       const refresh = sessionStorage.getItem(REFRESH_KEY);
-      if (!refresh) throw new ApiError(401, { detail: 'Please log in.' });
+      if (!refresh) throw new SessionEnded(401, { detail: 'Please log in.' });
+      const session = epoch;
+      let tokens;
       try {
-        storeTokens(await send('POST', 'jwt/refresh/', { refresh }));
+        tokens = await send('POST', 'jwt/refresh/', { refresh }, null, true);
       } catch (error) {
         // The session is over (expired, ended elsewhere, the account deactivated); a 429 or 503
         // is not a reason to forget it.
-        if (error.status === 401 || error.status === 400) forget();
+        if (error.status === 401 || error.status === 400) {
+          if (session === epoch) forget();
+          throw new SessionEnded(401, error.body);
+        }
         throw error;
       }
+      // Logged out or in again meanwhile: these tokens belong to a session that is gone.
+      if (session !== epoch) throw new SessionEnded(401, { detail: 'Please log in.' });
+      storeTokens(tokens);
     })().finally(() => {
       renewal = null;
     });
@@ -116,20 +163,33 @@ async function renewAccess() {
 /** A call with the caller's token; an expired access token is renewed once, transparently. */
 export async function call(method, path, body) {
   if (!access) await renewAccess();
+  const used = access;
   try {
-    return await send(method, path, body, access);
+    return await send(method, path, body, used);
   } catch (error) {
     if (error.status !== 401) throw error;
-    access = null;
-    await renewAccess();
-    return send(method, path, body, access);
+    // Renewed once for every call that found the token expired, not once each.
+    if (access === used) {
+      access = null;
+      await renewAccess();
+    } else if (!access) {
+      await renewAccess();
+    }
+    try {
+      return await send(method, path, body, access);
+    } catch (again) {
+      // Refused with a token just renewed: the account itself is gone or inactive.
+      if (again.status !== 401) throw again;
+      forget();
+      throw new SessionEnded(401, again.body);
+    }
   }
 }
 
 /** Logs in: username (or whatever the server's LOGIN_FIELD is) and password. */
 export async function logIn(username, password) {
   forget();
-  storeTokens(await open('POST', 'jwt/create/', { username, password }));
+  storeTokens(await send('POST', 'jwt/create/', { username, password }, null, true));
 }
 
 /** The caller: their user and what their account may do (is_staff), loaded once per session. */

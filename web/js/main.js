@@ -1,9 +1,9 @@
 // The pages: which view a fragment shows, who may see it, and the navigation.
 
-import { ApiError, forget, hasSession, loadConfig, whoAmI } from './api.js';
+import { ApiError, SessionEnded, Superseded, forget, hasSession, loadConfig, navigated, whoAmI } from './api.js';
 import { describe, h, links, message, show } from './ui.js';
 import { current, go, onNavigate } from './router.js';
-import { activate, login, logout, register, resendActivation } from './pages/account.js';
+import { activate, linkNeeded, login, logout, register, resendActivation } from './pages/account.js';
 import { forgotPassword, forgotUsername, resetPassword, resetUsername } from './pages/recovery.js';
 import { changePassword, changeUsername, deleteAccount, profile } from './pages/profile.js';
 import { userList, userPage } from './pages/staff.js';
@@ -18,6 +18,7 @@ const routes = [
   [/^register$/, register, OPEN],
   [/^activate\/([^/]+)\/([^/]+)$/, activate, OPEN],
   [/^activation\/resend$/, resendActivation, OPEN],
+  [/^(?:activate|password\/reset\/confirm|username\/reset\/confirm)$/, linkNeeded, OPEN],
   [/^password\/reset$/, forgotPassword, OPEN],
   [/^password\/reset\/confirm\/([^/]+)\/([^/]+)$/, resetPassword, OPEN],
   [/^username\/reset$/, forgotUsername, OPEN],
@@ -62,6 +63,7 @@ async function drawNav(path) {
 }
 
 async function draw() {
+  navigated();
   const [path, query] = current();
   if (path === '') {
     go(hasSession() ? '#/profile' : '#/login', { replace: true });
@@ -87,7 +89,8 @@ async function draw() {
     await drawNav(path);
     await view(found.slice(1).map(segment), query);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
+    if (error instanceof Superseded) return;  // the person went on to another page
+    if (error instanceof SessionEnded || (error instanceof ApiError && error.status === 401)) {
       forget();
       go('#/login?ended=1', { replace: true });
       return;
@@ -106,6 +109,11 @@ async function start() {
     return;
   }
   onNavigate(draw);
+  // The skip link moves the focus; it is no page of its own.
+  document.querySelector('.skip').addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main').focus();
+  });
   await draw();
 }
 

@@ -6,7 +6,10 @@ let render = () => {};
 /** Sets the function that draws the page for the current fragment. */
 export function onNavigate(draw) {
   render = draw;
-  window.addEventListener('hashchange', () => render());
+  // Only fragments of the pages' own shape (#/...) are pages; an in-page anchor is not.
+  window.addEventListener('hashchange', () => {
+    if (window.location.hash === '' || window.location.hash.startsWith('#/')) render();
+  });
 }
 
 /** The current fragment as [path, query]. */
@@ -27,4 +30,12 @@ export function go(hash, { replace = false, reload = false } = {}) {
     return;
   }
   if (replace || reload || same) render();
+}
+
+/**
+ * Takes a mail link's uid and token out of the address bar and the history once the page has
+ * read them: they are credentials for as long as they are valid.
+ */
+export function hideLink(path) {
+  window.history.replaceState(null, '', `#/${path}`);
 }

@@ -1,7 +1,8 @@
 // Building the pages: elements, forms whose errors come from the API's own answers, messages.
 // Every text goes in as text (textContent), never as HTML.
 
-import { ApiError } from './api.js';
+import { ApiError, SessionEnded, Superseded } from './api.js';
+import { go } from './router.js';
 
 /** An element: h('p', { class: 'hint' }, 'text', child, ...). `on*` attributes become listeners. */
 export function h(tag, attributes = {}, ...children) {
@@ -18,12 +19,21 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+let flashed = null;
+
+/** A success to say on the next page drawn (a view that saves, then redraws itself). */
+export function flash(text) {
+  flashed = text;
+}
+
 /** Replaces the page's content; the heading gets the focus, so a screen reader announces it. */
 export function show(title, ...content) {
   const main = document.getElementById('main');
   const heading = h('h1', { tabindex: '-1' }, title);
   main.className = '';
-  main.replaceChildren(heading, ...content);
+  const said = flashed ? [message(flashed, 'ok')] : [];
+  flashed = null;
+  main.replaceChildren(heading, ...said, ...content);
   document.title = `${title} · Accounts`;
   heading.focus();
   return main;
@@ -31,7 +41,7 @@ export function show(title, ...content) {
 
 /** A message block: kind 'ok', 'error' or '' (neutral). Announced when it changes. */
 export function message(text = '', kind = '') {
-  return h('div', { class: `message ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+  return h('div', { class: `message ${kind}`, role: kind === 'error' ? 'alert' : 'status', tabindex: '-1' }, text);
 }
 
 export function setMessage(element, text, kind = '') {
@@ -131,7 +141,8 @@ export function form({ fields, button, submit, danger = false, extra = [], accou
       const done = await submit(values, element);
       if (typeof done === 'string') setMessage(status, done, 'ok');
     } catch (error) {
-      showErrors(error, inputs, errors, status);
+      if (error instanceof SessionEnded) go('#/login?ended=1', { replace: true });
+      else if (!(error instanceof Superseded)) showErrors(error, inputs, errors, status);
     } finally {
       submitButton.disabled = false;
     }
@@ -144,6 +155,7 @@ function showErrors(error, inputs, errors, status) {
   const body = error instanceof ApiError && error.status === 400 ? error.body : null;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     setMessage(status, describe(error), 'error');
+    status.focus();  // the person's focus goes where the answer is
     return;
   }
   let first = null;
@@ -160,7 +172,23 @@ function showErrors(error, inputs, errors, status) {
   }
   if (elsewhere.length) setMessage(status, elsewhere.join(' '), 'error');
   else setMessage(status, 'Please correct the fields marked above.', 'error');
-  first?.focus();
+  (first ?? status).focus();
+}
+
+/**
+ * What a page's own button says when its call fails: nothing for a page left behind, the login
+ * page when the session is over, else the reason in `status` (the messages of `field` when the
+ * API refused that field).
+ */
+export function failed(error, status, field = null) {
+  if (error instanceof Superseded) return;
+  if (error instanceof SessionEnded) {
+    go('#/login?ended=1', { replace: true });
+    return;
+  }
+  const problems = field ? error.body?.[field] : null;
+  setMessage(status, Array.isArray(problems) ? problems.join(' ') : describe(error), 'error');
+  status.focus();
 }
 
 /** A list of links: [[href, text], ...]. */

@@ -51,6 +51,8 @@ HttpSettings normalized(HttpSettings settings)
     while (settings.users_prefix.size() > 1 && settings.users_prefix.back() == '/') settings.users_prefix.pop_back();
     std::string& pages = settings.pages_prefix;
     if (!pages.empty()) {
+        // One leading slash: "//host/" would make the redirect to the prefix leave the site.
+        while (pages.starts_with("//")) pages.erase(0, 1);
         if (pages.front() != '/') pages.insert(pages.begin(), '/');
         if (pages.back() != '/') pages += '/';
     }
@@ -235,7 +237,7 @@ struct Handler::Impl {
                 std::chrono::steady_clock::time_point started, const detail::Route* route) const
     {
         cors.decorate(request, response);
-        if (request.method() == bhttp::verb::head) {
+        if (request.method() == bhttp::verb::head && response.result() != bhttp::status::not_modified) {
             // HEAD: the GET answer's headers, no body.
             const auto size = response.body().size();
             response.body().clear();

@@ -3,6 +3,7 @@
 #include "common/responses.hpp"
 
 #include <boost/json.hpp>
+#include <boost/range/iterator_range.hpp>
 
 #include <openssl/sha.h>
 
@@ -31,17 +32,21 @@ std::string quoted_digest(std::string_view text)
     return out + '"';
 }
 
-// If-None-Match names `etag` (or is "*"): the client's copy is current.
+// Whether an If-None-Match header (of any number of lines) names `etag`, or is "*": the client's
+// copy is current. Validators are compared weakly (W/ ignored), as RFC 9110 has it for GET.
 bool current(const Request& request, std::string_view etag)
 {
-    const auto header = request.find(bhttp::field::if_none_match);
-    if (header == request.end()) return false;
-    const std::string_view value = header->value();
-    if (value == "*") return true;
-    // A list of validators, maybe weak (W/"..."): a weak comparison is right for GET.
-    for (std::size_t at = value.find(etag); at != std::string_view::npos; at = value.find(etag, at + 1)) {
-        const std::size_t end = at + etag.size();
-        if (end == value.size() || value[end] == ',' || value[end] == ' ') return true;
+    for (const auto& field : boost::make_iterator_range(request.equal_range(bhttp::field::if_none_match))) {
+        std::string_view rest = field.value();
+        while (!rest.empty()) {
+            const std::size_t comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+            if (item.starts_with("W/")) item.remove_prefix(2);
+            if (item == "*" || item == etag) return true;
+        }
     }
     return false;
 }
@@ -61,8 +66,9 @@ Response file_response(const Request& request, std::string_view type, std::strin
     // Mail links carry their tokens in the fragment, which no Referer holds; send none anyway.
     response.set("Referrer-Policy", "no-referrer");
     response.set("Cross-Origin-Opener-Policy", "same-origin");
-    if (!fresh) response.body() = std::string(body);
     response.keep_alive(request.keep_alive());
+    if (fresh) return response;  // a 304 has no body, and says no length rather than a wrong one
+    response.body() = std::string(body);
     response.prepare_payload();
     return response;
 }

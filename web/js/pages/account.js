@@ -1,8 +1,8 @@
 // Becoming a user: register, the activation link's landing page, resending it, logging in and out.
 
-import { ApiError, forget, logIn, open } from '../api.js';
+import { ApiError, logIn, logOut, open } from '../api.js';
 import { describe, form, h, links, message, show } from '../ui.js';
-import { go } from '../router.js';
+import { go, hideLink } from '../router.js';
 
 export function login(_params, query) {
   const { element } = form({
@@ -48,6 +48,7 @@ export function register() {
 }
 
 export async function activate([uid, token]) {
+  hideLink('activate');
   const status = message('Activating your account…');
   show('Activate your account', status);
   try {
@@ -75,7 +76,18 @@ export function resendActivation() {
   show('Resend the activation mail', element, links(['#/login', 'Log in']));
 }
 
-export function logout() {
-  forget();
-  show('Logged out', message('You are logged out on this tab.', 'ok'), links(['#/login', 'Log in again']));
+export async function logout() {
+  const ended = await logOut();
+  const text = ended
+    ? 'You are logged out.'
+    : 'You are logged out in this browser tab, but the server could not be told: the session ends when it expires.';
+  show('Logged out', message(text, ended ? 'ok' : 'error'), links(['#/login', 'Log in again']));
+}
+
+/** A mail link's page without its uid and token (reloaded after it was read, or typed in). */
+export function linkNeeded() {
+  show('Open the link from the mail', message('This page works from the link in the mail we sent you. ' +
+    'Open that link again, or ask for a new one.'),
+  links(['#/activation/resend', 'Send a new activation link'], ['#/password/reset', 'Reset the password'],
+    ['#/username/reset', 'Reset the username']));
 }

@@ -1,7 +1,7 @@
 // The logged-in person's own account: the profile with its avatar, password, username, deletion.
 
 import { ApiError, call, forget, mediaUrl, whoAmI } from '../api.js';
-import { date, form, h, links, message, setMessage, show, describe } from '../ui.js';
+import { date, failed, flash, form, h, links, message, show } from '../ui.js';
 import { go } from '../router.js';
 
 const AVATAR_TYPES = 'image/png,image/jpeg,image/gif,image/webp';
@@ -16,20 +16,27 @@ function avatarImage(user) {
 // Upload and replace with a preview of the chosen file before it is sent; remove.
 function avatarSection(user) {
   const status = message();
-  let preview = avatarImage(user);
+  const saved = avatarImage(user);
+  let preview = saved;
   let previewUrl = null;
+  const showImage = (next) => {
+    preview.replaceWith(next);
+    preview = next;
+  };
   const input = h('input', { id: 'field-avatar', name: 'avatar', type: 'file', accept: AVATAR_TYPES,
     'aria-describedby': 'avatar-hint' });
   const upload = h('button', { type: 'submit', disabled: true }, 'Upload');
   input.addEventListener('change', () => {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = null;
     const file = input.files[0];
     upload.disabled = !file;
-    if (!file) return;
+    if (!file) {
+      showImage(saved);  // nothing chosen: the avatar as it is
+      return;
+    }
     previewUrl = URL.createObjectURL(file);
-    const next = h('img', { class: 'avatar', id: 'avatar', src: previewUrl, alt: 'Preview of the new avatar' });
-    preview.replaceWith(next);
-    preview = next;
+    showImage(h('img', { class: 'avatar', id: 'avatar', src: previewUrl, alt: 'Preview of the new avatar' }));
   });
   const uploadForm = h('form', {
     async onsubmit(event) {
@@ -39,11 +46,12 @@ function avatarSection(user) {
       upload.disabled = true;
       try {
         await call('PATCH', 'users/me/', body);
+        if (previewUrl) URL.revokeObjectURL(previewUrl);
         await whoAmI(true);
+        flash('Your avatar is saved.');
         go('#/profile', { replace: true, reload: true });
       } catch (error) {
-        const problems = error.body?.avatar;
-        setMessage(status, Array.isArray(problems) ? problems.join(' ') : describe(error), 'error');
+        failed(error, status, 'avatar');
         upload.disabled = false;
       }
     },
@@ -57,13 +65,17 @@ function avatarSection(user) {
     ? h('button', {
       type: 'button',
       class: 'secondary',
-      async onclick() {
+      async onclick(event) {
+        const button = event.currentTarget;
+        button.disabled = true;
         try {
           await call('PATCH', 'users/me/', { avatar: null });
           await whoAmI(true);
+          flash('Your avatar is removed.');
           go('#/profile', { replace: true, reload: true });
         } catch (error) {
-          setMessage(status, describe(error), 'error');
+          failed(error, status);
+          button.disabled = false;
         }
       },
     }, 'Remove the avatar')
@@ -96,6 +108,7 @@ export async function profile() {
         return undefined;
       }
       await whoAmI(true);
+      flash('Your details are saved.');
       go('#/profile', { replace: true, reload: true });
       return undefined;
     },

@@ -2,6 +2,7 @@
 
 import { forget, open } from '../api.js';
 import { form, links, show } from '../ui.js';
+import { hideLink } from '../router.js';
 
 export function forgotPassword() {
   const { element } = form({
@@ -16,6 +17,7 @@ export function forgotPassword() {
 }
 
 export function resetPassword([uid, token]) {
+  hideLink('password/reset/confirm');  // the form keeps them
   const { element } = form({
     fields: [
       { name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password', required: true },
@@ -29,7 +31,7 @@ export function resetPassword([uid, token]) {
     async submit(values) {
       await open('POST', 'users/reset_password_confirm/', values);
       forget();  // every session of the account ended with the reset
-      show('Password changed', ...[links(['#/login', 'Log in with the new password'])]);
+      show('Password changed', links(['#/login', 'Log in with the new password']));
     },
   });
   show('Choose a new password', element);
@@ -48,6 +50,7 @@ export function forgotUsername() {
 }
 
 export function resetUsername([uid, token]) {
+  hideLink('username/reset/confirm');
   const { element } = form({
     fields: [
       { name: 'new_username', label: 'New username', autocomplete: 'username', required: true },

@@ -3,7 +3,7 @@
 // groups/), which Djoser lacks.
 
 import { call, mediaUrl } from '../api.js';
-import { date, describe, h, links, message, setMessage, show } from '../ui.js';
+import { date, failed, flash, h, links, message, show } from '../ui.js';
 import { go } from '../router.js';
 
 const PAGE_SIZE = 20;
@@ -71,9 +71,10 @@ export async function userPage([id]) {
       toggle.disabled = true;
       try {
         await call('PATCH', `users/${id}/access/`, { is_active: !rights.is_active });
+        flash(rights.is_active ? 'The account is deactivated.' : 'The account is active.');
         go(`#/users/${id}`, { replace: true, reload: true });
       } catch (error) {
-        setMessage(status, describe(error), 'error');
+        failed(error, status);
         toggle.disabled = false;
       }
     },
@@ -85,23 +86,26 @@ export async function userPage([id]) {
     h('input', { type: 'checkbox', id: `group-${i}`, value: name, checked: rights.groups.includes(name) }), name));
   const fresh = h('input', { id: 'group-new', type: 'text', autocomplete: 'off' });
   const groupStatus = message();
+  const save = h('button', { type: 'submit' }, 'Save the groups');
   const groupForm = h('form', {
     async onsubmit(event) {
       event.preventDefault();
       const chosen = boxes.map((label) => label.querySelector('input')).filter((b) => b.checked).map((b) => b.value);
       if (fresh.value.trim()) chosen.push(fresh.value.trim());
+      save.disabled = true;
       try {
         await call('PATCH', `users/${id}/access/`, { groups: chosen });
+        flash('The groups are saved.');
         go(`#/users/${id}`, { replace: true, reload: true });
       } catch (error) {
-        const problems = error.body?.groups;
-        setMessage(groupStatus, Array.isArray(problems) ? problems.join(' ') : describe(error), 'error');
+        failed(error, groupStatus, 'groups');
+        save.disabled = false;
       }
     },
   },
   h('fieldset', {}, h('legend', {}, 'Groups'), boxes.length ? boxes : h('p', { class: 'hint' }, 'No groups yet.'),
     h('div', { class: 'field' }, h('label', { for: 'group-new' }, 'Add to a new group'), fresh)),
-  h('button', { type: 'submit' }, 'Save the groups'), groupStatus);
+  save, groupStatus);
 
   show(user.username,
     h('div', { class: 'avatar-row' },

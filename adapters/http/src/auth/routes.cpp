@@ -158,6 +158,20 @@ Response jwt_refresh(Call& call)
     return json_response(200, out, call.request);
 }
 
+// simplejwt's TokenBlacklistView, which Djoser's URLs leave out: logging out for a client that
+// holds only its tokens. The login's session ends; its access tokens stop working too.
+Response jwt_blacklist(Call& call)
+{
+    auto body = auth::body_object(call);
+    if (body.answer) return std::move(*body.answer);
+    Fields f(*body.object);
+    const std::string refresh = f.required_not_blank("refresh");
+    if (!f.problems.empty()) return auth::field_errors(f.problems, {"refresh"}, call);
+    auto done = call.service.revoke(refresh);
+    if (!done) return auth::error(std::move(done).error(), call);
+    return json_response(200, json::object{}, call.request);
+}
+
 Response jwt_verify(Call& call)
 {
     auto body = auth::body_object(call);
@@ -462,6 +476,8 @@ std::vector<std::pair<std::string, Route>> auth_jwt_routes()
                         post_only(throttled(Attempt::login, {}, open_endpoint(jwt_create, Cost::hashes_password))));
     routes.emplace_back("jwt/refresh", post_only(open_endpoint(jwt_refresh)));
     routes.emplace_back("jwt/verify", post_only(open_endpoint(jwt_verify)));
+    // A write (the session's end): on the store pool like refresh.
+    routes.emplace_back("jwt/blacklist", post_only(open_endpoint(jwt_blacklist)));
     return routes;
 }
 
