@@ -304,29 +304,32 @@ Result<TokenPair> UserService::login(std::string_view login, std::string_view pa
     return std::move(opened.second);
 }
 
+namespace {
+
+// A token presented by itself (to refresh, verify or revoke), not as a caller's credentials: a
+// gone or inactive user's token is simply invalid (simplejwt has no "user" errors on those views).
+Result<TokenClaims> check_presented(const detail::Sessions& sessions, std::string_view token,
+                                   std::optional<TokenType> expected)
+{
+    auto checked = sessions.check(token, expected);
+    if (checked) return std::move(checked->first);
+    const Errc code = checked.error().code;
+    if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
+    return std::move(checked).error();
+}
+
+}  // namespace
+
 Result<TokenPair> UserService::refresh(std::string_view refresh_token) const
 {
-    const Impl& m = *impl_;
-    auto checked = m.sessions.check(refresh_token, TokenType::refresh);
-    if (!checked) {
-        // A gone or inactive user's refresh token is simply invalid here (simplejwt has no
-        // "user" errors on this endpoint).
-        const Errc code = checked.error().code;
-        if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
-        return std::move(checked).error();
-    }
-    return m.sessions.renew(checked->first);
+    auto claims = check_presented(impl_->sessions, refresh_token, TokenType::refresh);
+    if (!claims) return std::move(claims).error();
+    return impl_->sessions.renew(*claims);
 }
 
 Result<TokenClaims> UserService::verify_token(std::string_view token) const
 {
-    auto checked = impl_->sessions.check(token, std::nullopt);
-    if (!checked) {
-        const Errc code = checked.error().code;
-        if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
-        return std::move(checked).error();
-    }
-    return std::move(checked->first);
+    return check_presented(impl_->sessions, token, std::nullopt);
 }
 
 Result<Principal> UserService::authenticate(std::string_view access_token) const
@@ -345,13 +348,9 @@ Result<void> UserService::logout(const Principal& who) const
 
 Result<void> UserService::revoke(std::string_view refresh_token) const
 {
-    auto checked = impl_->sessions.check(refresh_token, TokenType::refresh);
-    if (!checked) {
-        const Errc code = checked.error().code;
-        if (code == Errc::not_found || code == Errc::inactive_account) return fail(Errc::token_invalid, "user gone");
-        return std::move(checked).error();
-    }
-    return impl_->store->end_session(checked->first.session_id, impl_->now());
+    auto claims = check_presented(impl_->sessions, refresh_token, TokenType::refresh);
+    if (!claims) return std::move(claims).error();
+    return impl_->store->end_session(claims->session_id, impl_->now());
 }
 
 Result<void> UserService::end_sessions(const Principal& who, UserId id) const

@@ -3,6 +3,7 @@
 import { ApiError, logIn, logOut, open } from '../api.js';
 import { describe, form, h, links, message, show } from '../ui.js';
 import { go, hideLink } from '../router.js';
+import { emailRequest } from './recovery.js';
 
 export function login(_params, query) {
   const { element } = form({
@@ -65,15 +66,8 @@ export async function activate([uid, token]) {
 }
 
 export function resendActivation() {
-  const { element } = form({
-    fields: [{ name: 'email', label: 'Email address', type: 'email', autocomplete: 'email', required: true }],
-    button: 'Send the activation link',
-    async submit(values) {
-      await open('POST', 'users/resend_activation/', values);
-      return 'If an account with this address waits for activation, a new link is on its way.';
-    },
-  });
-  show('Resend the activation mail', element, links(['#/login', 'Log in']));
+  emailRequest('Resend the activation mail', 'users/resend_activation/', 'Send the activation link',
+    'If an account with this address waits for activation, a new link is on its way.');
 }
 
 export async function logout() {

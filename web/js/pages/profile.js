@@ -5,6 +5,10 @@ import { date, failed, flash, form, h, links, message, show } from '../ui.js';
 import { go } from '../router.js';
 
 const AVATAR_TYPES = 'image/png,image/jpeg,image/gif,image/webp';
+// What a change that needs the person's password asks for first.
+const CURRENT_PASSWORD = {
+  name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password', required: true,
+};
 
 function avatarImage(user) {
   const source = mediaUrl(user.avatar);
@@ -122,8 +126,7 @@ export async function changePassword() {
   const { element } = form({
     account: user.username,
     fields: [
-      { name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password',
-        required: true },
+      CURRENT_PASSWORD,
       { name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password', required: true },
       { name: 're_new_password', label: 'New password, again', type: 'password', autocomplete: 'new-password',
         required: true },
@@ -144,8 +147,7 @@ export async function changeUsername() {
     account: user.username,
     fields: [
       { name: 'new_username', label: 'New username', autocomplete: 'username', required: true },
-      { name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password',
-        required: true },
+      CURRENT_PASSWORD,
     ],
     button: 'Change the username',
     async submit(values, formElement) {
@@ -163,8 +165,7 @@ export async function deleteAccount() {
   const { element } = form({
     account: user.username,
     fields: [
-      { name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password',
-        required: true },
+      CURRENT_PASSWORD,
       { name: 'confirm', label: 'I understand that my account and its data are deleted for good.', type: 'checkbox' },
     ],
     button: 'Delete my account',

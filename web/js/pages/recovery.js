@@ -4,16 +4,25 @@ import { forget, open } from '../api.js';
 import { form, links, show } from '../ui.js';
 import { hideLink } from '../router.js';
 
-export function forgotPassword() {
+/**
+ * A page that asks for an email address and posts it to `path`: Djoser answers 204 whether an
+ * account has the address or not, so `done` says what happens if one does.
+ */
+export function emailRequest(title, path, button, done) {
   const { element } = form({
     fields: [{ name: 'email', label: 'Email address', type: 'email', autocomplete: 'email', required: true }],
-    button: 'Send a reset link',
+    button,
     async submit(values) {
-      await open('POST', 'users/reset_password/', values);
-      return 'If an account uses this address, a link to set a new password is on its way.';
+      await open('POST', path, values);
+      return done;
     },
   });
-  show('Forgot your password?', element, links(['#/login', 'Log in']));
+  show(title, element, links(['#/login', 'Log in']));
+}
+
+export function forgotPassword() {
+  emailRequest('Forgot your password?', 'users/reset_password/', 'Send a reset link',
+    'If an account uses this address, a link to set a new password is on its way.');
 }
 
 export function resetPassword([uid, token]) {
@@ -38,15 +47,8 @@ export function resetPassword([uid, token]) {
 }
 
 export function forgotUsername() {
-  const { element } = form({
-    fields: [{ name: 'email', label: 'Email address', type: 'email', autocomplete: 'email', required: true }],
-    button: 'Send a link',
-    async submit(values) {
-      await open('POST', 'users/reset_username/', values);
-      return 'If an account uses this address, a link to choose a new username is on its way.';
-    },
-  });
-  show('Forgot your username?', element, links(['#/login', 'Log in']));
+  emailRequest('Forgot your username?', 'users/reset_username/', 'Send a link',
+    'If an account uses this address, a link to choose a new username is on its way.');
 }
 
 export function resetUsername([uid, token]) {

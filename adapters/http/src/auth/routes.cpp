@@ -5,6 +5,7 @@
 #include "common/text.hpp"
 
 #include <charconv>
+#include <variant>
 
 namespace usermgmt::http::detail {
 namespace {
@@ -144,14 +145,23 @@ Response jwt_create(Call& call)
     return json_response(200, json::object{{"refresh", tokens->refresh}, {"access", tokens->access}}, call.request);
 }
 
-Response jwt_refresh(Call& call)
+// The one token field of jwt/refresh/, jwt/blacklist/ and jwt/verify/ (a CharField that may not
+// be blank), or the answer for a body without it.
+std::variant<std::string, Response> token_field(Call& call, std::string_view name)
 {
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);
-    const std::string refresh = f.required_not_blank("refresh");
-    if (!f.problems.empty()) return auth::field_errors(f.problems, {"refresh"}, call);
-    auto renewed = call.service.refresh(refresh);
+    std::string token = f.required_not_blank(name);
+    if (!f.problems.empty()) return auth::field_errors(f.problems, {name}, call);
+    return token;
+}
+
+Response jwt_refresh(Call& call)
+{
+    auto refresh = token_field(call, "refresh");
+    if (auto* answer = std::get_if<Response>(&refresh)) return std::move(*answer);
+    auto renewed = call.service.refresh(std::get<std::string>(refresh));
     if (!renewed) return auth::error(std::move(renewed).error(), call);
     json::object out{{"access", renewed->access}};
     if (!renewed->refresh.empty()) out["refresh"] = renewed->refresh;
@@ -162,24 +172,18 @@ Response jwt_refresh(Call& call)
 // holds only its tokens. The login's session ends; its access tokens stop working too.
 Response jwt_blacklist(Call& call)
 {
-    auto body = auth::body_object(call);
-    if (body.answer) return std::move(*body.answer);
-    Fields f(*body.object);
-    const std::string refresh = f.required_not_blank("refresh");
-    if (!f.problems.empty()) return auth::field_errors(f.problems, {"refresh"}, call);
-    auto done = call.service.revoke(refresh);
+    auto refresh = token_field(call, "refresh");
+    if (auto* answer = std::get_if<Response>(&refresh)) return std::move(*answer);
+    auto done = call.service.revoke(std::get<std::string>(refresh));
     if (!done) return auth::error(std::move(done).error(), call);
     return json_response(200, json::object{}, call.request);
 }
 
 Response jwt_verify(Call& call)
 {
-    auto body = auth::body_object(call);
-    if (body.answer) return std::move(*body.answer);
-    Fields f(*body.object);
-    const std::string token = f.required_not_blank("token");
-    if (!f.problems.empty()) return auth::field_errors(f.problems, {"token"}, call);
-    auto claims = call.service.verify_token(token);
+    auto token = token_field(call, "token");
+    if (auto* answer = std::get_if<Response>(&token)) return std::move(*answer);
+    auto claims = call.service.verify_token(std::get<std::string>(token));
     if (!claims) return auth::error(std::move(claims).error(), call);
     return json_response(200, json::object{}, call.request);
 }
