@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -537,6 +538,25 @@ def throttled(b):
     b.shot("throttled")
 
 
+def unavailable(b, workdir):
+    """503 shown as such: the database held locked by another process past the busy timeout"""
+    database = sqlite3.connect(os.path.join(workdir, "data", "users.db"), timeout=0, isolation_level=None)
+    try:
+        database.execute("BEGIN EXCLUSIVE")
+        b.open("#/register")
+        b.heading("Create an account")
+        b.fill(username="blocked", email="blocked@example.com", password="Locked-Out-2026", re_password="Locked-Out-2026")
+        b.press("Create the account")
+        b.see("The service is busy or unavailable. Try again in", "form .message")
+        b.shot("unavailable")
+    finally:
+        database.execute("ROLLBACK")
+        database.close()
+    # Free again: the same form goes through.
+    b.press("Create the account")
+    b.heading("Check your mail")
+
+
 def phone(b):
     """A phone-sized window: no page is wider than the screen."""
     b.driver.set_window_size(390, 844)
@@ -573,13 +593,14 @@ def main():
         browser = None
         try:
             browser = Browser(base, server.url)
-            scenarios = [account_life, password_reset, field_errors, staff, delete_account, phone]
+            scenarios = [account_life, password_reset, field_errors, staff, delete_account, unavailable, phone]
             if MODE == "cross-origin":
                 scenarios = [account_life, field_errors, throttled]
             for scenario in scenarios:
                 began = time.monotonic()
                 args = {"account_life": (browser, server, workdir), "password_reset": (browser, server),
-                        "staff": (browser, server), "delete_account": (browser, server)}.get(
+                        "staff": (browser, server), "delete_account": (browser, server),
+                        "unavailable": (browser, workdir)}.get(
                             scenario.__name__, (browser,))
                 scenario(*args)
                 print(f"ok {scenario.__name__} ({time.monotonic() - began:.1f} s)", flush=True)

@@ -29,6 +29,14 @@ export function navigated() {
   navigation += 1;
 }
 
+/**
+ * Which page is drawn now. A view that waits for a call whose answer is kept whatever the page
+ * (logging in or out) compares it before and after, and draws nothing if the person moved on.
+ */
+export function pageNumber() {
+  return navigation;
+}
+
 /** An answer other than 2xx, or no answer at all (status 0). */
 export class ApiError extends Error {
   constructor(status, body, retryAfter) {

@@ -1,6 +1,6 @@
 // Becoming a user: register, the activation link's landing page, resending it, logging in and out.
 
-import { ApiError, logIn, logOut, open } from '../api.js';
+import { ApiError, logIn, logOut, open, pageNumber } from '../api.js';
 import { describe, form, h, links, message, show } from '../ui.js';
 import { go, hideLink } from '../router.js';
 import { emailRequest } from './recovery.js';
@@ -13,8 +13,9 @@ export function login(_params, query) {
     ],
     button: 'Log in',
     async submit(values) {
+      const page = pageNumber();
       await logIn(values.username, values.password);
-      go(query.get('next') || '#/profile');
+      if (page === pageNumber()) go(query.get('next') || '#/profile');
     },
   });
   const notes = [];
@@ -71,7 +72,9 @@ export function resendActivation() {
 }
 
 export async function logout() {
+  const page = pageNumber();
   const ended = await logOut();
+  if (page !== pageNumber()) return;  // the person went on meanwhile
   const text = ended
     ? 'You are logged out.'
     : 'You are logged out in this browser tab, but the server could not be told: the session ends when it expires.';
