@@ -111,12 +111,12 @@ class StaticSite:
     """The web/ files served as a separately hosted frontend would be: by a plain static server on
     another port, with a config.json that points at the API."""
 
-    def __init__(self, workdir, api, port):
+    def __init__(self, workdir, api, port, login_field):
         self.root = os.path.join(workdir, "site")
         shutil.copytree(WEB_DIR, self.root)
         self.port = port
         with open(os.path.join(self.root, "config.json"), "w") as f:
-            f.write('{"api": "%s", "auth_prefix": "/auth/"}' % api)
+            f.write('{"api": "%s", "auth_prefix": "/auth/", "login_field": "%s"}' % (api, login_field))
         handler = functools.partial(QuietHandler, directory=self.root)
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
@@ -335,7 +335,13 @@ def account_life(b, server, workdir):
     b.shot("logged-out")
     log_in(b, "ada", "Engine-Analytical-1843", expect=None)
     b.see("No active account found with the given credentials")
-    log_in(b, "ada", "Difference-Engine-1822")
+    # The cross-origin server logs in with a username or an email (--auth-login-field), and the
+    # login page says so.
+    if MODE == "cross-origin":
+        b.see("Username or email address", "main label")
+        log_in(b, "ada@example.com", "Difference-Engine-1822")
+    else:
+        log_in(b, "ada", "Difference-Engine-1822")
 
     b.nav("Username")
     b.heading("Change the username")
@@ -582,8 +588,8 @@ def main():
             # Access tokens of two seconds and rotated refresh tokens: the pages renew as they go.
             server = Server(workdir, ["--cors-origins", site_origin, "--site-url", site_origin + "/",
                                       "--pages-prefix", "off", "--access-token-lifetime", str(SHORT_ACCESS),
-                                      "--rotate-refresh-tokens", "true"])
-            site = StaticSite(workdir, server.url, site_port)
+                                      "--rotate-refresh-tokens", "true", "--auth-login-field", "username_or_email"])
+            site = StaticSite(workdir, server.url, site_port, "username_or_email")
             base = site.url
         else:
             # Throttling off here, where the staff scenario registers users by the score; the

@@ -104,10 +104,21 @@ TEST_CASE("Pages: config.json names this origin's /auth prefix", "[http][pages]"
         s.pages_prefix = "/app";  // the slash is added
         s.auth_prefix = "/api/auth";
     });
+    auto by_email = HttpFixture([](Config&, http::HttpSettings& s, http::ServerSettings&) {
+        s.pages_prefix = "/";
+        s.auth_login_field = LoginField::email;
+    });
+    CHECK(by_email.send(verb::get, "/config.json").body == R"({"api":"","auth_prefix":"/auth/","login_field":"email"})");
+    // Without the /auth routes the pages could do nothing: not served.
+    auto no_auth = HttpFixture([](Config&, http::HttpSettings& s, http::ServerSettings&) {
+        s.pages_prefix = "/";
+        s.auth_prefix.clear();
+    });
+    CHECK(no_auth.send(verb::get, "/").status == 404);
     auto config = f.send(verb::get, "/app/config.json");
     REQUIRE(config.status == 200);
     CHECK(config.header("content-type") == "application/json");
-    CHECK(config.body == R"({"api":"","auth_prefix":"/api/auth/"})");
+    CHECK(config.body == R"({"api":"","auth_prefix":"/api/auth/","login_field":"username"})");
     CHECK(f.send(verb::get, "/app/").body == source_of("index.html"));
     auto bare = f.send(verb::get, "/app");
     CHECK(bare.status == 301);

@@ -3,18 +3,18 @@
 // jwt/refresh/.
 //
 // Where the tokens live (docs/frontend.md): the access token only in this module's memory, the
-// refresh token in sessionStorage, which this tab alone sees and which ends with the tab. No
-// cookie is used, so no other site can make the browser send a credential; the pages run no
-// inline or foreign script (the Content-Security-Policy forbids it) and insert every text from
-// the API as text, never as HTML.
+// refresh token in sessionStorage, which ends with the tab. No cookie is used, so no other site
+// can make the browser send a credential; the pages run no inline or foreign script (the
+// Content-Security-Policy forbids it) and insert every text from the API as text, never as HTML.
 
 const REFRESH_KEY = 'usermgmt.refresh';
+const TIMEOUT_MS = 30000;  // a call the server does not answer in this time fails, freeing its button
 
-let config = { api: '', auth_prefix: '/auth/' };
+let config = { api: '', auth_prefix: '/auth/', login_field: 'username' };
 let access = null;       // the access token: memory only, gone on reload (the refresh token renews it)
-let renewal = null;      // one jwt/refresh/ at a time, shared by the calls that need it
+let renewal = null;      // { epoch, promise }: one jwt/refresh/ at a time per session
 let account = null;      // the caller's user and access record, while logged in
-let epoch = 0;           // counts log-ins and log-outs: a renewal begun before one is not stored
+let epoch = 0;           // counts log-ins and log-outs: what was begun before one is not stored
 let navigation = 0;      // counts page changes: an answer for a page left behind is dropped
 
 /** What an answer for a page the person has left turns into: nothing is drawn from it. */
@@ -30,8 +30,8 @@ export function navigated() {
 }
 
 /**
- * Which page is drawn now. A view that waits for a call whose answer is kept whatever the page
- * (logging in or out) compares it before and after, and draws nothing if the person moved on.
+ * Which page is drawn now. A view that waits for something not tied to a page (logging in or
+ * out) compares it before and after, and draws nothing if the person moved on.
  */
 export function pageNumber() {
   return navigation;
@@ -50,10 +50,15 @@ export class ApiError extends Error {
 /** A call that needed the session found it over (expired, ended elsewhere, the account gone): log in again. */
 export class SessionEnded extends ApiError {}
 
-/** Reads config.json: where the API is (empty: this origin) and its /auth prefix. */
+/** Reads config.json: where the API is (empty: this origin), its /auth prefix, its login field. */
 export async function loadConfig() {
   const response = await fetch('config.json', { cache: 'no-cache', credentials: 'omit' });
   if (response.ok) config = { ...config, ...(await response.json()) };
+}
+
+/** What jwt/create/ logs in with: username, email, or username_or_email (sent as username). */
+export function loginField() {
+  return config.login_field;
 }
 
 function apiUrl(path) {
@@ -67,10 +72,10 @@ export function mediaUrl(avatar) {
   return config.api.replace(/\/+$/, '') + avatar;
 }
 
-// `keep`: the answer matters whatever page is shown now (tokens must be stored once issued,
-// or a rotated refresh token would be lost).
-async function send(method, path, body, token, keep = false) {
-  const started = navigation;
+// `page`: the page the call was made for; when another is drawn by the time the answer comes,
+// the answer is dropped (Superseded). null: the answer matters whatever the page (tokens must be
+// stored once issued, or a rotated refresh token would be lost).
+async function send(method, path, body, token, page) {
   const headers = { Accept: 'application/json' };
   let payload;
   if (body instanceof FormData) {
@@ -80,13 +85,23 @@ async function send(method, path, body, token, keep = false) {
     payload = JSON.stringify(body);
   }
   if (token) headers.Authorization = `Bearer ${token}`;
+  const left = () => page !== null && page !== navigation;
   let response;
+  let text;
   try {
-    response = await fetch(apiUrl(path), { method, headers, body: payload, credentials: 'omit', cache: 'no-store' });
-  } catch {
-    throw new ApiError(0, { detail: 'The server cannot be reached. Check the connection and try again.' });
+    response = await fetch(apiUrl(path), {
+      method, headers, body: payload, credentials: 'omit', cache: 'no-store', signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    text = await response.text();
+  } catch (error) {
+    if (left()) throw new Superseded();
+    const late = error?.name === 'TimeoutError';
+    throw new ApiError(0, {
+      detail: late ? 'The server did not answer in time. Try again.'
+        : 'The server cannot be reached. Check the connection and try again.',
+    });
   }
-  const text = await response.text();
+  if (left()) throw new Superseded();
   let data = null;
   if (text) {
     try {
@@ -95,14 +110,13 @@ async function send(method, path, body, token, keep = false) {
       data = { detail: `The server answered ${response.status} without a readable body.` };
     }
   }
-  if (!keep && started !== navigation) throw new Superseded();
   if (!response.ok) throw new ApiError(response.status, data, response.headers.get('Retry-After'));
   return data;
 }
 
-/** A call that needs no token. */
+/** A call that needs no token, for the page drawn now. */
 export function open(method, path, body) {
-  return send(method, path, body, null);
+  return send(method, path, body, null, navigation);
 }
 
 function storeTokens(tokens) {
@@ -129,7 +143,7 @@ export async function logOut() {
   forget();
   if (!refresh) return true;
   try {
-    await send('POST', 'jwt/blacklist/', { refresh }, null, true);
+    await send('POST', 'jwt/blacklist/', { refresh }, null, null);
     return true;
   } catch (error) {
     return error.status === 401;  // the session had ended already
@@ -140,71 +154,88 @@ export function hasSession() {
   return access !== null || sessionStorage.getItem(REFRESH_KEY) !== null;
 }
 
-async function renewAccess() {
-  if (!renewal) {
-    renewal = (async () => {
-      const refresh = sessionStorage.getItem(REFRESH_KEY);
-      if (!refresh) throw new SessionEnded(401, { detail: 'Please log in.' });
-      const session = epoch;
-      let tokens;
-      try {
-        tokens = await send('POST', 'jwt/refresh/', { refresh }, null, true);
-      } catch (error) {
-        // The session is over (expired, ended elsewhere, the account deactivated); a 429 or 503
-        // is not a reason to forget it.
-        if (error.status === 401 || error.status === 400) {
-          if (session === epoch) forget();
-          throw new SessionEnded(401, error.body);
-        }
-        throw error;
-      }
-      // Logged out or in again meanwhile: these tokens belong to a session that is gone.
-      if (session !== epoch) throw new SessionEnded(401, { detail: 'Please log in.' });
-      storeTokens(tokens);
-    })().finally(() => {
-      renewal = null;
-    });
-  }
-  return renewal;
-}
-
-/** A call with the caller's token; an expired access token is renewed once, transparently. */
-export async function call(method, path, body) {
-  if (!access) await renewAccess();
-  const used = access;
-  try {
-    return await send(method, path, body, used);
-  } catch (error) {
-    if (error.status !== 401) throw error;
-    // Renewed once for every call that found the token expired, not once each.
-    if (access === used) {
-      access = null;
-      await renewAccess();
-    } else if (!access) {
-      await renewAccess();
-    }
+// A new access token from the refresh token, shared by every call of this session that needs one.
+function renewAccess() {
+  if (renewal && renewal.epoch === epoch) return renewal.promise;
+  const session = epoch;
+  const promise = (async () => {
+    const refresh = sessionStorage.getItem(REFRESH_KEY);
+    if (!refresh) throw new SessionEnded(401, { detail: 'Please log in.' });
+    let tokens;
     try {
-      return await send(method, path, body, access);
-    } catch (again) {
-      // Refused with a token just renewed: the account itself is gone or inactive.
-      if (again.status !== 401) throw again;
-      forget();
-      throw new SessionEnded(401, again.body);
+      tokens = await send('POST', 'jwt/refresh/', { refresh }, null, null);
+    } catch (error) {
+      // The session is over (expired, ended elsewhere, the account deactivated); a 429 or 503
+      // is not a reason to forget it.
+      if (error.status === 401 || error.status === 400) {
+        if (session === epoch) forget();
+        throw new SessionEnded(401, error.body);
+      }
+      throw error;
     }
+    // Logged out or in again meanwhile: these tokens belong to a session that is gone.
+    if (session !== epoch) throw new SessionEnded(401, { detail: 'Please log in.' });
+    storeTokens(tokens);
+  })().finally(() => {
+    if (renewal?.promise === promise) renewal = null;
+  });
+  renewal = { epoch: session, promise };
+  return promise;
+}
+
+/**
+ * A call with the caller's token, for the page drawn now; an expired access token is renewed
+ * once, transparently. Whatever happens after the person left the page is Superseded.
+ */
+export async function call(method, path, body) {
+  const page = navigation;
+  try {
+    if (!access) await renewAccess();
+    if (page !== navigation) throw new Superseded();
+    const used = access;
+    try {
+      return await send(method, path, body, used, page);
+    } catch (error) {
+      if (error.status !== 401) throw error;
+      // Renewed once for every call that found the token expired, not once each.
+      if (access === used) access = null;
+      if (!access) await renewAccess();
+      if (page !== navigation) throw new Superseded();
+      try {
+        return await send(method, path, body, access, page);
+      } catch (again) {
+        // Refused with a token just renewed: the account itself is gone or inactive.
+        if (again.status !== 401) throw again;
+        forget();
+        throw new SessionEnded(401, again.body);
+      }
+    }
+  } catch (error) {
+    throw page !== navigation ? new Superseded() : error;
   }
 }
 
-/** Logs in: username (or whatever the server's LOGIN_FIELD is) and password. */
-export async function logIn(username, password) {
+/** Logs in with the server's login field (see loginField) and the password. */
+export async function logIn(login, password) {
   forget();
-  storeTokens(await send('POST', 'jwt/create/', { username, password }, null, true));
+  const field = config.login_field === 'email' ? 'email' : 'username';
+  const session = epoch;
+  const tokens = await send('POST', 'jwt/create/', { [field]: login, password }, null, null);
+  if (session === epoch) storeTokens(tokens);
+}
+
+/** Forgets the caller's account as loaded: the next whoAmI() reads it again. */
+export function reloadAccount() {
+  account = null;
 }
 
 /** The caller: their user and what their account may do (is_staff), loaded once per session. */
-export async function whoAmI(reload = false) {
-  if (!account || reload) {
+export async function whoAmI() {
+  if (!account) {
+    const session = epoch;
     const [user, rights] = await Promise.all([call('GET', 'users/me/'), call('GET', 'users/me/access/')]);
-    account = { user, rights };
+    if (session === epoch) account = { user, rights };
+    return { user, rights };
   }
   return account;
 }

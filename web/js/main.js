@@ -1,7 +1,7 @@
 // The pages: which view a fragment shows, who may see it, and the navigation.
 
-import { ApiError, SessionEnded, Superseded, forget, hasSession, loadConfig, navigated, whoAmI } from './api.js';
-import { describe, h, links, message, show } from './ui.js';
+import { ApiError, SessionEnded, Superseded, hasSession, loadConfig, navigated, pageNumber, whoAmI } from './api.js';
+import { describe, links, message, onShow, show } from './ui.js';
 import { current, go, onNavigate } from './router.js';
 import { activate, linkNeeded, login, logout, register, resendActivation } from './pages/account.js';
 import { forgotPassword, forgotUsername, resetPassword, resetUsername } from './pages/recovery.js';
@@ -41,14 +41,20 @@ function segment(text) {
   }
 }
 
-async function drawNav(path) {
+let navDraws = 0;
+
+// The navigation for the session as it is now: drawn after every page (ui.js onShow); of two
+// drawings under way, the later one wins.
+async function drawNav() {
+  const mine = ++navDraws;
+  const [path] = current();
   const items = [];
   if (hasSession()) {
     let staff = false;
     try {
       staff = (await whoAmI()).rights.is_staff;
     } catch {
-      // the page itself says what went wrong
+      // the page itself says what went wrong; the staff link waits for the next drawing
     }
     items.push(['#/profile', 'Profile'], ['#/password', 'Password'], ['#/username', 'Username']);
     if (staff) items.push(['#/users', 'Users']);
@@ -56,6 +62,7 @@ async function drawNav(path) {
   } else {
     items.push(['#/login', 'Log in'], ['#/register', 'Register']);
   }
+  if (mine !== navDraws) return;
   const list = links(...items);
   for (const link of list.querySelectorAll('a'))
     if (link.getAttribute('href') === `#/${path}`) link.setAttribute('aria-current', 'page');
@@ -64,6 +71,7 @@ async function drawNav(path) {
 
 async function draw() {
   navigated();
+  const page = pageNumber();
   const [path, query] = current();
   if (path === '') {
     go(hasSession() ? '#/profile' : '#/login', { replace: true });
@@ -71,7 +79,6 @@ async function draw() {
   }
   const match = routes.map(([pattern, view, who]) => [pattern.exec(path), view, who]).find(([m]) => m);
   if (!match) {
-    await drawNav(path);
     show('Page not found', message('There is no page at this address.', 'error'), links(['#/', 'Go to the start']));
     return;
   }
@@ -82,23 +89,20 @@ async function draw() {
   }
   try {
     if (who === STAFF && !(await whoAmI()).rights.is_staff) {
-      await drawNav(path);
+      if (page !== pageNumber()) return;
       show('Not allowed', message('This page is for staff only.', 'error'));
       return;
     }
-    await drawNav(path);
+    if (page !== pageNumber()) return;
     await view(found.slice(1).map(segment), query);
   } catch (error) {
-    if (error instanceof Superseded) return;  // the person went on to another page
+    if (error instanceof Superseded || page !== pageNumber()) return;  // the person went on to another page
     if (error instanceof SessionEnded || (error instanceof ApiError && error.status === 401)) {
-      forget();
       go('#/login?ended=1', { replace: true });
       return;
     }
     show('Something went wrong', message(describe(error), 'error'), links(['#/', 'Go to the start']));
   }
-  // Views may change the session (logging in or out): the navigation follows.
-  await drawNav(path);
 }
 
 async function start() {
@@ -109,6 +113,7 @@ async function start() {
     return;
   }
   onNavigate(draw);
+  onShow(drawNav);
   // The skip link moves the focus; it is no page of its own.
   document.querySelector('.skip').addEventListener('click', (event) => {
     event.preventDefault();

@@ -19,11 +19,20 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-let flashed = null;
+let flashed = null;   // { text, hash }
+let shown = () => {};
 
-/** A success to say on the next page drawn (a view that saves, then redraws itself). */
-export function flash(text) {
-  flashed = text;
+/**
+ * A success to say when the page at `hash` is drawn next (a view that saves, then redraws
+ * itself); any other page drawn first drops it.
+ */
+export function flash(text, hash = window.location.hash) {
+  flashed = { text, hash };
+}
+
+/** Sets what runs after each page is drawn (the navigation follows the session). */
+export function onShow(after) {
+  shown = after;
 }
 
 /** Replaces the page's content; the heading gets the focus, so a screen reader announces it. */
@@ -31,11 +40,12 @@ export function show(title, ...content) {
   const main = document.getElementById('main');
   const heading = h('h1', { tabindex: '-1' }, title);
   main.className = '';
-  const said = flashed ? [message(flashed, 'ok')] : [];
+  const said = flashed && flashed.hash === window.location.hash ? [message(flashed.text, 'ok')] : [];
   flashed = null;
   main.replaceChildren(heading, ...said, ...content);
   document.title = `${title} · Accounts`;
   heading.focus();
+  shown();
   return main;
 }
 
@@ -178,9 +188,9 @@ function showErrors(error, inputs, errors, status) {
 /**
  * What a page's own button says when its call fails: nothing for a page left behind, the login
  * page when the session is over, else the reason in `status` (the messages of `field` when the
- * API refused that field).
+ * API refused that field, then marked on `input`).
  */
-export function failed(error, status, field = null) {
+export function failed(error, status, field = null, input = null) {
   if (error instanceof Superseded) return;
   if (error instanceof SessionEnded) {
     go('#/login?ended=1', { replace: true });
@@ -188,7 +198,15 @@ export function failed(error, status, field = null) {
   }
   const problems = field ? error.body?.[field] : null;
   setMessage(status, Array.isArray(problems) ? problems.join(' ') : describe(error), 'error');
-  status.focus();
+  if (input && Array.isArray(problems)) {
+    // The field's own error: tied to it as a form's field errors are.
+    if (!status.id) status.id = `${input.id}-error`;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), status.id].filter(Boolean).join(' '));
+    input.focus();
+  } else {
+    status.focus();
+  }
 }
 
 /** A list of links: [[href, text], ...]. */

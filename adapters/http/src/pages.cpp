@@ -75,10 +75,25 @@ Response file_response(const Request& request, std::string_view type, std::strin
 
 }  // namespace
 
+// The login field's name in config.json: jwt/create/'s body field and what it matches.
+std::string_view login_field_name(LoginField field)
+{
+    switch (field) {
+    case LoginField::email: return "email";
+    case LoginField::username_or_email: return "username_or_email";
+    case LoginField::username: break;
+    }
+    return "username";
+}
+
 Pages::Pages(const HttpSettings& settings) : prefix_(settings.pages_prefix)
 {
+    // The pages call the /auth routes: without them there is nothing to serve.
+    if (settings.auth_prefix.empty()) prefix_.clear();
     if (prefix_.empty()) return;
-    config_ = boost::json::serialize(boost::json::object{{"api", ""}, {"auth_prefix", settings.auth_prefix}});
+    config_ = boost::json::serialize(boost::json::object{{"api", ""},
+                                                         {"auth_prefix", settings.auth_prefix},
+                                                         {"login_field", login_field_name(settings.auth_login_field)}});
     config_etag_ = quoted_digest(config_);
 }
 

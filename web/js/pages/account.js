@@ -1,21 +1,32 @@
 // Becoming a user: register, the activation link's landing page, resending it, logging in and out.
 
-import { ApiError, logIn, logOut, open, pageNumber } from '../api.js';
+import { ApiError, Superseded, logIn, logOut, loginField, open, pageNumber } from '../api.js';
 import { describe, form, h, links, message, show } from '../ui.js';
 import { go, hideLink } from '../router.js';
 import { emailRequest } from './recovery.js';
 
+// The login field as the server has it (Djoser's LOGIN_FIELD): named as the API names it, so
+// that its errors land beside it.
+const LOGIN_FIELDS = {
+  username: { name: 'username', label: 'Username', autocomplete: 'username' },
+  email: { name: 'email', label: 'Email address', type: 'email', autocomplete: 'email' },
+  username_or_email: { name: 'username', label: 'Username or email address', autocomplete: 'username' },
+};
+
 export function login(_params, query) {
+  const field = LOGIN_FIELDS[loginField()] ?? LOGIN_FIELDS.username;
+  // Only a page of these pages: anything else in ?next= is ignored.
+  const next = /^#\/[\w/?=&%.-]*$/.test(query.get('next') ?? '') ? query.get('next') : '#/profile';
   const { element } = form({
     fields: [
-      { name: 'username', label: 'Username', autocomplete: 'username', required: true },
+      { ...field, required: true },
       { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true },
     ],
     button: 'Log in',
     async submit(values) {
       const page = pageNumber();
-      await logIn(values.username, values.password);
-      if (page === pageNumber()) go(query.get('next') || '#/profile');
+      await logIn(values[field.name], values.password);
+      if (page === pageNumber()) go(next);
     },
   });
   const notes = [];
@@ -57,6 +68,7 @@ export async function activate([uid, token]) {
     await open('POST', 'users/activation/', { uid, token });
     show('Account activated', message('Your account is active. You can log in now.', 'ok'), links(['#/login', 'Log in']));
   } catch (error) {
+    if (error instanceof Superseded) return;
     let text = describe(error);
     if (error instanceof ApiError && error.status === 403) text = 'This account is already active.';
     else if (error instanceof ApiError && error.status === 400)

@@ -1,6 +1,6 @@
 // The logged-in person's own account: the profile with its avatar, password, username, deletion.
 
-import { ApiError, call, forget, mediaUrl, whoAmI } from '../api.js';
+import { ApiError, call, forget, mediaUrl, reloadAccount, whoAmI } from '../api.js';
 import { date, failed, flash, form, h, links, message, show } from '../ui.js';
 import { go } from '../router.js';
 
@@ -30,11 +30,12 @@ function avatarSection(user) {
   const input = h('input', { id: 'field-avatar', name: 'avatar', type: 'file', accept: AVATAR_TYPES,
     'aria-describedby': 'avatar-hint' });
   const upload = h('button', { type: 'submit', disabled: true }, 'Upload');
+  let busy = false;  // an upload under way: a new choice does not allow a second
   input.addEventListener('change', () => {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = null;
     const file = input.files[0];
-    upload.disabled = !file;
+    upload.disabled = busy || !file;
     if (!file) {
       showImage(saved);  // nothing chosen: the avatar as it is
       return;
@@ -48,15 +49,17 @@ function avatarSection(user) {
       const body = new FormData();
       body.append('avatar', input.files[0]);
       upload.disabled = true;
+      busy = true;
       try {
         await call('PATCH', 'users/me/', body);
         if (previewUrl) URL.revokeObjectURL(previewUrl);
-        await whoAmI(true);
+        reloadAccount();
         flash('Your avatar is saved.');
         go('#/profile', { replace: true, reload: true });
       } catch (error) {
-        failed(error, status, 'avatar');
-        upload.disabled = false;
+        failed(error, status, 'avatar', input);
+        busy = false;
+        upload.disabled = !input.files[0];
       }
     },
   },
@@ -74,7 +77,7 @@ function avatarSection(user) {
         button.disabled = true;
         try {
           await call('PATCH', 'users/me/', { avatar: null });
-          await whoAmI(true);
+          reloadAccount();
           flash('Your avatar is removed.');
           go('#/profile', { replace: true, reload: true });
         } catch (error) {
@@ -111,7 +114,7 @@ export async function profile() {
           links(['#/login', 'Log in']));
         return undefined;
       }
-      await whoAmI(true);
+      reloadAccount();
       flash('Your details are saved.');
       go('#/profile', { replace: true, reload: true });
       return undefined;
@@ -153,7 +156,7 @@ export async function changeUsername() {
     async submit(values, formElement) {
       await call('POST', 'users/set_username/', values);
       formElement.reset();
-      await whoAmI(true);
+      reloadAccount();
       return `Your username is now ${values.new_username}.`;
     },
   });

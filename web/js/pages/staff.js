@@ -39,12 +39,12 @@ export async function userList(_params, query) {
     h('td', {}, user.email),
     h('td', {}, user.is_active ? 'active' : 'inactive'),
     h('td', {}, date(user.date_joined))));
-  const table = page.count
+  const table = page.results.length
     ? h('div', { class: 'table-wrap' }, h('table', {},
       h('caption', { class: 'hint' }, `Users ${offset + 1}–${offset + page.results.length} of ${page.count}`),
       h('thead', {}, h('tr', {}, ['Username', 'Email', 'State', 'Joined'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)))
-    : message('No user matches.');
+    : message(page.count ? `No users here: there are ${page.count}.` : 'No user matches.');
 
   const at = (start) => {
     const next = new URLSearchParams({ q: term, by, offset: String(start) });
@@ -98,7 +98,7 @@ export async function userPage([id]) {
         flash('The groups are saved.');
         go(`#/users/${id}`, { replace: true, reload: true });
       } catch (error) {
-        failed(error, groupStatus, 'groups');
+        failed(error, groupStatus, 'groups', fresh);
         save.disabled = false;
       }
     },

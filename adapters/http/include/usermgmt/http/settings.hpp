@@ -54,7 +54,8 @@ struct USERMGMT_HTTP_EXPORT HttpSettings {
     /// Where the web pages are served (docs/frontend.md): register, log in, the mail links'
     /// landing pages, the profile, staff views. Must start and end with '/' ("/" in the example
     /// server); empty (the default): not served, so an application that embeds the handler keeps
-    /// its own paths. The pages call the `/auth` routes at `auth_prefix` on the same origin.
+    /// its own paths. The pages call the `/auth` routes at `auth_prefix` on the same origin (with
+    /// `auth_prefix` empty they are not served).
     std::string pages_prefix;
     /// Serves `GET /openapi.json`: the OpenAPI 3.1 document of both route styles
     /// (docs/openapi.json, embedded at build time) with its paths under the prefixes above.
