@@ -505,6 +505,29 @@ def staff(b, server):
     b.nav("Log out")
 
 
+def email_change(b, server):
+    """a new email address: the account pauses until the link mailed there is opened"""
+    register(b, "hedy", "hedy@example.com", "Frequency-Hopping-1942")
+    b.open(server.link("hedy@example.com", "activate"))
+    b.heading("Account activated")
+    log_in(b, "hedy", "Frequency-Hopping-1942")
+    b.fill(email="not an address")
+    b.press("Save")
+    b.field_error("email", "Enter a valid email address.")
+    b.fill(email="hedy.lamarr@example.com")
+    b.press("Save")
+    b.heading("Confirm your new address")
+    b.see("hedy.lamarr@example.com")
+    b.shot("email-changed")
+    log_in(b, "hedy", "Frequency-Hopping-1942", expect=None)
+    b.see("No active account found with the given credentials")
+    b.open(server.link("hedy.lamarr@example.com", "activate"))
+    b.heading("Account activated")
+    log_in(b, "hedy", "Frequency-Hopping-1942")
+    b.see("hedy.lamarr@example.com", "#profile-email")
+    b.nav("Log out")
+
+
 def delete_account(b, server):
     register(b, "edsger", "edsger@example.com", "Shortest-Path-1959")
     b.open(server.link("edsger@example.com", "activate"))
@@ -599,13 +622,15 @@ def main():
         browser = None
         try:
             browser = Browser(base, server.url)
-            scenarios = [account_life, password_reset, field_errors, staff, delete_account, unavailable, phone]
+            scenarios = [account_life, password_reset, field_errors, staff, email_change, delete_account, unavailable,
+                         phone]
             if MODE == "cross-origin":
                 scenarios = [account_life, field_errors, throttled]
             for scenario in scenarios:
                 began = time.monotonic()
                 args = {"account_life": (browser, server, workdir), "password_reset": (browser, server),
                         "staff": (browser, server), "delete_account": (browser, server),
+                        "email_change": (browser, server),
                         "unavailable": (browser, workdir)}.get(
                             scenario.__name__, (browser,))
                 scenario(*args)
