@@ -91,6 +91,7 @@ Pages::Pages(const HttpSettings& settings) : prefix_(settings.pages_prefix)
     // The pages call the /auth routes: without them there is nothing to serve.
     if (settings.auth_prefix.empty()) prefix_.clear();
     if (prefix_.empty()) return;
+    config_path_ = prefix_ + "config.json";
     config_ = boost::json::serialize(boost::json::object{{"api", ""},
                                                          {"auth_prefix", settings.auth_prefix},
                                                          {"login_field", login_field_name(settings.auth_login_field)}});
@@ -111,7 +112,7 @@ bool Pages::owns(std::string_view path) const noexcept
 {
     if (prefix_.empty()) return false;
     if (path.size() + 1 == prefix_.size() && prefix_.starts_with(path)) return true;  // the prefix without '/'
-    return path == prefix_ + "config.json" || find(path) != nullptr;
+    return path == config_path_ || find(path) != nullptr;
 }
 
 Response Pages::answer(const Request& request) const
@@ -127,7 +128,7 @@ Response Pages::answer(const Request& request) const
         response.set(bhttp::field::location, prefix_);
         return response;
     }
-    if (path == prefix_ + "config.json") return file_response(request, "application/json", config_etag_, config_);
+    if (path == config_path_) return file_response(request, "application/json", config_etag_, config_);
     const PageFile* file = find(path);
     return file_response(request, file->content_type, file->etag, file->body);
 }

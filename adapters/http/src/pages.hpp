@@ -42,6 +42,7 @@ private:
     const PageFile* find(std::string_view path) const noexcept;
 
     std::string prefix_;
+    std::string config_path_;  ///< prefix_ + "config.json"
     /// config.json: where the API is (this origin) and its /auth prefix, for the pages' script.
     std::string config_;
     std::string config_etag_;

@@ -231,13 +231,34 @@ Response list_users(Call& call)
                          call.request);
 }
 
-Response get_user(Call& call)
+// How a route of users/{id}/ shows the user it read or changed.
+using Render = json::object (*)(const User&, const HttpSettings&);
+
+// GET users/{id}/ and its access/: the user, rendered.
+Response read_user(Call& call, Render render)
 {
     const auto id = user_id_param(call);
     if (!id) return detail_response(404, "Not found.", call.request);
     auto user = call.service.get_user(*call.principal, *id);
     if (!user) return auth::error(std::move(user).error(), call);
-    return json_response(200, auth::user_json(*user, call.settings), call.request);
+    return json_response(200, render(*user, call.settings), call.request);
+}
+
+// The change of user `id`, rendered. Djoser's queryset hides other users from non-staff: their
+// refused change is "not found", as their read is (one's own refusal stays a 403).
+Response update_answer(Call& call, UserId id, const UserPatch& patch, std::initializer_list<std::string_view> order,
+                       Render render)
+{
+    auto user = call.service.update_user(*call.principal, id, patch);
+    if (!user && user.error().code == Errc::forbidden && !call.principal->is_staff && id != call.principal->user_id)
+        return detail_response(404, "Not found.", call.request);
+    if (!user) return auth::error(std::move(user).error(), call, order);
+    return json_response(200, render(*user, call.settings), call.request);
+}
+
+Response get_user(Call& call)
+{
+    return read_user(call, auth::user_json);
 }
 
 // PUT (replace) and PATCH: email, first_name, last_name, avatar; read-only fields are ignored.
@@ -258,12 +279,7 @@ Response update_user(Call& call)
     const std::initializer_list<std::string_view> order = {"email", "first_name", "last_name", "avatar"};
     if (f.optional_problem) return auth::field_errors(f.problems, order, call);
     patch.require_activation = call.settings.auth_require_activation;
-    auto user = call.service.update_user(*call.principal, *id, patch);
-    // Djoser's queryset hides other users from non-staff: their update is "not found".
-    if (!user && user.error().code == Errc::forbidden && !call.principal->is_staff)
-        return detail_response(404, "Not found.", call.request);
-    if (!user) return auth::error(std::move(user).error(), call, order);
-    return json_response(200, auth::user_json(*user, call.settings), call.request);
+    return update_answer(call, *id, patch, order, auth::user_json);
 }
 
 Response delete_user(Call& call)
@@ -282,7 +298,7 @@ Response delete_user(Call& call)
 // ---- staff extension: beyond Djoser, on paths Djoser does not have ---------------------------
 
 // What an account may do, as users/{id}/access/ shows it.
-json::object access_json(const User& u)
+json::object access_json(const User& u, const HttpSettings&)
 {
     json::array groups;
     for (const auto& g : u.groups) groups.emplace_back(g);
@@ -314,29 +330,17 @@ std::optional<std::vector<std::string>> read_names(Fields& f, std::string_view n
 {
     const json::value* raw = f.raw(name);
     if (!raw) return std::nullopt;
-    std::vector<std::string> names;
-    if (raw->is_array()) {
-        for (const auto& item : raw->as_array()) {
-            if (!item.is_string()) {
-                names.clear();
-                break;
-            }
-            names.emplace_back(item.as_string());
-        }
-        if (names.size() == raw->as_array().size()) return names;
+    auto names = string_list(*raw);
+    if (!names) {
+        f.problems.add(std::string(name), Reason::wrong_type);
+        f.optional_problem = true;
     }
-    f.problems.add(std::string(name), Reason::wrong_type);
-    f.optional_problem = true;
-    return std::nullopt;
+    return names;
 }
 
 Response get_access(Call& call)
 {
-    const auto id = user_id_param(call);
-    if (!id) return detail_response(404, "Not found.", call.request);
-    auto user = call.service.get_user(*call.principal, *id);
-    if (!user) return auth::error(std::move(user).error(), call);
-    return json_response(200, access_json(*user), call.request);
+    return read_user(call, access_json);
 }
 
 // PATCH users/{id}/access/: is_active and groups (staff), is_staff (superusers); the core says who may.
@@ -353,12 +357,7 @@ Response patch_access(Call& call)
     patch.groups = read_names(f, "groups");
     const std::initializer_list<std::string_view> order = {"is_active", "is_staff", "groups"};
     if (f.optional_problem) return auth::field_errors(f.problems, order, call);
-    auto user = call.service.update_user(*call.principal, *id, patch);
-    // As for users/{id}/: someone else's account is not found for non-staff.
-    if (!user && user.error().code == Errc::forbidden && !call.principal->is_staff && *id != call.principal->user_id)
-        return detail_response(404, "Not found.", call.request);
-    if (!user) return auth::error(std::move(user).error(), call, order);
-    return json_response(200, access_json(*user), call.request);
+    return update_answer(call, *id, patch, order, access_json);
 }
 
 Response list_groups(Call& call)

@@ -12,6 +12,17 @@ std::optional<UserId> parse_user_id(std::string_view text) noexcept
     return id;
 }
 
+std::optional<std::vector<std::string>> string_list(const boost::json::value& value)
+{
+    if (!value.is_array()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& item : value.as_array()) {
+        if (!item.is_string()) return std::nullopt;
+        out.emplace_back(item.as_string());
+    }
+    return out;
+}
+
 boost::json::value avatar_value(const User& user, const HttpSettings& settings)
 {
     if (user.avatar.empty()) return nullptr;

@@ -7,7 +7,9 @@
 #include <boost/json.hpp>
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace usermgmt::http::detail {
 
@@ -27,6 +29,10 @@ struct Authentication {
 
 /// A user id from a path segment: a positive decimal integer, else nullopt (answered 404).
 std::optional<UserId> parse_user_id(std::string_view text) noexcept;
+
+/// A JSON array of strings (group names in both styles), else nullopt: each style says in its
+/// own words that the value was not one, and decides what null means.
+std::optional<std::vector<std::string>> string_list(const boost::json::value& value);
 
 /// A user's avatar as both styles show it: null when none, the media URL of an uploaded file,
 /// or the text as given.

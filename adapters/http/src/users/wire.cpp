@@ -111,20 +111,9 @@ std::optional<std::vector<std::string>> Fields::strings(std::string_view name)
 {
     const json::value* v = data_.if_contains(name);
     if (!v || v->is_null()) return std::nullopt;
-    std::vector<std::string> out;
-    if (v->is_array()) {
-        for (const auto& item : v->as_array()) {
-            if (!item.is_string()) {
-                out.clear();
-                problems.add(name, Reason::wrong_type);
-                return std::nullopt;
-            }
-            out.emplace_back(item.as_string());
-        }
-        return out;
-    }
-    problems.add(name, Reason::wrong_type);
-    return std::nullopt;
+    auto out = string_list(*v);
+    if (!out) problems.add(name, Reason::wrong_type);
+    return out;
 }
 
 BodyObject body_object(Call& call)
