@@ -7,11 +7,18 @@ CachingUserStore::CachingUserStore(std::unique_ptr<UserStore> inner, std::size_t
 {
 }
 
+CachingUserStore::~CachingUserStore()
+{
+    inner_.reset();
+}
+
 namespace {
 
-// The read scope open on this thread, if any: whose it is, and the epoch its first read saw.
+// The read scope open on this thread, if any: whose it is, whether it looked at the database's
+// change counter yet, and the epoch that look gave (none: the look failed).
 struct ReadScopeState {
     const CachingUserStore* store = nullptr;
+    bool looked = false;
     std::optional<std::uint64_t> epoch;
 };
 thread_local ReadScopeState read_scope;
@@ -21,7 +28,14 @@ thread_local ReadScopeState read_scope;
 bool CachingUserStore::open_read_scope() const
 {
     if (read_scope.store) return false;
-    read_scope = ReadScopeState{this, std::nullopt};
+    read_scope = ReadScopeState{this, false, std::nullopt};
+    return true;
+}
+
+bool CachingUserStore::open_read_scope(std::optional<std::uint64_t> epoch) const
+{
+    if (read_scope.store) return false;
+    read_scope = ReadScopeState{this, true, epoch};
     return true;
 }
 
@@ -35,24 +49,36 @@ std::optional<std::uint64_t> CachingUserStore::fresh_epoch()
     if (!cache_.enabled()) return std::nullopt;
     // Inside a read scope (one request, one operation) the database is looked at once: what
     // anyone committed before the scope began is seen; what commits during it may not be, as
-    // with any request that runs beside a write.
+    // with any request that runs beside a write. A look that failed is tried again at the next
+    // read, unless it was taken for the scope beforehand (then the scope reads the database).
     const bool scoped = read_scope.store == this;
-    if (scoped && read_scope.epoch) return read_scope.epoch;
+    if (scoped && read_scope.looked) return read_scope.epoch;
     auto epoch = check_version();
-    if (scoped && epoch) read_scope.epoch = epoch;
+    if (scoped && epoch) read_scope = ReadScopeState{this, true, epoch};
     return epoch;
 }
 
 std::optional<std::uint64_t> CachingUserStore::check_version()
 {
-    std::lock_guard lock(version_mutex_);
-    auto version = inner_->data_version();
+    return observe(inner_->data_version());
+}
+
+std::optional<std::uint64_t> CachingUserStore::observe(const Result<std::uint64_t>& version)
+{
     if (!version) {
         // Unsure whether anyone committed: nothing cached may be trusted, and nothing is kept.
         cache_.clear();
         return std::nullopt;
     }
     return cache_.observe_version(*version);
+}
+
+void CachingUserStore::async_fresh_epoch(std::function<void(std::optional<std::uint64_t>)> then)
+{
+    if (!cache_.enabled()) return then(std::nullopt);
+    inner_->async_data_version([this, then = std::move(then)](const Result<std::uint64_t>& version) {
+        then(observe(version));
+    });
 }
 
 template <class Write>

@@ -13,8 +13,9 @@
 
 #include "read_cache.hpp"
 
+#include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 
 namespace usermgmt::detail {
 
@@ -22,6 +23,8 @@ class CachingUserStore final : public UserStore {
 public:
     /// Wraps `inner`; `capacity` rows of each kind at most (0: every read goes to `inner`).
     CachingUserStore(std::unique_ptr<UserStore> inner, std::size_t capacity);
+    /// Closes the inner store first: a look it answers as it closes still finds the cache.
+    ~CachingUserStore() override;
 
     Result<StoredUser> insert_user(const StoredUser& record) override;
     Result<StoredUser> find_user(UserId id) override;
@@ -72,12 +75,29 @@ public:
     Result<void> in_transaction(const std::function<Result<void>(UserStore&)>& work) override;
     Result<void> ping() override;
     Result<std::uint64_t> data_version() override;
+    bool data_version_waits() const override { return inner_->data_version_waits(); }
+    void async_data_version(std::function<void(const Result<std::uint64_t>&)> then) override
+    {
+        inner_->async_data_version(std::move(then));
+    }
 
     /// Opens a read scope of this store on the calling thread, unless one is open there: until
     /// `close_read_scope`, the thread's reads look at `data_version` once, at the first of them.
     /// True when it opened one (and must close it).
     bool open_read_scope() const;
+    /// The same with the look already taken (by `async_fresh_epoch`, maybe on another thread):
+    /// the scope's reads trust the cache as of `epoch`, or go to the database when it is empty
+    /// (the look failed). False when a scope was open on this thread already (it counts).
+    bool open_read_scope(std::optional<std::uint64_t> epoch) const;
     static void close_read_scope();
+
+    /// True when a look at `data_version` is a round trip (see `UserStore::data_version_waits`)
+    /// and the cache is on, so that it matters.
+    bool fresh_epoch_waits() const { return cache_.enabled() && inner_->data_version_waits(); }
+    /// A look at `data_version` without blocking: `then` gets the epoch to open a read scope
+    /// with, or nullopt when the store cannot say (then nothing cached may be trusted). Called
+    /// on this thread at once, or later on the store's thread (`fresh_epoch_waits`).
+    void async_fresh_epoch(std::function<void(std::optional<std::uint64_t>)> then);
 
     /// The cache's hit and miss counts.
     const ReadCache& cache() const { return cache_; }
@@ -88,16 +108,18 @@ private:
     std::optional<std::uint64_t> fresh_epoch();
     // Reads data_version and empties the cache when it moved; the epoch for reads from now on.
     std::optional<std::uint64_t> check_version();
+    // Acts on a look at data_version: empties the cache when it moved (or when the look failed).
+    std::optional<std::uint64_t> observe(const Result<std::uint64_t>& version);
     // Runs a write on the inner store, then empties the cache whatever the outcome (a failed
     // commit may still have changed rows: the next read goes to the database).
     template <class Write>
     auto write(Write&& call) -> decltype(call(std::declval<UserStore&>()));
 
+    // Looks are not serialized: two readers may act on their versions out of order. The older
+    // one then looks like a change and empties the cache once more than needed; nothing stale
+    // is ever trusted, since any version unlike the last one empties it.
     std::unique_ptr<UserStore> inner_;
     ReadCache cache_;
-    // Reading the version and acting on it is one step, so two readers never act on versions
-    // out of order (an older one would look like a change and empty the cache for nothing).
-    std::mutex version_mutex_;
 };
 
 }  // namespace usermgmt::detail

@@ -417,6 +417,25 @@ UserService::ReadScope UserService::read_scope() const
     return ReadScope(impl_->store->open_read_scope());
 }
 
+bool UserService::change_checks_wait() const
+{
+    return impl_->store->fresh_epoch_waits();
+}
+
+void UserService::check_changes(std::function<void(ChangeCheck)> then) const
+{
+    impl_->store->async_fresh_epoch([then = std::move(then)](std::optional<std::uint64_t> epoch) {
+        ChangeCheck check;
+        check.epoch_ = epoch;
+        then(check);
+    });
+}
+
+UserService::ReadScope UserService::read_scope(const ChangeCheck& check) const
+{
+    return ReadScope(impl_->store->open_read_scope(check.epoch_));
+}
+
 UserService::ReadScope::~ReadScope()
 {
     if (opened_) detail::CachingUserStore::close_read_scope();

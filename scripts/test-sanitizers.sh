@@ -30,4 +30,7 @@ scripts/postgres.sh start "$pg_state" >/dev/null
 trap 'scripts/postgres.sh stop "$pg_state"' EXIT
 USERMGMT_TEST_POSTGRES=$pg_state/conninfo "$tsan/tests/postgres_tests" "[concurrency]"
 USERMGMT_TEST_POSTGRES=$pg_state/conninfo "$tsan/tests/service_tests" "[concurrency]"
+# The whole HTTP suite on PostgreSQL (about 15 s): every request is parked for the shared change
+# check on the listener's thread and resumes on its I/O thread.
+USERMGMT_TEST_POSTGRES=$pg_state/conninfo "$tsan/tests/http_tests" "~[sqlite]"
 echo "sanitizers: no report"

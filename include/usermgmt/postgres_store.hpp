@@ -37,7 +37,10 @@ struct USERMGMT_EXPORT PostgresOptions {
 /// on one name, one token or one refresh token cannot both win.
 ///
 /// `data_version` is fed by LISTEN/NOTIFY on a connection of its own: triggers announce every
-/// committed change, and the number moves when an announcement arrives. When that connection is
+/// committed change, and the number moves when an announcement arrives. A look is a round trip
+/// on that connection, made by a thread of the store's own; every look that arrives while one is
+/// on the wire is answered by the next one (`async_data_version` leaves a callback instead of
+/// waiting). When that connection is
 /// down (the server restarted, the network broke) the store cannot be sure and says so (an
 /// error: nothing is served from a cache) until it is back, and it counts a change on return
 /// for what it may have missed. `storage_failure` when the server cannot be reached at open.

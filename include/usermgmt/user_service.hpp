@@ -15,6 +15,7 @@
 #include "usermgmt/user_import.hpp"
 #include "usermgmt/user_store.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -218,6 +219,24 @@ public:
         bool opened_;
     };
     [[nodiscard]] ReadScope read_scope() const;
+
+    /// A look at the change counter taken ahead of a read scope (`check_changes`).
+    class ChangeCheck {
+    private:
+        friend class UserService;
+        std::optional<std::uint64_t> epoch_;
+    };
+    /// True when a look at the change counter waits for the network (PostgreSQL: a round trip on
+    /// the node's listening connection; SQLite reads shared memory), so that a caller that must
+    /// not block takes it with `check_changes` before opening its read scope.
+    [[nodiscard]] bool change_checks_wait() const;
+    /// Takes the look without blocking: `then` gets it, on the calling thread before this returns
+    /// or later on the store's own thread, where it must only hand the request on (to an I/O
+    /// thread, say) and return. There, `read_scope(check)` opens the scope without looking again:
+    /// it sees what anyone committed before `check_changes` was called. Looks that wait together
+    /// share one round trip.
+    void check_changes(std::function<void(ChangeCheck)> then) const;
+    [[nodiscard]] ReadScope read_scope(const ChangeCheck& check) const;
 
     // ---- housekeeping --------------------------------------------------------------------
 

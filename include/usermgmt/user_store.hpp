@@ -150,6 +150,16 @@ public:
     /// (the service's read cache is emptied when it changes). An error when the backend cannot
     /// tell at the moment: then nothing is cached. Cheap: called on every cached read.
     [[nodiscard]] virtual Result<std::uint64_t> data_version() = 0;
+
+    /// True when `data_version` waits for the network (a round trip to a database server), so
+    /// that a caller that must not block (an I/O thread) asks with `async_data_version` instead.
+    [[nodiscard]] virtual bool data_version_waits() const { return false; }
+    /// `data_version` for a caller that must not block: `then` gets what `data_version` would
+    /// return at a moment after this call began. This default answers on the calling thread
+    /// before it returns; a backend whose look is a round trip answers later from a thread of its
+    /// own, one round trip serving every call waiting for it. `then` is called exactly once
+    /// (an error when the store closes first) and must return quickly.
+    virtual void async_data_version(std::function<void(const Result<std::uint64_t>&)> then) { then(data_version()); }
 };
 
 }  // namespace usermgmt

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace usermgmt {
@@ -524,54 +526,87 @@ private:
 };
 
 // Feeds data_version: a connection of its own LISTENs on the change channel, and every
-// notification moves the number. A check is one round trip on that connection: a writer's
+// notification moves the number. A look is one round trip on that connection: a writer's
 // COMMIT signals the listening server process before the writer hears back, and that process
-// sends pending notifications before it answers the next query, so a check that starts after a
-// commit was acknowledged (to anyone, on any node) sees it. Checks that arrive while one is on
-// the wire wait for the next one and share it (one round trip serves them all).
+// sends pending notifications before it answers the next query, so a round trip that starts
+// after a commit was acknowledged (to anyone, on any node) sees it.
+// The round trips run on the listener's own thread. Looks ask it and wait (`version`), or leave
+// a callback (`async_version`, for I/O threads that must not block); every look that arrives
+// while a round trip is on the wire is answered by the next one, so one round trip serves them
+// all, however many there are.
 // When the connection is down nobody can be sure: an error, so that nothing is served from a
 // cache, and one change is counted on return for whatever was missed.
 class ChangeListener {
 public:
+    using Answer = std::function<void(const Result<std::uint64_t>&)>;
+
     ChangeListener(std::string conninfo, std::string schema) : conninfo_(std::move(conninfo)), schema_(std::move(schema)) {}
+
+    ~ChangeListener()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        if (thread_.joinable()) thread_.join();
+        // Nothing is left waiting forever: looks that arrived as it stopped hear that it did.
+        const auto closed = Result<std::uint64_t>(fail(Errc::storage_failure, "the store is closing"));
+        for (auto& answer : waiting_) answer(closed);
+    }
 
     Result<void> start()
     {
-        std::lock_guard lock(mutex_);
-        return connect();
+        if (auto ok = connect(); !ok) return ok;
+        thread_ = std::thread([this] { serve(); });
+        return {};
+    }
+
+    void async_version(Answer answer)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            if (!stopping_) {
+                waiting_.push_back(std::move(answer));
+                if (waiting_.size() == 1) wake_.notify_one();
+                return;
+            }
+        }
+        answer(Result<std::uint64_t>(fail(Errc::storage_failure, "the store is closing")));
     }
 
     Result<std::uint64_t> version()
     {
-        std::unique_lock lock(mutex_);
-        const std::uint64_t needed = started_ + 1;  // a round trip that starts after this call did
-        while (finished_ < needed) {
-            if (in_flight_) {
-                done_.wait(lock);
-                continue;
-            }
-            in_flight_ = true;
-            const std::uint64_t round = ++started_;
-            lock.unlock();
-            auto checked = round_trip();
-            lock.lock();
-            in_flight_ = false;
-            finished_ = round;
-            last_ = std::move(checked);
-            done_.notify_all();
-        }
-        if (!last_) return last_.error();
-        return *last_;
+        auto answer = std::make_shared<std::promise<Result<std::uint64_t>>>();
+        auto future = answer->get_future();
+        async_version([answer](const Result<std::uint64_t>& version) { answer->set_value(version); });
+        return future.get();
     }
 
 private:
-    // Only the thread with in_flight_ set runs this: the connection is never used by two.
+    void serve()
+    {
+        std::vector<Answer> batch;
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+            if (stopping_) return;
+            batch.swap(waiting_);
+            lock.unlock();
+            const auto version = round_trip();
+            for (auto& answer : batch) answer(version);
+            batch.clear();
+            lock.lock();
+        }
+    }
+
+    // Only the listener's thread runs this (and `connect`, once it runs).
     Result<std::uint64_t> round_trip()
     {
         if (!connection_ || !connection_->usable()) {
             connection_.reset();
             // Retried at most every 100 ms, so that a down server does not get a connection
-            // attempt per request.
+            // attempt per look.
             const auto now = std::chrono::steady_clock::now();
             if (now - last_attempt_ < std::chrono::milliseconds(100))
                 return fail(Errc::storage_failure, "not listening for changes");
@@ -587,15 +622,12 @@ private:
             connection_.reset();
             return fail(Errc::storage_failure, "the change listener's connection broke");
         }
-        std::uint64_t arrived = 0;
         while (PGnotify* n = PQnotifies(conn)) {
             // Other schemas of the database (other applications, other test runs) announce on
             // the same channel: only this one's changes matter here.
-            if (n->extra && schema_name_ == n->extra) ++arrived;
+            if (n->extra && schema_name_ == n->extra) ++version_;
             PQfreemem(n);
         }
-        std::lock_guard lock(version_mutex_);
-        version_ += arrived;
         return version_;
     }
 
@@ -611,24 +643,23 @@ private:
         if (!current) return std::move(current).error();
         schema_name_ = current->text(0, 0);
         connection_ = std::move(*opened);
-        std::lock_guard lock(version_mutex_);
         ++version_;  // whatever changed while not listening
         return {};
     }
 
-    std::string conninfo_;
-    std::string schema_;
+    const std::string conninfo_;
+    const std::string schema_;
+    // The listener thread's own (before it starts: `start`'s).
     std::string schema_name_;  ///< as the triggers name it
-    std::mutex mutex_;
-    std::condition_variable done_;
-    std::uint64_t started_ = 0;
-    std::uint64_t finished_ = 0;
-    bool in_flight_ = false;
-    Result<std::uint64_t> last_ = fail(Errc::storage_failure, "not checked yet");
     std::unique_ptr<Connection> connection_;
     std::chrono::steady_clock::time_point last_attempt_{};
-    std::mutex version_mutex_;
     std::uint64_t version_ = 0;
+    // Shared with the looks.
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<Answer> waiting_;
+    bool stopping_ = false;
+    std::thread thread_;
 };
 
 // The thread-safe store: each call borrows a connection for its duration; a broken connection
@@ -655,6 +686,11 @@ public:
     }
 
     Result<std::uint64_t> data_version() override { return listener_.version(); }
+    bool data_version_waits() const override { return true; }
+    void async_data_version(std::function<void(const Result<std::uint64_t>&)> then) override
+    {
+        listener_.async_version(std::move(then));
+    }
 
 private:
     friend class detail::LendingStore<PooledStore>;

@@ -7,8 +7,10 @@
 #include "../support/row_count.hpp"
 #include "../support/sqlite_query.hpp"
 
+#include <future>
 #include <mutex>
 #include <set>
+#include <thread>
 
 using namespace usermgmt;
 using namespace usermgmt::test;
@@ -97,6 +99,51 @@ TEST_CASE("Writes made through another service on the same file are seen at once
     patch.first_name = "Alice";
     REQUIRE(a.service->update_user(alice, alice.user_id, patch));
     CHECK(b->me(alice)->first_name == "Alice");
+}
+
+TEST_CASE("A look taken without blocking sees what another service committed before it - on either store", "[service][coherence][concurrency]")
+{
+    ServiceFixture a;
+    auto b = second_service(a);
+    a.make_user("alice");
+    const Principal alice = a.principal_of("alice");
+    auto tokens = a.service->login("alice", good_password);
+    REQUIRE(tokens);
+    REQUIRE(b->me(*b->authenticate(tokens->access))->first_name.empty());  // B has alice cached
+    CHECK(b->change_checks_wait() == on_postgres());
+
+    // Takes a look through B's check_changes and waits (bounded) for it, wherever it is answered.
+    const auto look = [&] {
+        std::promise<UserService::ChangeCheck> taken;
+        auto future = taken.get_future();
+        bool answered_inline = false;
+        const auto caller = std::this_thread::get_id();
+        b->check_changes([&](UserService::ChangeCheck check) {
+            answered_inline = std::this_thread::get_id() == caller;
+            taken.set_value(check);
+        });
+        REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        // SQLite's look is a read of shared memory, answered at once; PostgreSQL's a round trip,
+        // answered from the listener's thread.
+        CHECK(answered_inline == !on_postgres());
+        return future.get();
+    };
+
+    UserPatch patch;
+    patch.first_name = "Alice";
+    REQUIRE(a.service->update_user(alice, alice.user_id, patch));
+    {
+        const auto check = look();
+        const auto scope = b->read_scope(check);
+        CHECK(b->me(alice)->first_name == "Alice");
+    }
+    // A logout through A: a look taken afterwards ends the session at B.
+    REQUIRE(a.service->logout(*a.service->authenticate(tokens->access)));
+    {
+        const auto check = look();
+        const auto scope = b->read_scope(check);
+        CHECK(b->authenticate(tokens->access).error().code == Errc::token_invalid);
+    }
 }
 
 TEST_CASE("Throttle keys are digests of fixed size - over-long identifiers are not counted", "[service][throttle]")

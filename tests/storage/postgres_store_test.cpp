@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -89,6 +90,56 @@ TEST_CASE("PostgreSQL: a commit through one node moves data_version at the other
     auto seen = b->find_user(made->user.id);
     REQUIRE(seen);
     CHECK(seen->user.username == "amy");
+}
+
+TEST_CASE("PostgreSQL: looks that must not block - many at once, each sees every commit acknowledged before it", "[postgres][concurrency]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    auto a = node(dir);
+    auto b = node(dir);
+    CHECK(b->data_version_waits());
+    auto before = b->data_version();
+    REQUIRE(before);
+    REQUIRE(a->insert_user(test::contract_user("amy")));  // acknowledged before any look below
+
+    // 8 threads x 50 looks, left as callbacks: none blocks its thread, each is answered once,
+    // by a round trip that began after it was asked (so it counts amy's commit).
+    constexpr int threads = 8, looks = 50;
+    std::mutex mutex;
+    std::condition_variable answered;
+    int answers = 0, stale = 0, failed = 0;
+    std::vector<std::thread> askers;
+    for (int t = 0; t < threads; ++t)
+        askers.emplace_back([&] {
+            for (int i = 0; i < looks; ++i)
+                b->async_data_version([&](const Result<std::uint64_t>& version) {
+                    std::lock_guard lock(mutex);
+                    ++answers;
+                    if (!version) ++failed;
+                    else if (*version == *before) ++stale;
+                    answered.notify_all();
+                });
+        });
+    for (auto& asker : askers) asker.join();
+    std::unique_lock lock(mutex);
+    CHECK(answered.wait_for(lock, std::chrono::seconds(10), [&] { return answers == threads * looks; }));
+    CHECK(answers == threads * looks);
+    CHECK(failed == 0);
+    CHECK(stale == 0);
+}
+
+TEST_CASE("PostgreSQL: a look still waiting when the store closes is answered - once, with an error or a version", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    std::atomic<int> answers{0};
+    for (int round = 0; round < 20; ++round) {
+        auto store = node(dir);
+        for (int i = 0; i < 10; ++i) store->async_data_version([&](const Result<std::uint64_t>&) { ++answers; });
+        store.reset();  // closes with looks on the wire or still queued
+        CHECK(answers == (round + 1) * 10);
+    }
 }
 
 TEST_CASE("PostgreSQL: the schema is versioned - reopening keeps the data, a newer schema is refused", "[postgres]")

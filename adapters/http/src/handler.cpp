@@ -12,6 +12,8 @@
 #include "common/responses.hpp"
 #include "worker_pool.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -86,6 +88,7 @@ struct Handler::Impl {
 
     const UserService& service;
     HttpSettings settings;
+    const bool change_checks_wait = service.change_checks_wait();
     const MediaStore* media;
     detail::Cors cors;
     detail::Pages pages;
@@ -251,6 +254,40 @@ struct Handler::Impl {
             settings.access_log(RequestLog{request.method_string(), path, response.result_int(), took, peer.address});
     }
 
+    // Resolves and runs a request inside the caller's read scope; reads answer at once, hashing
+    // and writes go to their pools (a full queue is answered at once).
+    void serve(std::shared_ptr<const Request> shared, const Peer& peer, std::chrono::steady_clock::time_point started,
+               std::function<void(Response)> done) const
+    {
+        Resolved resolved;
+        try {
+            resolved = resolve(shared, peer);
+        } catch (const std::exception&) {
+            Response response = message(500, "A server error occurred.", *shared);
+            finish(*shared, response, peer, started, nullptr);
+            done(std::move(response));
+            return;
+        }
+        auto complete = [this, shared, peer, started, route = resolved.route, done = std::move(done)](Response response) {
+            finish(*shared, response, peer, started, route);
+            done(std::move(response));
+        };
+        if (resolved.work == detail::Work::now) {
+            complete(run(resolved, *shared));
+            return;
+        }
+        const bool hashing = resolved.work == detail::Work::hashing;
+        auto job = std::make_shared<std::pair<Resolved, decltype(complete)>>(std::move(resolved), complete);
+        auto& pool = hashing ? hashing_pool : store_pool;
+        if (!pool.try_post([this, shared, job] { job->second(run(job->first, *shared)); })) {
+            metrics.rejected(hashing);
+            complete(condition(Errc::storage_failure,
+                               hashing ? "Too many requests are waiting for a password check; try again shortly."
+                                       : "Too many requests are waiting for the database; try again shortly.",
+                               *shared));
+        }
+    }
+
     // The upload limit only for a multipart body to an endpoint that takes a file (its route says so).
     std::size_t body_limit(const bhttp::request_header<>& header) const
     {
@@ -314,39 +351,31 @@ Response Handler::reject(const Request& request, unsigned status, std::string_vi
 void Handler::async_handle(Request request, Peer peer, std::function<void(Response)> done) const
 {
     const auto started = std::chrono::steady_clock::now();
-    auto shared = std::make_shared<const Request>(std::move(request));
-    const Impl& impl = *impl_;
     // One look at the database's change counter for what runs here (the token check, and reads
     // answered at once); work handed to a pool looks again there.
-    const auto scope = impl.service.read_scope();
-    Resolved resolved;
-    try {
-        resolved = impl.resolve(shared, peer);
-    } catch (const std::exception&) {
-        Response response = impl.message(500, "A server error occurred.", *shared);
-        impl.finish(*shared, response, peer, started, nullptr);
-        done(std::move(response));
-        return;
-    }
-    auto complete = [&impl, shared, peer, started, route = resolved.route, done = std::move(done)](Response response) {
-        impl.finish(*shared, response, peer, started, route);
-        done(std::move(response));
-    };
-    if (resolved.work == detail::Work::now) {
-        complete(impl.run(resolved, *shared));
-        return;
-    }
-    // Hashing and writes go to their pools; a full queue is answered at once.
-    const bool hashing = resolved.work == detail::Work::hashing;
-    auto job = std::make_shared<std::pair<Resolved, decltype(complete)>>(std::move(resolved), complete);
-    auto& pool = hashing ? impl.hashing_pool : impl.store_pool;
-    if (!pool.try_post([&impl, shared, job] { job->second(impl.run(job->first, *shared)); })) {
-        impl.metrics.rejected(hashing);
-        complete(impl.condition(Errc::storage_failure,
-                                hashing ? "Too many requests are waiting for a password check; try again shortly."
-                                        : "Too many requests are waiting for the database; try again shortly.",
-                                *shared));
-    }
+    const auto scope = impl_->service.read_scope();
+    impl_->serve(std::make_shared<const Request>(std::move(request)), peer, started, std::move(done));
+}
+
+void Handler::async_handle(Request request, Peer peer, const boost::asio::any_io_executor& resume_on,
+                           std::function<void(Response)> done) const
+{
+    const Impl& impl = *impl_;
+    // Only the route styles read the database's rows; the rest never waits for a look.
+    if (!impl.change_checks_wait || !impl.style_of(detail::path_of(request.target())))
+        return async_handle(std::move(request), std::move(peer), std::move(done));
+    const auto started = std::chrono::steady_clock::now();
+    auto shared = std::make_shared<const Request>(std::move(request));
+    // The look is a round trip: the request waits for it off this thread, with every other
+    // request that arrives meanwhile, and comes back to `resume_on` with its answer.
+    impl.service.check_changes([&impl, shared, peer, started, resume_on, done = std::move(done)](
+                                   UserService::ChangeCheck check) mutable {
+        boost::asio::post(resume_on, [&impl, shared = std::move(shared), peer = std::move(peer), started, check,
+                                      done = std::move(done)]() mutable {
+            const auto scope = impl.service.read_scope(check);
+            impl.serve(std::move(shared), peer, started, std::move(done));
+        });
+    });
 }
 
 }  // namespace usermgmt::http

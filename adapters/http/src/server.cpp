@@ -154,7 +154,7 @@ private:
         if (ec == bhttp::error::body_limit) return reject(413, "Request body too large.");
         if (ec) return close();
         // The handler may answer from a worker thread; the write goes back onto our strand.
-        handler_.async_handle(parser_->release(), peer_, [self = self()](Response response) {
+        handler_.async_handle(parser_->release(), peer_, stream_.get_executor(), [self = self()](Response response) {
             auto shared = std::make_shared<Response>(std::move(response));
             net::post(self->stream_.get_executor(), [self, shared] { self->do_write(shared); });
         });

@@ -8,6 +8,8 @@
 #include "usermgmt/http/settings.hpp"
 #include "usermgmt/user_service.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -44,6 +46,14 @@ public:
     /// thread. When a pool's queue is full the answer is 503 with Retry-After. `done` is called
     /// exactly once, from the calling thread or a pool thread.
     void async_handle(Request request, Peer peer, std::function<void(Response)> done) const;
+
+    /// The same for a server whose I/O threads must never wait for the database: on a store
+    /// whose change check is a round trip (PostgreSQL; see `UserService::change_checks_wait`),
+    /// a request to a route style waits for it off the calling thread, sharing one round trip
+    /// with every request that arrives meanwhile, and then runs on `resume_on` (the
+    /// connection's executor). Elsewhere it is the overload above. `Server` uses this one.
+    void async_handle(Request request, Peer peer, const boost::asio::any_io_executor& resume_on,
+                      std::function<void(Response)> done) const;
 
     /// An error answer in the format of the route style `request` was for (a server uses it for
     /// requests it could not read whole: 413, 431). Logged like any answer.
