@@ -424,8 +424,9 @@ bool UserService::change_checks_wait() const
 
 void UserService::check_changes(std::function<void(ChangeCheck)> then) const
 {
-    impl_->store->async_fresh_epoch([then = std::move(then)](std::optional<std::uint64_t> epoch) {
+    impl_->store->async_fresh_epoch([store = impl_->store.get(), then = std::move(then)](std::optional<std::uint64_t> epoch) {
         ChangeCheck check;
+        check.store_ = store;
         check.epoch_ = epoch;
         then(check);
     });
@@ -433,6 +434,7 @@ void UserService::check_changes(std::function<void(ChangeCheck)> then) const
 
 UserService::ReadScope UserService::read_scope(const ChangeCheck& check) const
 {
+    if (check.store_ != impl_->store.get()) return read_scope();
     return ReadScope(impl_->store->open_read_scope(check.epoch_));
 }
 

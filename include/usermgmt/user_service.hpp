@@ -224,6 +224,7 @@ public:
     class ChangeCheck {
     private:
         friend class UserService;
+        const void* store_ = nullptr;  ///< whose cache it looked for
         std::optional<std::uint64_t> epoch_;
     };
     /// True when a look at the change counter waits for the network (PostgreSQL: a round trip on
@@ -234,7 +235,8 @@ public:
     /// or later on the store's own thread, where it must only hand the request on (to an I/O
     /// thread, say) and return. There, `read_scope(check)` opens the scope without looking again:
     /// it sees what anyone committed before `check_changes` was called. Looks that wait together
-    /// share one round trip.
+    /// share one round trip. Use a check once, for the request it was taken for; a check of
+    /// another service opens an ordinary scope.
     void check_changes(std::function<void(ChangeCheck)> then) const;
     [[nodiscard]] ReadScope read_scope(const ChangeCheck& check) const;
 

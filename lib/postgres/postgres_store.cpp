@@ -8,7 +8,10 @@
 #include "mail_rows.hpp"
 #include "schema.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -540,7 +543,12 @@ class ChangeListener {
 public:
     using Answer = std::function<void(const Result<std::uint64_t>&)>;
 
-    ChangeListener(std::string conninfo, std::string schema) : conninfo_(std::move(conninfo)), schema_(std::move(schema)) {}
+    /// `timeout` bounds each round trip: a server that stops answering (frozen, partitioned
+    /// with the connection still up) fails the looks waiting for it instead of holding them.
+    ChangeListener(std::string conninfo, std::string schema, std::chrono::milliseconds timeout)
+        : conninfo_(std::move(conninfo)), schema_(std::move(schema)), timeout_(timeout)
+    {
+    }
 
     ~ChangeListener()
     {
@@ -549,10 +557,9 @@ public:
             stopping_ = true;
         }
         wake_.notify_one();
-        if (thread_.joinable()) thread_.join();
+        if (thread_.joinable()) thread_.join();  // at most one bounded round trip away
         // Nothing is left waiting forever: looks that arrived as it stopped hear that it did.
-        const auto closed = Result<std::uint64_t>(fail(Errc::storage_failure, "the store is closing"));
-        for (auto& answer : waiting_) answer(closed);
+        answer_all(waiting_, closing_);
     }
 
     Result<void> start()
@@ -572,11 +579,13 @@ public:
                 return;
             }
         }
-        answer(Result<std::uint64_t>(fail(Errc::storage_failure, "the store is closing")));
+        answer(closing_);
     }
 
     Result<std::uint64_t> version()
     {
+        // An answer that waited for the listener's own thread would wait for itself.
+        if (std::this_thread::get_id() == thread_.get_id()) return unsure_;
         auto answer = std::make_shared<std::promise<Result<std::uint64_t>>>();
         auto future = answer->get_future();
         async_version([answer](const Result<std::uint64_t>& version) { answer->set_value(version); });
@@ -593,10 +602,33 @@ private:
             if (stopping_) return;
             batch.swap(waiting_);
             lock.unlock();
-            const auto version = round_trip();
-            for (auto& answer : batch) answer(version);
+            answer_all(batch, checked());
             batch.clear();
             lock.lock();
+        }
+    }
+
+    // A round trip whatever happens: an exception (out of memory) is an answer too, never the
+    // end of the thread and of every look after it.
+    Result<std::uint64_t> checked()
+    {
+        try {
+            return round_trip();
+        } catch (...) {
+            connection_.reset();
+            return unsure_;
+        }
+    }
+
+    // Each look is answered; one that throws (out of memory while handing its request on) does
+    // not keep the others from theirs.
+    static void answer_all(std::vector<Answer>& answers, const Result<std::uint64_t>& version)
+    {
+        for (auto& answer : answers) {
+            try {
+                answer(version);
+            } catch (...) {
+            }
         }
     }
 
@@ -613,14 +645,10 @@ private:
             last_attempt_ = now;
             if (auto ok = connect(); !ok) return std::move(ok).error();
         }
-        if (auto ok = connection_->exec("", "check for changes"); !ok) {
-            connection_.reset();
-            return std::move(ok).error();
-        }
         PGconn* conn = connection_->handle();
-        if (PQconsumeInput(conn) == 0) {
+        if (auto sent = send_empty_query(conn); !sent) {
             connection_.reset();
-            return fail(Errc::storage_failure, "the change listener's connection broke");
+            return std::move(sent).error();
         }
         while (PGnotify* n = PQnotifies(conn)) {
             // Other schemas of the database (other applications, other test runs) announce on
@@ -629,6 +657,31 @@ private:
             PQfreemem(n);
         }
         return version_;
+    }
+
+    // An empty query and its answer, within the timeout. The server sends the notifications of
+    // every commit before it answers, and libpq has queued them once the answer is read.
+    Result<void> send_empty_query(PGconn* conn) const
+    {
+        if (PQsendQuery(conn, "") == 0) return fail(Errc::storage_failure, "the change listener's connection broke");
+        const auto deadline = std::chrono::steady_clock::now() + timeout_;
+        for (;;) {
+            if (PQconsumeInput(conn) == 0) return fail(Errc::storage_failure, "the change listener's connection broke");
+            if (PQisBusy(conn) == 0) break;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return fail(Errc::storage_failure, "the database did not answer the change check in time");
+            pollfd readable{PQsocket(conn), POLLIN, 0};
+            if (poll(&readable, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, 60'000))) < 0 && errno != EINTR)
+                return fail(Errc::storage_failure, "the change listener's connection broke");
+        }
+        bool answered = true;
+        while (PGresult* result = PQgetResult(conn)) {
+            const auto status = PQresultStatus(result);
+            answered = answered && (status == PGRES_EMPTY_QUERY || status == PGRES_COMMAND_OK);
+            PQclear(result);
+        }
+        if (!answered) return fail(Errc::storage_failure, "the change check failed");
+        return {};
     }
 
     Result<void> connect()
@@ -649,6 +702,10 @@ private:
 
     const std::string conninfo_;
     const std::string schema_;
+    const std::chrono::milliseconds timeout_;
+    // Answers made once: giving them cannot fail for want of memory.
+    const Result<std::uint64_t> closing_ = fail(Errc::storage_failure, "the store is closing");
+    const Result<std::uint64_t> unsure_ = fail(Errc::storage_failure, "the change check failed");
     // The listener thread's own (before it starts: `start`'s).
     std::string schema_name_;  ///< as the triggers name it
     std::unique_ptr<Connection> connection_;
@@ -670,7 +727,7 @@ public:
     PooledStore(std::string conninfo, PostgresOptions options)
         : conninfo_(std::move(conninfo)),
           options_(std::move(options)),
-          listener_(conninfo_, options_.schema),
+          listener_(conninfo_, options_.schema, options_.wait_timeout),
           pool_(conninfo_, options_.schema, options_.max_connections, options_.wait_timeout)
     {
     }

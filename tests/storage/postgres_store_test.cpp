@@ -9,9 +9,11 @@
 #include "user_store_contract_user.hpp"
 
 #include <libpq-fe.h>
+#include <signal.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -140,6 +142,52 @@ TEST_CASE("PostgreSQL: a look still waiting when the store closes is answered - 
         store.reset();  // closes with looks on the wire or still queued
         CHECK(answers == (round + 1) * 10);
     }
+}
+
+TEST_CASE("PostgreSQL: a frozen database fails the looks waiting for it within the wait timeout - then they work again", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    // The node's connections are named, so that this test finds its own listener among the
+    // other tests' (they run beside it).
+    const std::string name = "freeze-" + dir.path().filename().string();
+    auto options = test::test_postgres_options(dir.path());
+    options.wait_timeout = std::chrono::milliseconds(300);
+    auto opened = open_postgres_store(test::test_postgres_conninfo() + " application_name=" + name, options);
+    REQUIRE(opened);
+    auto& store = **opened;
+    REQUIRE(store.data_version());  // the listener's last query is now the empty one
+
+    PGconn* c = PQconnectdb(test::test_postgres_conninfo().c_str());
+    REQUIRE(PQstatus(c) == CONNECTION_OK);
+    PGresult* r = PQexec(c, ("SELECT pid FROM pg_stat_activity WHERE application_name = '" + name + "' AND query = ''").c_str());
+    REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
+    REQUIRE(PQntuples(r) == 1);
+    const pid_t listener = std::stoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+
+    // The listener's server process stops (its TCP or socket stays up: nothing tells libpq).
+    REQUIRE(::kill(listener, SIGSTOP) == 0);
+    const auto started = std::chrono::steady_clock::now();
+    std::promise<Result<std::uint64_t>> answered;
+    auto answer = answered.get_future();
+    store.async_data_version([&](const Result<std::uint64_t>& version) { answered.set_value(version); });
+    const bool in_time = answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    ::kill(listener, SIGCONT);
+    REQUIRE(in_time);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    const auto version = answer.get();
+    REQUIRE_FALSE(version);  // unsure: nothing may be served from a cache
+    CHECK(version.error().code == Errc::storage_failure);
+    CHECK(waited < std::chrono::seconds(5));
+    // The listener reconnects (at most every 100 ms) and looks work again.
+    bool back = false;
+    for (int i = 0; i < 100 && !back; ++i) {
+        back = static_cast<bool>(store.data_version());
+        if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(back);
 }
 
 TEST_CASE("PostgreSQL: the schema is versioned - reopening keeps the data, a newer schema is refused", "[postgres]")

@@ -12,11 +12,16 @@
 #include "common/responses.hpp"
 #include "worker_pool.hpp"
 
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -84,6 +89,30 @@ struct Handler::Impl {
         series_of[&own.media] = metrics.add("", settings.media_url + "{}");
         if (!settings.pages_prefix.empty()) series_of[&own.pages] = metrics.add("", settings.pages_prefix + "{}");
         unmatched = metrics.add("", "unmatched");
+    }
+
+    // Requests parked for a change check (`async_handle` with an executor) hold a Parked each
+    // until they have run or their executor dropped them; the handler is not destroyed before.
+    struct Parked {
+        const Impl* impl;
+        explicit Parked(const Impl* i) : impl(i) { impl->parked.fetch_add(1); }
+        ~Parked()
+        {
+            if (impl->parked.fetch_sub(1) != 1) return;
+            std::lock_guard lock(impl->parked_mutex);  // the destructor checks and waits under it
+            impl->unparked.notify_all();
+        }
+        Parked(const Parked&) = delete;
+        Parked& operator=(const Parked&) = delete;
+    };
+    mutable std::mutex parked_mutex;
+    mutable std::condition_variable unparked;
+    mutable std::atomic<std::size_t> parked{0};
+
+    ~Impl()
+    {
+        std::unique_lock lock(parked_mutex);
+        unparked.wait(lock, [&] { return parked == 0; });
     }
 
     const UserService& service;
@@ -367,11 +396,15 @@ void Handler::async_handle(Request request, Peer peer, const boost::asio::any_io
     const auto started = std::chrono::steady_clock::now();
     auto shared = std::make_shared<const Request>(std::move(request));
     // The look is a round trip: the request waits for it off this thread, with every other
-    // request that arrives meanwhile, and comes back to `resume_on` with its answer.
-    impl.service.check_changes([&impl, shared, peer, started, resume_on, done = std::move(done)](
+    // request that arrives meanwhile, and comes back to `resume_on` with its answer. While it
+    // waits it counts as work of the executor's context (whose run() does not return) and
+    // holds the handler (which is not destroyed before it is done).
+    auto parked = std::make_shared<const Impl::Parked>(&impl);
+    auto executor = boost::asio::prefer(resume_on, boost::asio::execution::outstanding_work.tracked);
+    impl.service.check_changes([&impl, shared, peer, started, executor, parked, done = std::move(done)](
                                    UserService::ChangeCheck check) mutable {
-        boost::asio::post(resume_on, [&impl, shared = std::move(shared), peer = std::move(peer), started, check,
-                                      done = std::move(done)]() mutable {
+        boost::asio::post(executor, [&impl, shared = std::move(shared), peer = std::move(peer), started, check,
+                                     parked = std::move(parked), done = std::move(done)]() mutable {
             const auto scope = impl.service.read_scope(check);
             impl.serve(std::move(shared), peer, started, std::move(done));
         });

@@ -47,11 +47,14 @@ public:
     /// exactly once, from the calling thread or a pool thread.
     void async_handle(Request request, Peer peer, std::function<void(Response)> done) const;
 
-    /// The same for a server whose I/O threads must never wait for the database: on a store
-    /// whose change check is a round trip (PostgreSQL; see `UserService::change_checks_wait`),
-    /// a request to a route style waits for it off the calling thread, sharing one round trip
-    /// with every request that arrives meanwhile, and then runs on `resume_on` (the
-    /// connection's executor). Elsewhere it is the overload above. `Server` uses this one.
+    /// The same, except that a request never waits on the calling thread for the cache's change
+    /// check: on a store whose check is a round trip (PostgreSQL; see
+    /// `UserService::change_checks_wait`) a request to a route style waits for it off the thread,
+    /// sharing one round trip with every request that arrives meanwhile, and then runs on
+    /// `resume_on` (the connection's executor; its context counts the request as work until
+    /// then). Reads still run on that thread as above. Elsewhere it is the overload above.
+    /// `Server` uses this one. The handler's destructor waits until every request parked this
+    /// way has run or been dropped by its executor.
     void async_handle(Request request, Peer peer, const boost::asio::any_io_executor& resume_on,
                       std::function<void(Response)> done) const;
 
