@@ -3,6 +3,8 @@
 // or TLS (one session template over both streams, as Beast's flex server has it).
 #include "usermgmt/http/server.hpp"
 
+#include "wire.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -177,9 +179,16 @@ private:
         busy_ = true;
         if (closing_) response->keep_alive(false);
         beast::get_lowest_layer(stream_).expires_after(settings_.write_timeout);
-        bhttp::async_write(stream_, *response, [self = self(), response](beast::error_code ec, std::size_t) {
-            self->on_write(ec, response->need_eof());
-        });
+        if (!detail::fits_one_buffer(*response)) {
+            bhttp::async_write(stream_, *response, [self = self(), response](beast::error_code ec, std::size_t) {
+                self->on_write(ec, response->need_eof());
+            });
+            return;
+        }
+        // One buffer of the session's, reused from answer to answer (see wire.hpp).
+        detail::serialize_response(*response, wire_);
+        net::async_write(stream_, net::buffer(wire_), [self = self(), close_after = response->need_eof()](
+                                                          beast::error_code ec, std::size_t) { self->on_write(ec, close_after); });
     }
 
     void on_write(beast::error_code ec, bool close_after)
@@ -225,6 +234,7 @@ private:
     std::shared_ptr<net::ssl::context> tls_context_;  ///< the certificate this connection started with
     Stream stream_;
     beast::flat_buffer buffer_;
+    std::string wire_;  ///< the answer being written (serialize_response)
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     const Handler& handler_;
     const ServerSettings& settings_;
