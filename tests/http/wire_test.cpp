@@ -1,11 +1,13 @@
 // The server writes small answers from one buffer of its own (wire.hpp): byte for byte what
 // Beast's serializer writes for them.
 #include "wire.hpp"
+#include "common/responses.hpp"
 
 #include <boost/beast/http.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <sstream>
 
 using namespace usermgmt;
@@ -80,4 +82,19 @@ TEST_CASE("An answer from one buffer is what Beast's serializer writes", "[http]
         large.prepare_payload();
         CHECK_FALSE(http::detail::fits_one_buffer(large));
     }
+}
+
+TEST_CASE("Dates as DRF and Express render them - digits placed by hand", "[http][wire]")
+{
+    using namespace std::chrono;
+    const TimePoint t = TimePoint(seconds(1'795'988'456) + microseconds(7'089));  // 2026-11-29T21:40:56.007089Z
+    CHECK(http::detail::iso8601_drf(t) == "2026-11-29T21:40:56.007089Z");
+    CHECK(http::detail::iso8601_millis(t) == "2026-11-29T21:40:56.007Z");
+    const TimePoint whole = TimePoint(seconds(1'795'988'456));
+    CHECK(http::detail::iso8601_drf(whole) == "2026-11-29T21:40:56Z");  // DRF drops a zero fraction
+    CHECK(http::detail::iso8601_millis(whole) == "2026-11-29T21:40:56.000Z");
+    CHECK(http::detail::iso8601_drf(TimePoint(seconds(0))) == "1970-01-01T00:00:00Z");
+    // Before 1970: the fraction counts forward from the second before.
+    CHECK(http::detail::iso8601_drf(TimePoint(microseconds(-1))) == "1969-12-31T23:59:59.999999Z");
+    CHECK(http::detail::iso8601_millis(TimePoint(seconds(7'258'118'399))) == "2199-12-31T23:59:59.000Z");
 }

@@ -14,6 +14,16 @@ void security_headers(Response& response)
     response.set("Referrer-Policy", "same-origin");
 }
 
+// Writes `value` (0 <= value < 10^width) as exactly `width` digits, zero-padded; past them.
+char* put_digits(char* at, long long value, int width)
+{
+    for (int i = width - 1; i >= 0; --i) {
+        at[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return at + width;
+}
+
 std::string iso8601(TimePoint t, int fraction_digits, bool drop_zero_fraction)
 {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -25,15 +35,28 @@ std::string iso8601(TimePoint t, int fraction_digits, bool drop_zero_fraction)
     }
     std::tm tm{};
     gmtime_r(&seconds, &tm);
+    // Every user answer carries a date: digits placed by hand, not through printf's parser.
     char buf[64];
-    int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                          tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    char* at = buf;
+    const int year = tm.tm_year + 1900;
+    if (year >= 0 && year <= 9999) at = put_digits(at, year, 4);
+    else at += std::snprintf(at, 16, "%04d", year);
+    *at++ = '-';
+    at = put_digits(at, tm.tm_mon + 1, 2);
+    *at++ = '-';
+    at = put_digits(at, tm.tm_mday, 2);
+    *at++ = 'T';
+    at = put_digits(at, tm.tm_hour, 2);
+    *at++ = ':';
+    at = put_digits(at, tm.tm_min, 2);
+    *at++ = ':';
+    at = put_digits(at, tm.tm_sec, 2);
     if (!(drop_zero_fraction && fraction == 0)) {
-        if (fraction_digits == 3) n += std::snprintf(buf + n, sizeof buf - n, ".%03lld", fraction / 1000);
-        else n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", fraction);
+        *at++ = '.';
+        at = fraction_digits == 3 ? put_digits(at, fraction / 1000, 3) : put_digits(at, fraction, 6);
     }
-    std::snprintf(buf + n, sizeof buf - n, "Z");
-    return buf;
+    *at++ = 'Z';
+    return std::string(buf, at);
 }
 
 }  // namespace

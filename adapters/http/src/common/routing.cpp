@@ -133,8 +133,11 @@ const Endpoint* endpoint_for(const Route& route, boost::beast::http::verb method
     return found == route.endpoints.end() ? nullptr : &found->second;
 }
 
-std::string Route::allow() const
+namespace {
+
+std::string allowed_methods(const Route& route)
 {
+    const auto& endpoints = route.endpoints;
     using boost::beast::http::verb;
     std::string out;
     const auto add = [&](std::string_view name) {
@@ -147,6 +150,8 @@ std::string Route::allow() const
     add("OPTIONS");
     return out;
 }
+
+}  // namespace
 
 std::string Route::pattern() const
 {
@@ -169,11 +174,13 @@ void RouteTable::add(std::string_view pattern, boost::beast::http::verb verb, En
     for (auto& route : routes_) {
         if (route.segments == segments && route.trailing_slash == trailing) {
             route.endpoints[verb] = std::move(endpoint);
+            route.allow_header = allowed_methods(route);
             return;
         }
     }
-    Route route{std::move(segments), trailing, {}};
+    Route route{std::move(segments), trailing, {}, {}};
     route.endpoints[verb] = std::move(endpoint);
+    route.allow_header = allowed_methods(route);
     routes_.push_back(std::move(route));
 }
 

@@ -71,8 +71,10 @@ struct Route {
     bool trailing_slash = false;
     std::map<boost::beast::http::verb, Endpoint> endpoints;
 
-    /// The Allow header: the methods in DRF's order, HEAD with GET, and OPTIONS.
-    [[nodiscard]] std::string allow() const;
+    /// The Allow header: the methods in DRF's order, HEAD with GET, and OPTIONS. Made when the
+    /// table adds an endpoint (every answer of the /auth style carries it).
+    [[nodiscard]] const std::string& allow() const noexcept { return allow_header; }
+    std::string allow_header;
     /// The pattern as written in the table ("users/{}/"), for metrics.
     [[nodiscard]] std::string pattern() const;
     /// Whether `verb` on this route is a login (counted as one in /metrics).
