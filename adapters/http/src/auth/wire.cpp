@@ -239,9 +239,11 @@ Authentication authenticate(const Request& request, const UserService& service)
     while (true) {
         rest = trim_ascii(rest);
         if (rest.empty()) break;
-        const auto end = rest.find_first_of(" \t");
+        // One pass over the token (find_first_of would look each character up in the set).
+        const auto end = static_cast<std::size_t>(
+            std::find_if(rest.begin(), rest.end(), [](char c) { return c == ' ' || c == '\t'; }) - rest.begin());
         parts.push_back(rest.substr(0, end));
-        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+        rest = rest.substr(end);
     }
     if (parts.empty() || (parts[0] != "Bearer" && parts[0] != "JWT")) return {};
     if (parts.size() != 2) {
