@@ -94,24 +94,67 @@ scenario() { # name url script token [connections]
   BENCH_TOKEN="$4" wrk -t2 -c"${5:-$CONNECTIONS}" -d"${SECONDS_PER}s" --timeout 10s -s "bench/lua/$3" "$2" | tail -n 1
 }
 
-echo "running scenarios, ${SECONDS_PER}s each ..." >&2
+# The ratios the targets are set in compare a scenario with a reference (the baseline server, the
+# raw Argon2id rate) measured in alternating slices: reference, scenario, reference, ..., reference.
+# This machine's speed drifts by 5-20 % within a minute; each slice of the scenario is held
+# against the mean of the reference slices on either side of it, and the ratio is the mean of
+# those. A reference measured once, minutes away, would carry the drift into the ratio.
+SLICES=${BENCH_SLICES:-3}
+slice_seconds=$((SECONDS_PER / SLICES))
+[ "$slice_seconds" -ge 3 ] || slice_seconds=3
+slice() { # url script token connections -> wrk's JSON line
+  BENCH_TOKEN="$3" wrk -t2 -c"$4" -d"${slice_seconds}s" --timeout 10s -s "bench/lua/$2" "$1" | tail -n 1
+}
+alternate() { # reference-command scenario-command: each prints wrk's JSON, or the raw program's
+  local refs=() runs=() i
+  refs+=("$($1)")
+  for i in $(seq 1 "$SLICES"); do
+    runs+=("$($2)")
+    refs+=("$($1)")
+  done
+  local rates="" p50s="" p99s="" ref_rates=""
+  for i in "${!runs[@]}"; do
+    rates+="$(json_field "${runs[$i]}" rps) "
+    p50s+="$(json_field "${runs[$i]}" p50_ms) "
+    p99s+="$(json_field "${runs[$i]}" p99_ms) "
+  done
+  for i in "${!refs[@]}"; do
+    local r
+    r=$(json_field "${refs[$i]}" rps)
+    [[ ${refs[$i]} == *per_second* ]] && r=$(json_field "${refs[$i]}" per_second)
+    ref_rates+="$r "
+  done
+  awk -v rates="$rates" -v p50s="$p50s" -v p99s="$p99s" -v refs="$ref_rates" 'BEGIN {
+    n = split(rates, r, " "); split(p50s, a, " "); split(p99s, b, " "); split(refs, w, " ")
+    for (i = 1; i <= n; i++) {
+      around = (w[i] + w[i + 1]) / 2
+      sr += r[i]; sa += a[i]; if (b[i] > worst) worst = b[i]
+      sq += (around > 0 ? r[i] / around : 0); sc += around
+      runs = runs (i > 1 ? "," : "") r[i]
+    }
+    for (i = 1; i <= n + 1; i++) refs_list = refs_list (i > 1 ? "," : "") w[i]
+    printf "{\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"ratio\":%.2f,\"reference\":%.2f,", sr / n, sa / n, worst, sq / n, sc / n
+    printf "\"slices_rps\":[%s],\"reference_slices\":[%s]}\n", runs, refs_list
+  }'
+}
+base_slice() { slice "http://127.0.0.1:$BASE_PORT/" get.lua "$user_token" "$CONNECTIONS"; }
+me_slice() { slice "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token" "$CONNECTIONS"; }
+user_slice() { slice "http://127.0.0.1:$PORT/users/$user_id" get.lua "$user_token" "$CONNECTIONS"; }
+raw_slice() { "$build/bench/usermgmt-bench-pwhash" "$THREADS" "$slice_seconds" "$OPS" "$MEMORY_KIB"; }
+login_slice() { slice "http://127.0.0.1:$PORT/auth/jwt/create/" login.lua "" 16; }
+register_slice() { slice "http://127.0.0.1:$PORT/auth/users/" register.lua "" 16; }
+
+echo "running scenarios, ${SECONDS_PER}s each (in ${slice_seconds}s slices beside their reference) ..." >&2
 base=$(scenario baseline "http://127.0.0.1:$BASE_PORT/" get.lua "$user_token")
-s1=$(scenario me "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
-s2=$(scenario user "http://127.0.0.1:$PORT/users/$user_id" get.lua "$user_token")
+s1=$(alternate base_slice me_slice)
+s2=$(alternate base_slice user_slice)
 # (3) measures the time of one page, so one connection per server thread: at 64 connections
 # it would measure the queue in front of them.
 s3=$(scenario pages "http://127.0.0.1:$PORT/auth/users/" pages.lua "$staff_token" "$THREADS")
-# (7), the ceiling of (4) and (5), is measured right before (4), between (4) and (5), and right
-# after (5); each scenario is held against the mean of the two measured around it: the machine's
-# speed drifts by several per cent over a run (5-10 % within a minute on this one), and a ceiling
-# measured minutes away from what it bounds would carry that drift into the ratio.
-raw_rate() { "$build/bench/usermgmt-bench-pwhash" "$THREADS" "$SECONDS_PER" "$OPS" "$MEMORY_KIB"; }
-s7_before=$(raw_rate)
-s4=$(scenario login "http://127.0.0.1:$PORT/auth/jwt/create/" login.lua "" 16)
+# (4) and (5) against (7), the raw Argon2id rate with the server's parameters.
+s4=$(alternate raw_slice login_slice)
 peak_rss=$(rss_kib "$server" VmHWM)
-s7_between=$(raw_rate)
-s5=$(scenario register "http://127.0.0.1:$PORT/auth/users/" register.lua "" 16)
-s7_after=$(raw_rate)
+s5=$(alternate raw_slice register_slice)
 # (6): GET me while a login storm runs beside it.
 storm_out="$work/storm.json"
 (scenario login "http://127.0.0.1:$PORT/auth/jwt/create/" login.lua "" 16 >"$storm_out") &
@@ -140,9 +183,8 @@ fi
 
 ratio() { awk -v a="$(json_field "$1" rps)" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 base_rps=$(json_field "$base" rps)
-mean_rate() { awk -v a="$(json_field "$1" per_second)" -v b="$(json_field "$2" per_second)" 'BEGIN { printf "%.2f", (a + b) / 2 }'; }
-login_ceiling=$(mean_rate "$s7_before" "$s7_between")
-register_ceiling=$(mean_rate "$s7_between" "$s7_after")
+login_ceiling=$(json_field "$s4" reference)
+register_ceiling=$(json_field "$s5" reference)
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -n 1)"
 date_utc=$(date -u +%Y-%m-%dT%H:%MZ)
 command="BENCH_USERS=$USERS BENCH_SECONDS=$SECONDS_PER BENCH_CONNECTIONS=$CONNECTIONS bench/run.sh"
@@ -160,9 +202,8 @@ cat > "$results_json" <<JSON
  "seed":$seed,"startup_ms":$startup_ms,"idle_rss_kib":$idle_rss,"peak_rss_during_login_kib":$peak_rss,
  "baseline":$base,
  "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
- "login_storm_beside_me":$(cat "$storm_out"),"raw_argon2id_before_login":$s7_before,
- "raw_argon2id_between":$s7_between,"raw_argon2id_after_register":$s7_after,
- "login_ceiling_per_second":$login_ceiling,"register_ceiling_per_second":$register_ceiling,
+ "login_storm_beside_me":$(cat "$storm_out"),
+ "slices":"each of me, user_by_id, login and register alternates with its reference (baseline or raw Argon2id) in $SLICES slices of $slice_seconds s",
  "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b}
 JSON
 
@@ -173,22 +214,23 @@ row() { # label result ratio-to
 {
   echo "<!-- $marker: written by bench/run.sh -->"
   echo "Measured $date_utc on $machine, with \`$command\` ($DATABASE)"
-  echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, $THREADS for (3), 16 for the hashing scenarios)."
+  echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, $THREADS for (3), 16 for the hashing scenarios;"
+  echo "(1), (2), (4), (5) in $SLICES slices of $slice_seconds s alternating with their reference, each slice held against the reference slices on either side; p50 the mean, p99 the worst of the slices)."
   echo
   echo "| scenario | requests/s | p50 ms | p99 ms | ratio |"
   echo "|---|---|---|---|---|"
   row "baseline Beast server (fixed 200 JSON)" "$base" "1.00 (baseline)"
-  row "(1) GET /auth/users/me/" "$s1" "$(ratio "$s1" "$base_rps") of baseline"
-  row "(2) GET /users/:id" "$s2" "$(ratio "$s2" "$base_rps") of baseline"
+  row "(1) GET /auth/users/me/" "$s1" "$(json_field "$s1" ratio) of baseline (alternating; baseline $(json_field "$s1" reference)/s)"
+  row "(2) GET /users/:id" "$s2" "$(json_field "$s2" ratio) of baseline (alternating; baseline $(json_field "$s2" reference)/s)"
   row "(3) GET /auth/users/?limit=50&offset=random, staff" "$s3" "$(ratio "$s3" "$base_rps") of baseline"
-  row "(4) POST /auth/jwt/create/ (login storm)" "$s4" "$(ratio "$s4" "$login_ceiling") of raw Argon2id"
-  row "(5) POST /auth/users/ (registrations)" "$s5" "$(ratio "$s5" "$register_ceiling") of raw Argon2id"
+  row "(4) POST /auth/jwt/create/ (login storm)" "$s4" "$(json_field "$s4" ratio) of raw Argon2id (alternating)"
+  row "(5) POST /auth/users/ (registrations)" "$s5" "$(json_field "$s5" ratio) of raw Argon2id (alternating)"
   row "(6) GET /auth/users/me/ beside a login storm" "$s6" "$(ratio "$s6" "$(json_field "$s1" rps)") of (1) alone"
   if [ "$DATABASE" = postgres ]; then
     row "(8) GET /auth/users/me/ on node A, beside node B" "$s8a" "$(ratio "$s8a" "$base_rps") of baseline"
     row "(8) GET /auth/users/me/ on node B, beside node A" "$s8b" "$(ratio "$s8b" "$base_rps") of baseline"
   fi
-  echo "| (7) raw crypto_pwhash_str, $THREADS threads, m=${MEMORY_KIB} KiB t=$OPS, measured before (4), between (4) and (5), after (5): $(json_field "$s7_before" per_second), $(json_field "$s7_between" per_second), $(json_field "$s7_after" per_second) | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5): the mean of the two around each |"
+  echo "| (7) raw crypto_pwhash_str, $THREADS threads, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
   echo
   echo "Start-up to the first answered request: ${startup_ms} ms. Idle RSS: $((idle_rss / 1024)) MiB."
   echo "Peak RSS after the login storm: $((peak_rss / 1024)) MiB. Seeding: $(json_field "$seed" seconds) s."

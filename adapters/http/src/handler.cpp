@@ -17,7 +17,6 @@
 #include <boost/asio/prefer.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -95,21 +94,27 @@ struct Handler::Impl {
     // until they have run or their executor dropped them; the handler is not destroyed before.
     struct Parked {
         const Impl* impl;
-        explicit Parked(const Impl* i) : impl(i) { impl->parked.fetch_add(1); }
+        explicit Parked(const Impl* i) : impl(i)
+        {
+            std::lock_guard lock(impl->parked_mutex);
+            ++impl->parked;
+        }
         ~Parked()
         {
-            if (impl->parked.fetch_sub(1) != 1) return;
-            std::lock_guard lock(impl->parked_mutex);  // the destructor checks and waits under it
-            impl->unparked.notify_all();
+            // Under the lock: a waiter that sees zero may destroy the handler at once.
+            std::lock_guard lock(impl->parked_mutex);
+            if (--impl->parked == 0) impl->unparked.notify_all();
         }
         Parked(const Parked&) = delete;
         Parked& operator=(const Parked&) = delete;
     };
     mutable std::mutex parked_mutex;
     mutable std::condition_variable unparked;
-    mutable std::atomic<std::size_t> parked{0};
+    mutable std::size_t parked = 0;
 
-    ~Impl()
+    ~Impl() { wait_until_unparked(); }
+
+    void wait_until_unparked() const
     {
         std::unique_lock lock(parked_mutex);
         unparked.wait(lock, [&] { return parked == 0; });
@@ -397,18 +402,26 @@ void Handler::async_handle(Request request, Peer peer, const boost::asio::any_io
     auto shared = std::make_shared<const Request>(std::move(request));
     // The look is a round trip: the request waits for it off this thread, with every other
     // request that arrives meanwhile, and comes back to `resume_on` with its answer. While it
-    // waits it counts as work of the executor's context (whose run() does not return) and
-    // holds the handler (which is not destroyed before it is done).
+    // waits it counts as work of the executor's context (whose run() does not return), and it
+    // is parked (see wait_until_unparked) until the store's thread has let go of the executor:
+    // the request may be answered, and its server stopped, before `post` has even returned.
     auto parked = std::make_shared<const Impl::Parked>(&impl);
     auto executor = boost::asio::prefer(resume_on, boost::asio::execution::outstanding_work.tracked);
     impl.service.check_changes([&impl, shared, peer, started, executor, parked, done = std::move(done)](
                                    UserService::ChangeCheck check) mutable {
-        boost::asio::post(executor, [&impl, shared = std::move(shared), peer = std::move(peer), started, check,
-                                     parked = std::move(parked), done = std::move(done)]() mutable {
+        boost::asio::post(executor, [&impl, shared = std::move(shared), peer = std::move(peer), started, check, parked,
+                                     done = std::move(done)]() mutable {
             const auto scope = impl.service.read_scope(check);
             impl.serve(std::move(shared), peer, started, std::move(done));
         });
+        executor = boost::asio::any_io_executor();  // the work it tracked ends while the context surely lives
+        parked.reset();  // the last touch of the context was the line above
     });
+}
+
+void Handler::wait_until_unparked() const
+{
+    impl_->wait_until_unparked();
 }
 
 }  // namespace usermgmt::http

@@ -414,6 +414,8 @@ void Server::stop()
         // A session waiting for a password hash ends when its hash does; the loop keeps running.
         m.drain(std::chrono::steady_clock::now() + std::chrono::seconds(30));
     }
+    // No request may still be on its way back to this server's io_context from the store's thread.
+    m.handler.wait_until_unparked();
     m.work.reset();
     m.ioc.stop();
     for (auto& t : m.threads) t.join();

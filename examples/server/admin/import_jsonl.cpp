@@ -139,11 +139,9 @@ int import_jsonl_command(Tool& tool, const Words& words)
     auto args = parse_args(words, {"--dry-run"}, {"--input", "--id-map"}, 0);
     if (!args) return usage_error("import jsonl: " + args.error().message);
     std::ifstream file;
-    if (auto path = args->value("--input")) {
-        file.open(*path);
-        if (!file) return usage_error("cannot read " + *path);
-    }
-    std::istream& in = file.is_open() ? file : std::cin;
+    std::istream* input = input_of(*args, file);
+    if (!input) return usage_error("cannot read " + *args->value("--input"));
+    std::istream& in = *input;
     const auto map_path = args->value("--id-map");
     std::map<std::string, UserId> known;
     if (map_path) {

@@ -32,6 +32,14 @@ int report(const Error& error)
     }
 }
 
+std::istream* input_of(const Args& args, std::ifstream& file)
+{
+    const auto path = args.value("--input");
+    if (!path) return &std::cin;
+    file.open(*path);
+    return file ? &file : nullptr;
+}
+
 int usage_error(const std::string& message)
 {
     std::cerr << "usermgmt-admin: " << message << "\n";

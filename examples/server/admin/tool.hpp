@@ -7,6 +7,7 @@
 
 #include <usermgmt/usermgmt.hpp>
 
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -68,6 +69,10 @@ struct Args {
 };
 [[nodiscard]] Result<Args> parse_args(const std::vector<std::string>& words, const std::set<std::string>& switches,
                                       const std::set<std::string>& options, std::size_t positional_count);
+
+/// What an import reads: the file `--input` names (opened into `file`), or standard input
+/// without one. Null when the file cannot be read.
+[[nodiscard]] std::istream* input_of(const Args& args, std::ifstream& file);
 
 /// A whole number for --limit and the like.
 [[nodiscard]] std::optional<std::int64_t> parse_count(const std::string& text);

@@ -223,11 +223,9 @@ int import_command(Tool& tool, const Words& words)
     auto args = parse_args(words, {"--dry-run", "--update"}, {"--input"}, 0);
     if (!args) return usage_error("import: " + args.error().message);
     std::ifstream file;
-    if (auto path = args->value("--input")) {
-        file.open(*path);
-        if (!file) return usage_error("cannot read " + *path);
-    }
-    std::istream& in = file.is_open() ? file : std::cin;
+    std::istream* input = input_of(*args, file);
+    if (!input) return usage_error("cannot read " + *args->value("--input"));
+    std::istream& in = *input;
     std::size_t number = 0;
     std::string first;
     while (first.empty() || first == "\r") {

@@ -58,6 +58,13 @@ public:
     void async_handle(Request request, Peer peer, const boost::asio::any_io_executor& resume_on,
                       std::function<void(Response)> done) const;
 
+    /// Blocks until no request given to the overload above is waiting for its change check or
+    /// still being handed back to its executor (at most one round trip, bounded by the store's
+    /// wait timeout). Call it, after your connections have ended, before you destroy an
+    /// io_context you gave to `async_handle`: the store's thread may otherwise still be posting
+    /// to it. `Server::stop` does.
+    void wait_until_unparked() const;
+
     /// An error answer in the format of the route style `request` was for (a server uses it for
     /// requests it could not read whole: 413, 431). Logged like any answer.
     [[nodiscard]] Response reject(const Request& request, unsigned status, std::string_view text,
