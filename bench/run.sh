@@ -103,7 +103,9 @@ SLICES=${BENCH_SLICES:-3}
 slice_seconds=$((SECONDS_PER / SLICES))
 [ "$slice_seconds" -ge 3 ] || slice_seconds=3
 slice() { # url script token connections -> wrk's JSON line
-  BENCH_TOKEN="$3" wrk -t2 -c"$4" -d"${slice_seconds}s" --timeout 10s -s "bench/lua/$2" "$1" | tail -n 1
+  # A run id of its own: the registration script's names are unique per run.
+  BENCH_RUN="$$-$(date +%s%N)" BENCH_TOKEN="$3" wrk -t2 -c"$4" -d"${slice_seconds}s" --timeout 10s -s "bench/lua/$2" "$1" |
+    tail -n 1
 }
 alternate() { # reference-command scenario-command: each prints wrk's JSON, or the raw program's
   local refs=() runs=() i
@@ -112,8 +114,9 @@ alternate() { # reference-command scenario-command: each prints wrk's JSON, or t
     runs+=("$($2)")
     refs+=("$($1)")
   done
-  local rates="" p50s="" p99s="" ref_rates=""
+  local rates="" p50s="" p99s="" ref_rates="" errors=0
   for i in "${!runs[@]}"; do
+    errors=$((errors + $(json_field "${runs[$i]}" non_2xx) + $(json_field "${runs[$i]}" socket_errors)))
     rates+="$(json_field "${runs[$i]}" rps) "
     p50s+="$(json_field "${runs[$i]}" p50_ms) "
     p99s+="$(json_field "${runs[$i]}" p99_ms) "
@@ -124,7 +127,7 @@ alternate() { # reference-command scenario-command: each prints wrk's JSON, or t
     [[ ${refs[$i]} == *per_second* ]] && r=$(json_field "${refs[$i]}" per_second)
     ref_rates+="$r "
   done
-  awk -v rates="$rates" -v p50s="$p50s" -v p99s="$p99s" -v refs="$ref_rates" 'BEGIN {
+  awk -v rates="$rates" -v p50s="$p50s" -v p99s="$p99s" -v refs="$ref_rates" -v errors="$errors" 'BEGIN {
     n = split(rates, r, " "); split(p50s, a, " "); split(p99s, b, " "); split(refs, w, " ")
     for (i = 1; i <= n; i++) {
       around = (w[i] + w[i + 1]) / 2
@@ -134,7 +137,7 @@ alternate() { # reference-command scenario-command: each prints wrk's JSON, or t
     }
     for (i = 1; i <= n + 1; i++) refs_list = refs_list (i > 1 ? "," : "") w[i]
     printf "{\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"ratio\":%.2f,\"reference\":%.2f,", sr / n, sa / n, worst, sq / n, sc / n
-    printf "\"slices_rps\":[%s],\"reference_slices\":[%s]}\n", runs, refs_list
+    printf "\"errors\":%d,\"slices_rps\":[%s],\"reference_slices\":[%s]}\n", errors, runs, refs_list
   }'
 }
 base_slice() { slice "http://127.0.0.1:$BASE_PORT/" get.lua "$user_token" "$CONNECTIONS"; }
