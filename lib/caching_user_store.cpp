@@ -182,6 +182,11 @@ Result<void> CachingUserStore::create_session(const SessionRecord& session)
 {
     return write([&](UserStore& s) { return s.create_session(session); });
 }
+Result<void> CachingUserStore::record_login(UserId id, std::string_view verified_hash, TimePoint at,
+                                            const SessionRecord& session)
+{
+    return write([&](UserStore& s) { return s.record_login(id, verified_hash, at, session); });
+}
 Result<void> CachingUserStore::end_session(std::string_view id, TimePoint at)
 {
     return write([&](UserStore& s) { return s.end_session(id, at); });

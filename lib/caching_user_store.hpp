@@ -42,6 +42,8 @@ public:
     Result<TokenRecord> consume_token(TokenPurpose purpose, std::string_view digest, TimePoint at) override;
     Result<void> erase_tokens(UserId user, TokenPurpose purpose) override;
     Result<void> create_session(const SessionRecord& session) override;
+    Result<void> record_login(UserId id, std::string_view verified_hash, TimePoint at,
+                              const SessionRecord& session) override;
     Result<SessionRecord> find_session(std::string_view id) override;
     Result<void> end_session(std::string_view id, TimePoint at) override;
     Result<void> end_sessions_of(UserId user, std::string_view keep, TimePoint at) override;

@@ -33,6 +33,7 @@ public:
     Result<TokenRecord> consume_token(TokenPurpose p, std::string_view d, TimePoint at) override { return write([&](UserStore& s) { return s.consume_token(p, d, at); }); }
     Result<void> erase_tokens(UserId u, TokenPurpose p) override { return write([&](UserStore& s) { return s.erase_tokens(u, p); }); }
     Result<void> create_session(const SessionRecord& r) override { return write([&](UserStore& s) { return s.create_session(r); }); }
+    Result<void> record_login(UserId id, std::string_view h, TimePoint at, const SessionRecord& r) override { return write([&](UserStore& s) { return s.record_login(id, h, at, r); }); }
     Result<SessionRecord> find_session(std::string_view id) override { return read([&](UserStore& s) { return s.find_session(id); }); }
     Result<void> end_session(std::string_view id, TimePoint at) override { return write([&](UserStore& s) { return s.end_session(id, at); }); }
     Result<void> end_sessions_of(UserId u, std::string_view keep, TimePoint at) override { return write([&](UserStore& s) { return s.end_sessions_of(u, keep, at); }); }

@@ -287,20 +287,32 @@ Result<TokenPair> UserService::login(std::string_view login, std::string_view pa
         // replace it: no login without the new hash.
         else if (detail::unmark_imported(user->password_hash)) return std::move(fresh).error();
     }
-    const std::string verified_hash = user->password_hash;
-    // last_login and the new session in one transaction: one commit (one fsync) per login.
+    // last_login and the new session in one transaction (one commit, one fsync), written only
+    // while the account is active with the hash the password was checked against: a password
+    // changed or an account deactivated since that check ends this login as a wrong password.
+    const std::string& verified_hash = user->password_hash;
     auto opened = m.sessions.start(user->user.id, options.access_token_lifetime);
     const SessionRecord& session = opened.first;
-    auto updated = m.modify_user(
-        user->user.id,
-        [&](StoredUser& row) -> Result<void> {
-            row.user.last_login = m.now();
-            // Only if nobody changed the password meanwhile.
-            if (rehashed && row.password_hash == verified_hash) row.password_hash = *rehashed;
-            return {};
-        },
-        [&](UserStore& s, const StoredUser&) { return s.create_session(session); });
-    if (!updated) return std::move(updated).error();
+    const TimePoint at = m.now();
+    Result<void> recorded = {};
+    if (!rehashed) {
+        recorded = m.store->record_login(user->user.id, verified_hash, at, session);
+    } else {
+        auto updated = m.modify_user(
+            user->user.id,
+            [&](StoredUser& row) -> Result<void> {
+                if (!row.user.is_active || !detail::equal_constant_time(row.password_hash, verified_hash))
+                    return fail(Errc::not_found, "the account changed since its password was checked");
+                row.user.last_login = at;
+                row.password_hash = *rehashed;
+                return {};
+            },
+            [&](UserStore& s, const StoredUser&) { return s.create_session(session); });
+        if (!updated) recorded = std::move(updated).error();
+    }
+    if (!recorded && recorded.error().code == Errc::not_found)
+        return fail(Errc::invalid_credentials, "invalid credentials");
+    if (!recorded) return std::move(recorded).error();
     return std::move(opened.second);
 }
 

@@ -309,6 +309,23 @@ public:
                      p, "create session", false);
     }
 
+    // One statement (one round trip, atomic by itself): the session is created only from the row
+    // the update found, where update_user would rewrite every column and the memberships.
+    Result<void> record_login(UserId id, std::string_view verified_hash, TimePoint at,
+                              const SessionRecord& session) override
+    {
+        Params p;
+        p.text(session.id).integer(id).integer(to_micros(session.created_at)).integer(to_micros(session.expires_at));
+        if (session.ended_at) p.integer(to_micros(*session.ended_at));
+        else p.null();
+        p.integer(to_micros(at)).text(verified_hash);
+        return write("WITH login AS (UPDATE users SET last_login = $6::bigint "
+                     "WHERE id = $2::bigint AND is_active AND password_hash = $7::text RETURNING id) "
+                     "INSERT INTO sessions (id, user_id, created_at, expires_at, ended_at) "
+                     "SELECT $1::text, id, $3::bigint, $4::bigint, $5::bigint FROM login",
+                     p, "record login", true);
+    }
+
     Result<SessionRecord> find_session(std::string_view id) override
     {
         auto rows = c_.run("SELECT user_id, created_at, expires_at, ended_at FROM sessions WHERE id = $1",

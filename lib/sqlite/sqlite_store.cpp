@@ -282,6 +282,21 @@ public:
                          "create session", false);
     }
 
+    // Two statements, where update_user would rewrite every column and the memberships.
+    Result<void> record_login(UserId id, std::string_view verified_hash, TimePoint at,
+                              const SessionRecord& session) override
+    {
+        WriteTransaction tx(c_);
+        if (auto ok = tx.begin(); !ok) return ok;
+        if (auto ok = write_one("UPDATE users SET last_login = ?1 WHERE id = ?2 AND is_active = 1 AND password_hash = ?3",
+                                [&](Statement& s) { s.bind(1, to_micros(at)).bind(2, id).bind(3, verified_hash); },
+                                "record login", true);
+            !ok)
+            return ok;
+        if (auto ok = create_session(session); !ok) return ok;
+        return tx.commit();
+    }
+
     Result<SessionRecord> find_session(std::string_view id) override
     {
         auto s = c_.prepare("SELECT user_id, created_at, expires_at, ended_at FROM sessions WHERE id = ?1");

@@ -219,6 +219,48 @@ TEMPLATE_TEST_CASE("contract: sessions end one by one or all but one", "[contrac
     CHECK(store->find_session("s3"));
 }
 
+TEMPLATE_TEST_CASE("contract: a login is recorded only while the account is as its password was checked", "[contract]",
+                   USERMGMT_CONTRACT_BACKENDS)
+{
+    using namespace usermgmt;
+    auto store = TestType::make();
+    auto a = store->insert_user(contract_user("hank"));
+    REQUIRE(a);
+    const auto at = TimePoint(std::chrono::seconds(1'800'000'000));
+    const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
+    // The backend's own statements, and UserStore's default (what a store of an application's
+    // own gets), behave alike.
+    for (const bool own : {true, false}) {
+        INFO((own ? "the backend's record_login" : "UserStore's default record_login"));
+        const std::string prefix = own ? "own-" : "default-";
+        const auto record = [&](UserId id, std::string_view hash, const std::string& session, TimePoint when) {
+            const SessionRecord s{prefix + session, id, when, later, std::nullopt};
+            return own ? store->record_login(id, hash, when, s) : store->UserStore::record_login(id, hash, when, s);
+        };
+        REQUIRE(record(a->user.id, a->password_hash, "ok", at));
+        CHECK(store->find_user(a->user.id)->user.last_login == at);
+        CHECK(store->find_session(prefix + "ok")->user_id == a->user.id);
+
+        // Given another password since the check, deactivated, or gone: nothing is written.
+        const auto other = at + std::chrono::seconds(1);
+        CHECK(record(a->user.id, "$argon2id$other", "stale", other).error().code == Errc::not_found);
+        StoredUser inactive = *store->find_user(a->user.id);
+        inactive.user.is_active = false;
+        REQUIRE(store->update_user(inactive));
+        CHECK(record(a->user.id, a->password_hash, "inactive", other).error().code == Errc::not_found);
+        inactive.user.is_active = true;
+        REQUIRE(store->update_user(inactive));
+        CHECK(record(a->user.id + 1000, a->password_hash, "gone", other).error().code == Errc::not_found);
+        for (const char* session : {"stale", "inactive", "gone"})
+            CHECK(store->find_session(prefix + session).error().code == Errc::not_found);
+        CHECK(store->find_user(a->user.id)->user.last_login == at);
+
+        // A session that cannot be created takes the new last_login back with it.
+        CHECK_FALSE(record(a->user.id, a->password_hash, "ok", other));
+        CHECK(store->find_user(a->user.id)->user.last_login == at);
+    }
+}
+
 TEMPLATE_TEST_CASE("contract: the first use of a refresh token is recorded once", "[contract]", USERMGMT_CONTRACT_BACKENDS)
 {
     using namespace usermgmt;
