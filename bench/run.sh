@@ -22,6 +22,7 @@ MEMORY_KIB=19456
 PORT=${BENCH_PORT:-18080}
 BASE_PORT=$((PORT + 1))
 NODE2_PORT=$((PORT + 2))
+BASE2_PORT=$((PORT + 3))
 DATABASE=${BENCH_DATABASE:-sqlite}
 case $DATABASE in sqlite | postgres) ;; *) echo "BENCH_DATABASE must be sqlite or postgres" >&2; exit 2 ;; esac
 
@@ -110,24 +111,32 @@ slice() { # url script token connections [wrk threads] -> wrk's JSON line
   BENCH_RUN="$$-$(date +%s%N)" BENCH_TOKEN="$3" wrk -t"${5:-2}" -c"$4" -d"${slice_seconds}s" --timeout 10s -s "bench/lua/$2" "$1" |
     tail -n 1
 }
-alternate() { # reference-command scenario-command [slices]: each prints wrk's JSON, or the raw program's
-  local refs=() runs=() i
-  refs+=("$($1)")
+# Runs reference, scenario, reference, ... (slices of the scenario, one more of the reference)
+# into REFS and RUNS. Each command prints wrk's JSON, or the raw program's; a command measuring
+# two nodes at once prints one line per node.
+collect() { # reference-command scenario-command [slices]
+  REFS=("$($1)")
+  RUNS=()
+  local i
   for i in $(seq 1 "${3:-$SLICES}"); do
-    runs+=("$($2)")
-    refs+=("$($1)")
+    RUNS+=("$($2)")
+    REFS+=("$($1)")
   done
-  local rates="" p50s="" p99s="" ref_rates="" errors=0
-  for i in "${!runs[@]}"; do
-    errors=$((errors + $(json_field "${runs[$i]}" non_2xx) + $(json_field "${runs[$i]}" socket_errors)))
-    rates+="$(json_field "${runs[$i]}" rps) "
-    p50s+="$(json_field "${runs[$i]}" p50_ms) "
-    p99s+="$(json_field "${runs[$i]}" p99_ms) "
+}
+summarize() { # [line of each output] [divisor of a one-line reference] -> one JSON object
+  local line=${1:-1} share=${2:-1} rates="" p50s="" p99s="" ref_rates="" errors=0 i run ref r
+  for i in "${!RUNS[@]}"; do
+    run=$(sed -n "${line}p" <<<"${RUNS[$i]}")
+    errors=$((errors + $(json_field "$run" non_2xx) + $(json_field "$run" socket_errors)))
+    rates+="$(json_field "$run" rps) "
+    p50s+="$(json_field "$run" p50_ms) "
+    p99s+="$(json_field "$run" p99_ms) "
   done
-  for i in "${!refs[@]}"; do
-    local r
-    r=$(json_field "${refs[$i]}" rps)
-    [[ ${refs[$i]} == *per_second* ]] && r=$(json_field "${refs[$i]}" per_second)
+  for i in "${!REFS[@]}"; do
+    # A reference of one line (the raw Argon2id rate, the machine's) is shared by the nodes.
+    if [ "$(wc -l <<<"${REFS[$i]}")" -gt 1 ]; then ref=$(sed -n "${line}p" <<<"${REFS[$i]}"); else ref=${REFS[$i]}; fi
+    r=$(json_field "$ref" rps)
+    [[ $ref == *per_second* ]] && r=$(awk -v x="$(json_field "$ref" per_second)" -v n="$share" 'BEGIN { print x / n }')
     ref_rates+="$r "
   done
   awk -v rates="$rates" -v p50s="$p50s" -v p99s="$p99s" -v refs="$ref_rates" -v errors="$errors" 'BEGIN {
@@ -142,6 +151,10 @@ alternate() { # reference-command scenario-command [slices]: each prints wrk's J
     printf "{\"rps\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"ratio\":%.2f,\"reference\":%.2f,", sr / n, sa / n, worst, sq / n, sc / n
     printf "\"errors\":%d,\"slices_rps\":[%s],\"reference_slices\":[%s]}\n", errors, runs, refs_list
   }'
+}
+alternate() { # reference-command scenario-command [slices] -> the scenario against its reference
+  collect "$@"
+  summarize
 }
 base_slice() { slice "http://127.0.0.1:$BASE_PORT/" get.lua "$user_token" "$CONNECTIONS"; }
 me_slice() { slice "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token" "$CONNECTIONS"; }
@@ -171,22 +184,45 @@ sleep 1
 s6=$(scenario me-under-storm "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
 wait "$storm"
 
-# (8), PostgreSQL only: a second node on the same database; GET me on both nodes at once, each
-# node with its server threads, as a load balancer would spread it.
+# (8), PostgreSQL only: a second node on the same database, as a load balancer would spread
+# the load. Both nodes, the database and wrk share this machine's cores, so each node is held
+# against what it can have here: GET me on both nodes at once against two baseline servers at
+# once (each node against the baseline beside it), and logins on both nodes at once against
+# half the raw Argon2id rate each.
 s8a='{}'
 s8b='{}'
+s8la='{}'
+s8lb='{}'
 if [ "$DATABASE" = postgres ]; then
   node2_args=("${server_args[@]}")
   node2_args[1]="$work/data2"  # --data-dir: its own media and files; the database is shared
   "$build/examples/server/usermgmt-server" --listen "127.0.0.1:$NODE2_PORT" "${node2_args[@]}" 2>"$work/server2.log" &
   pids+=("$!")
+  "$build/bench/usermgmt-bench-baseline" "$BASE2_PORT" "$THREADS" &
+  pids+=("$!")
   wait_up "$NODE2_PORT" healthz
-  node_b_out="$work/node-b.json"
-  (scenario me-node-b "http://127.0.0.1:$NODE2_PORT/auth/users/me/" get.lua "$user_token" >"$node_b_out") &
-  node_b=$!
-  s8a=$(scenario me-node-a "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
-  wait "$node_b"
-  s8b=$(cat "$node_b_out")
+  wait_up "$BASE2_PORT" ""
+  pair_slice() { # url-a url-b script connections [wrk threads] -> one JSON line per node
+    local out_b="$work/pair-b.json" b
+    (slice "$2" "$3" "$user_token" "$4" "${5:-2}" >"$out_b") &
+    b=$!
+    slice "$1" "$3" "$user_token" "$4" "${5:-2}"
+    wait "$b"
+    cat "$out_b"
+  }
+  base_pair() { pair_slice "http://127.0.0.1:$BASE_PORT/" "http://127.0.0.1:$BASE2_PORT/" get.lua "$CONNECTIONS"; }
+  me_pair() {
+    pair_slice "http://127.0.0.1:$PORT/auth/users/me/" "http://127.0.0.1:$NODE2_PORT/auth/users/me/" get.lua "$CONNECTIONS"
+  }
+  login_pair() {
+    pair_slice "http://127.0.0.1:$PORT/auth/jwt/create/" "http://127.0.0.1:$NODE2_PORT/auth/jwt/create/" login.lua 16 1
+  }
+  collect base_pair me_pair
+  s8a=$(summarize 1)
+  s8b=$(summarize 2)
+  collect raw_slice login_pair "$HASH_SLICES"
+  s8la=$(summarize 1 2)
+  s8lb=$(summarize 2 2)
 fi
 
 ratio() { awk -v a="$(json_field "$1" rps)" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -212,7 +248,7 @@ cat > "$results_json" <<JSON
  "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
  "login_storm_beside_me":$(cat "$storm_out"),
  "slices":"me and user_by_id alternate with the baseline in $SLICES slices, login and register with raw Argon2id in $HASH_SLICES, of $slice_seconds s",
- "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b}
+ "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b,"two_nodes_login_a":$s8la,"two_nodes_login_b":$s8lb}
 JSON
 
 row() { # label result ratio-to
@@ -235,8 +271,10 @@ row() { # label result ratio-to
   row "(5) POST /auth/users/ (registrations)" "$s5" "$(json_field "$s5" ratio) of raw Argon2id (alternating)"
   row "(6) GET /auth/users/me/ beside a login storm" "$s6" "$(ratio "$s6" "$(json_field "$s1" rps)") of (1) alone"
   if [ "$DATABASE" = postgres ]; then
-    row "(8) GET /auth/users/me/ on node A, beside node B" "$s8a" "$(ratio "$s8a" "$base_rps") of baseline"
-    row "(8) GET /auth/users/me/ on node B, beside node A" "$s8b" "$(ratio "$s8b" "$base_rps") of baseline"
+    row "(8) GET /auth/users/me/ on node A, beside node B" "$s8a" "$(json_field "$s8a" ratio) of a baseline beside another (alternating; $(json_field "$s8a" reference)/s)"
+    row "(8) GET /auth/users/me/ on node B, beside node A" "$s8b" "$(json_field "$s8b" ratio) of a baseline beside another (alternating; $(json_field "$s8b" reference)/s)"
+    row "(8) POST /auth/jwt/create/ on node A, beside node B" "$s8la" "$(json_field "$s8la" ratio) of half the raw Argon2id rate (alternating)"
+    row "(8) POST /auth/jwt/create/ on node B, beside node A" "$s8lb" "$(json_field "$s8lb" ratio) of half the raw Argon2id rate (alternating)"
   fi
   echo "| (7) raw crypto_pwhash_str, $THREADS threads, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
   echo

@@ -95,9 +95,9 @@ public:
     /// A login, in one transaction: `last_login` of `id` becomes `at` and `session` is created,
     /// provided the account is still active and its password hash is still `verified_hash` (the
     /// one the password was checked against). Otherwise (gone, deactivated or given another
-    /// password since) `not_found`, and nothing is written. The default runs `find_user`,
-    /// `update_user` and `create_session` in `in_transaction`; the SQLite and PostgreSQL stores
-    /// write it with one statement per table, as every login does.
+    /// password since) `not_found`, and nothing is written. `session.user_id` is `id`. The
+    /// default runs `find_user`, `update_user` and `create_session` in `in_transaction`; the
+    /// SQLite and PostgreSQL stores write it with one statement per table, as every login does.
     [[nodiscard]] virtual Result<void> record_login(UserId id, std::string_view verified_hash, TimePoint at,
                                                     const SessionRecord& session);
     [[nodiscard]] virtual Result<SessionRecord> find_session(std::string_view id) = 0;

@@ -319,11 +319,15 @@ public:
         if (session.ended_at) p.integer(to_micros(*session.ended_at));
         else p.null();
         p.integer(to_micros(at)).text(verified_hash);
-        return write("WITH login AS (UPDATE users SET last_login = $6::bigint "
-                     "WHERE id = $2::bigint AND is_active AND password_hash = $7::text RETURNING id) "
-                     "INSERT INTO sessions (id, user_id, created_at, expires_at, ended_at) "
-                     "SELECT $1::text, id, $3::bigint, $4::bigint, $5::bigint FROM login",
-                     p, "record login", true);
+        const auto statement = [&] {
+            return write("WITH login AS (UPDATE users SET last_login = $6::bigint "
+                         "WHERE id = $2::bigint AND is_active AND password_hash = $7::text RETURNING id) "
+                         "INSERT INTO sessions (id, user_id, created_at, expires_at, ended_at) "
+                         "SELECT $1::text, id, $3::bigint, $4::bigint, $5::bigint FROM login",
+                         p, "record login", true);
+        };
+        // Inside a caller's transaction, in a savepoint of its own: a failure undoes only this.
+        return depth_ == 0 ? statement() : transact(statement);
     }
 
     Result<SessionRecord> find_session(std::string_view id) override

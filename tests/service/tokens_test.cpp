@@ -3,6 +3,9 @@
 #include "../support/service_fixture.hpp"
 #include "../support/sqlite_query.hpp"
 
+#include <functional>
+#include <utility>
+
 using namespace usermgmt;
 using namespace usermgmt::test;
 
@@ -99,6 +102,99 @@ TEST_CASE("Login rehashes a password made with older parameters", "[service][log
     REQUIRE(upgraded->login("gus", good_password));
     CHECK(stored_hash().find("m=16,t=2") != std::string::npos);
     CHECK(upgraded->login("gus", good_password));
+}
+
+namespace {
+
+// The real Argon2id hasher, running a hook once inside a verification: what another request, or
+// another node, commits while a login's password is being checked.
+class HookedHasher final : public PasswordHasher {
+public:
+    explicit HookedHasher(std::function<void()>& hook)
+        : real_(std::move(*make_argon2id_hasher(Argon2Params::cheapest_for_tests()))), hook_(hook)
+    {
+    }
+    Result<std::string> hash(std::string_view password) const override { return real_->hash(password); }
+    bool needs_rehash(std::string_view hash) const override { return real_->needs_rehash(hash); }
+    bool verify(std::string_view hash, std::string_view password) const override
+    {
+        const bool ok = real_->verify(hash, password);
+        if (auto run = std::exchange(hook_, nullptr)) run();
+        return ok;
+    }
+
+private:
+    std::unique_ptr<PasswordHasher> real_;
+    std::function<void()>& hook_;
+};
+
+}  // namespace
+
+TEST_CASE("A login whose account changes while its password is checked is refused, and records nothing",
+          "[service][login]")
+{
+    TempDir dir;
+    std::function<void()> during_check;
+    Config config;
+    config.jwt_secret = test_secret;
+    config.argon2 = Argon2Params::cheapest_for_tests();
+    config.require_activation = false;
+    Ports ports;
+    ports.store = std::move(*open_sqlite_store(dir / "u.db"));
+    ports.hasher = std::make_unique<HookedHasher>(during_check);
+    auto service = std::move(*UserService::create(config, std::move(ports)));
+    // Another node on the same database makes the changes.
+    Ports other_ports;
+    other_ports.store = std::move(*open_sqlite_store(dir / "u.db"));
+    auto other = std::move(*UserService::create(config, std::move(other_ports)));
+
+    NewUser in;
+    in.username = "ike";
+    in.email = "ike@example.com";
+    in.password = good_password;
+    auto made = service->register_user(in);
+    REQUIRE(made);
+    const UserId id = made->user.id;
+    const auto sessions = [&] {
+        return test::query_text(dir / "u.db", "SELECT count(*) FROM sessions WHERE user_id = " + std::to_string(id));
+    };
+    const auto last_login = [&] {
+        return test::query_text(dir / "u.db", "SELECT coalesce(last_login, 'never') FROM users WHERE id = " + std::to_string(id));
+    };
+
+    SECTION("given another password")
+    {
+        during_check = [&] {
+            UserPatch patch;
+            patch.password = "another-Horse-battery-7";
+            REQUIRE(other->update_user(operator_principal(), id, patch));
+        };
+        CHECK(service->login("ike", good_password).error().code == Errc::invalid_credentials);
+        CHECK(service->login("ike", "another-Horse-battery-7"));  // the new one works
+    }
+    SECTION("deactivated")
+    {
+        during_check = [&] {
+            UserPatch patch;
+            patch.is_active = false;
+            REQUIRE(other->update_user(operator_principal(), id, patch));
+        };
+        CHECK(service->login("ike", good_password).error().code == Errc::invalid_credentials);
+        CHECK(last_login() == "never");
+        CHECK(sessions() == "0");
+    }
+    SECTION("deleted")
+    {
+        during_check = [&] { REQUIRE(other->delete_user(operator_principal(), id, std::nullopt)); };
+        CHECK(service->login("ike", good_password).error().code == Errc::invalid_credentials);
+        CHECK(sessions() == "0");
+    }
+    SECTION("unchanged: recorded")
+    {
+        REQUIRE(service->login("ike", good_password));
+        CHECK(last_login() != "never");
+        CHECK(sessions() == "1");
+    }
 }
 
 TEST_CASE("Refresh gives a new access token of the same session", "[service][refresh]")

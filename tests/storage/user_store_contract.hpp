@@ -226,38 +226,53 @@ TEMPLATE_TEST_CASE("contract: a login is recorded only while the account is as i
     auto store = TestType::make();
     auto a = store->insert_user(contract_user("hank"));
     REQUIRE(a);
-    const auto at = TimePoint(std::chrono::seconds(1'800'000'000));
     const auto later = TimePoint(std::chrono::seconds(1'900'000'000));
-    // The backend's own statements, and UserStore's default (what a store of an application's
-    // own gets), behave alike.
+    // The backend's own statements and UserStore's default (what a store of an application's
+    // own gets) behave alike, alone and inside a caller's transaction.
     for (const bool own : {true, false}) {
-        INFO((own ? "the backend's record_login" : "UserStore's default record_login"));
-        const std::string prefix = own ? "own-" : "default-";
-        const auto record = [&](UserId id, std::string_view hash, const std::string& session, TimePoint when) {
-            const SessionRecord s{prefix + session, id, when, later, std::nullopt};
-            return own ? store->record_login(id, hash, when, s) : store->UserStore::record_login(id, hash, when, s);
-        };
-        REQUIRE(record(a->user.id, a->password_hash, "ok", at));
-        CHECK(store->find_user(a->user.id)->user.last_login == at);
-        CHECK(store->find_session(prefix + "ok")->user_id == a->user.id);
+        for (const bool nested : {false, true}) {
+            INFO((own ? "the backend's record_login" : "UserStore's default record_login")
+                 << (nested ? ", inside in_transaction" : ""));
+            const std::string prefix = std::string(own ? "own-" : "default-") + (nested ? "nested-" : "");
+            // Each pass its own times, so that no check passes on what an earlier pass wrote.
+            const auto at = TimePoint(std::chrono::seconds(1'800'000'000 + 10 * (2 * own + nested)));
+            const auto record = [&](UserId id, std::string_view hash, const std::string& session, TimePoint when) {
+                const SessionRecord s{prefix + session, id, when, later, std::nullopt};
+                const auto call = [&](UserStore& in) {
+                    return own ? in.record_login(id, hash, when, s) : in.UserStore::record_login(id, hash, when, s);
+                };
+                if (!nested) return call(*store);
+                Result<void> inner = {};
+                // The caller's transaction goes on (and commits) whatever the login's outcome.
+                REQUIRE(store->in_transaction([&](UserStore& in) -> Result<void> {
+                    inner = call(in);
+                    return {};
+                }));
+                return inner;
+            };
+            REQUIRE(record(a->user.id, a->password_hash, "ok", at));
+            CHECK(store->find_user(a->user.id)->user.last_login == at);
+            CHECK(store->find_session(prefix + "ok")->user_id == a->user.id);
 
-        // Given another password since the check, deactivated, or gone: nothing is written.
-        const auto other = at + std::chrono::seconds(1);
-        CHECK(record(a->user.id, "$argon2id$other", "stale", other).error().code == Errc::not_found);
-        StoredUser inactive = *store->find_user(a->user.id);
-        inactive.user.is_active = false;
-        REQUIRE(store->update_user(inactive));
-        CHECK(record(a->user.id, a->password_hash, "inactive", other).error().code == Errc::not_found);
-        inactive.user.is_active = true;
-        REQUIRE(store->update_user(inactive));
-        CHECK(record(a->user.id + 1000, a->password_hash, "gone", other).error().code == Errc::not_found);
-        for (const char* session : {"stale", "inactive", "gone"})
-            CHECK(store->find_session(prefix + session).error().code == Errc::not_found);
-        CHECK(store->find_user(a->user.id)->user.last_login == at);
+            // Given another password since the check, deactivated, or gone: nothing is written.
+            const auto other = at + std::chrono::seconds(1);
+            const auto refused = [](const Result<void>& r) { return !r && r.error().code == Errc::not_found; };
+            CHECK(refused(record(a->user.id, "$argon2id$other", "stale", other)));
+            StoredUser inactive = *store->find_user(a->user.id);
+            inactive.user.is_active = false;
+            REQUIRE(store->update_user(inactive));
+            CHECK(refused(record(a->user.id, a->password_hash, "inactive", other)));
+            inactive.user.is_active = true;
+            REQUIRE(store->update_user(inactive));
+            CHECK(refused(record(a->user.id + 1000, a->password_hash, "gone", other)));
+            for (const char* session : {"stale", "inactive", "gone"})
+                CHECK(store->find_session(prefix + session).error().code == Errc::not_found);
+            CHECK(store->find_user(a->user.id)->user.last_login == at);
 
-        // A session that cannot be created takes the new last_login back with it.
-        CHECK_FALSE(record(a->user.id, a->password_hash, "ok", other));
-        CHECK(store->find_user(a->user.id)->user.last_login == at);
+            // A session that cannot be created takes the new last_login back with it.
+            CHECK_FALSE(record(a->user.id, a->password_hash, "ok", other));
+            CHECK(store->find_user(a->user.id)->user.last_login == at);
+        }
     }
 }
 
