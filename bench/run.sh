@@ -62,6 +62,12 @@ fi
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/secret"
 echo "seeding $USERS users ($DATABASE) ..." >&2
 seed=$("$build/bench/usermgmt-bench-seed" "$target" "$USERS" "$LOGIN_USERS" "$OPS" "$MEMORY_KIB" "$PASSWORD")
+if [ "$DATABASE" = postgres ]; then
+  # A bulk load leaves the database maintenance to do (autovacuum's first pass over a million
+  # new rows, a checkpoint of their WAL): done now, not in the middle of a measurement, as a
+  # deployment whose users came over time would have it done.
+  psql -q "$target" -c "VACUUM ANALYZE" -c "CHECKPOINT" >&2
+fi
 
 # The server as the README starts it: the console mailer (its mails go to server.log here) and
 # the access log on. Throttling is off only because the login scenarios send far more logins per
@@ -193,6 +199,8 @@ s8a='{}'
 s8b='{}'
 s8la='{}'
 s8lb='{}'
+s8pa='{}'
+s8pb='{}'
 if [ "$DATABASE" = postgres ]; then
   node2_args=("${server_args[@]}")
   node2_args[1]="$work/data2"  # --data-dir: its own media and files; the database is shared
@@ -202,11 +210,11 @@ if [ "$DATABASE" = postgres ]; then
   pids+=("$!")
   wait_up "$NODE2_PORT" healthz
   wait_up "$BASE2_PORT" ""
-  pair_slice() { # url-a url-b script connections [wrk threads] -> one JSON line per node
-    local out_b="$work/pair-b.json" b
-    (slice "$2" "$3" "$user_token" "$4" "${5:-2}" >"$out_b") &
+  pair_slice() { # url-a url-b script connections [wrk threads] [token] -> one JSON line per node
+    local out_b="$work/pair-b.json" b token=${6:-$user_token}
+    (slice "$2" "$3" "$token" "$4" "${5:-2}" >"$out_b") &
     b=$!
-    slice "$1" "$3" "$user_token" "$4" "${5:-2}"
+    slice "$1" "$3" "$token" "$4" "${5:-2}"
     wait "$b"
     cat "$out_b"
   }
@@ -223,6 +231,10 @@ if [ "$DATABASE" = postgres ]; then
   collect raw_slice login_pair "$HASH_SLICES"
   s8la=$(summarize 1 2)
   s8lb=$(summarize 2 2)
+  # Pages as (3): one connection per server thread, on each node at once.
+  pages_pair=$(pair_slice "http://127.0.0.1:$PORT/auth/users/" "http://127.0.0.1:$NODE2_PORT/auth/users/" pages.lua "$THREADS" 2 "$staff_token")
+  s8pa=$(sed -n 1p <<<"$pages_pair")
+  s8pb=$(sed -n 2p <<<"$pages_pair")
 fi
 
 ratio() { awk -v a="$(json_field "$1" rps)" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -248,7 +260,7 @@ cat > "$results_json" <<JSON
  "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
  "login_storm_beside_me":$(cat "$storm_out"),
  "slices":"me and user_by_id alternate with the baseline in $SLICES slices, login and register with raw Argon2id in $HASH_SLICES, of $slice_seconds s",
- "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b,"two_nodes_login_a":$s8la,"two_nodes_login_b":$s8lb}
+ "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b,"two_nodes_login_a":$s8la,"two_nodes_login_b":$s8lb,"two_nodes_pages_a":$s8pa,"two_nodes_pages_b":$s8pb}
 JSON
 
 row() { # label result ratio-to
@@ -275,6 +287,8 @@ row() { # label result ratio-to
     row "(8) GET /auth/users/me/ on node B, beside node A" "$s8b" "$(json_field "$s8b" ratio) of a baseline beside another (alternating; $(json_field "$s8b" reference)/s)"
     row "(8) POST /auth/jwt/create/ on node A, beside node B" "$s8la" "$(json_field "$s8la" ratio) of half the raw Argon2id rate (alternating)"
     row "(8) POST /auth/jwt/create/ on node B, beside node A" "$s8lb" "$(json_field "$s8lb" ratio) of half the raw Argon2id rate (alternating)"
+    row "(8) GET /auth/users/?limit=50&offset=random on node A, beside node B" "$s8pa" "p50 against (3)'s $(json_field "$s3" p50_ms) ms"
+    row "(8) GET /auth/users/?limit=50&offset=random on node B, beside node A" "$s8pb" "p50 against (3)'s $(json_field "$s3" p50_ms) ms"
   fi
   echo "| (7) raw crypto_pwhash_str, $THREADS threads, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
   echo

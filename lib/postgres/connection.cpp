@@ -1,5 +1,9 @@
 #include "connection.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -167,6 +171,30 @@ Result<void> Connection::exec(const std::string& sql, std::string_view what)
     std::unique_ptr<PGresult, ClearResult> result(PQexec(conn_.get(), sql.c_str()));
     if (!succeeded(result.get())) return result_error(conn_.get(), result.get(), what);
     return {};
+}
+
+Result<void> Connection::exec_within(const std::string& sql, std::chrono::milliseconds timeout, std::string_view what)
+{
+    PGconn* conn = conn_.get();
+    const auto broke = [&] { return fail(Errc::storage_failure, std::string(what) + ": the connection broke"); };
+    if (PQsendQuery(conn, sql.c_str()) == 0) return broke();
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (PQconsumeInput(conn) == 0) return broke();
+        if (PQisBusy(conn) == 0) break;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return fail(Errc::storage_failure, std::string(what) + ": the database did not answer in time");
+        pollfd readable{PQsocket(conn), POLLIN, 0};
+        if (poll(&readable, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, 60'000))) < 0 && errno != EINTR)
+            return broke();
+    }
+    // Every result of the statements, so that the connection is ready for the next.
+    Result<void> outcome = {};
+    while (PGresult* raw = PQgetResult(conn)) {
+        std::unique_ptr<PGresult, ClearResult> result(raw);
+        if (outcome && !succeeded(result.get())) outcome = result_error(conn, result.get(), what);
+    }
+    return outcome;
 }
 
 std::string quote_identifier(std::string_view name)

@@ -88,6 +88,10 @@ public:
     Result<Rows> run(const std::string& sql, const Params& params = {}, std::string_view what = "statement");
     /// Runs one or more statements without parameters (migrations, BEGIN, SAVEPOINT).
     Result<void> exec(const std::string& sql, std::string_view what = "statement");
+    /// As `exec`, waiting at most `timeout` for the answer (a frozen server is a
+    /// `storage_failure`, not a hang). The connection is unusable after a timeout: drop it.
+    Result<void> exec_within(const std::string& sql, std::chrono::milliseconds timeout,
+                             std::string_view what = "statement");
 
     /// False once the server is gone or the connection broke: the pool drops it.
     [[nodiscard]] bool usable() const noexcept { return PQstatus(conn_.get()) == CONNECTION_OK; }

@@ -8,10 +8,7 @@
 #include "mail_rows.hpp"
 #include "schema.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -667,7 +664,9 @@ private:
             if (auto ok = connect(); !ok) return std::move(ok).error();
         }
         PGconn* conn = connection_->handle();
-        if (auto sent = send_empty_query(conn); !sent) {
+        // An empty query and its answer: the server sends the notifications of every commit
+        // before it answers, and libpq has queued them once the answer is read.
+        if (auto sent = connection_->exec_within("", timeout_, "the change check"); !sent) {
             connection_.reset();
             return std::move(sent).error();
         }
@@ -678,31 +677,6 @@ private:
             PQfreemem(n);
         }
         return version_;
-    }
-
-    // An empty query and its answer, within the timeout. The server sends the notifications of
-    // every commit before it answers, and libpq has queued them once the answer is read.
-    Result<void> send_empty_query(PGconn* conn) const
-    {
-        if (PQsendQuery(conn, "") == 0) return fail(Errc::storage_failure, "the change listener's connection broke");
-        const auto deadline = std::chrono::steady_clock::now() + timeout_;
-        for (;;) {
-            if (PQconsumeInput(conn) == 0) return fail(Errc::storage_failure, "the change listener's connection broke");
-            if (PQisBusy(conn) == 0) break;
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return fail(Errc::storage_failure, "the database did not answer the change check in time");
-            pollfd readable{PQsocket(conn), POLLIN, 0};
-            if (poll(&readable, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, 60'000))) < 0 && errno != EINTR)
-                return fail(Errc::storage_failure, "the change listener's connection broke");
-        }
-        bool answered = true;
-        while (PGresult* result = PQgetResult(conn)) {
-            const auto status = PQresultStatus(result);
-            answered = answered && (status == PGRES_EMPTY_QUERY || status == PGRES_COMMAND_OK);
-            PQclear(result);
-        }
-        if (!answered) return fail(Errc::storage_failure, "the change check failed");
-        return {};
     }
 
     Result<void> connect()

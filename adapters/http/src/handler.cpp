@@ -108,6 +108,19 @@ struct Handler::Impl {
         Parked(const Parked&) = delete;
         Parked& operator=(const Parked&) = delete;
     };
+    // Whether answering `request` on an I/O thread may read a cached row (a token check, a read):
+    // then it waits for a look at the database's changes first (async_handle with an executor).
+    bool needs_look_first(const Request& request) const
+    {
+        const std::string_view path = detail::path_of(request.target());
+        const auto* style = style_of(path);
+        if (!style) return false;
+        const detail::Endpoint* endpoint = style->endpoint_of(request.method(), path);
+        const bool hashing_without_credentials = endpoint && endpoint->cost == detail::Cost::hashes_password &&
+                                                 request.find(bhttp::field::authorization) == request.end();
+        return !hashing_without_credentials;
+    }
+
     mutable std::mutex parked_mutex;
     mutable std::condition_variable unparked;
     mutable std::size_t parked = 0;
@@ -395,8 +408,10 @@ void Handler::async_handle(Request request, Peer peer, const boost::asio::any_io
                            std::function<void(Response)> done) const
 {
     const Impl& impl = *impl_;
-    // Only the route styles read the database's rows; the rest never waits for a look.
-    if (!impl.change_checks_wait || !impl.style_of(detail::path_of(request.target())))
+    // Only the route styles read the database's rows; the rest never waits for a look. Nor does
+    // a password check without credentials (a login, a registration, a reset): it reads no
+    // cached row here, and its hashing thread looks for itself if it needs to.
+    if (!impl.change_checks_wait || !impl.needs_look_first(request))
         return async_handle(std::move(request), std::move(peer), std::move(done));
     const auto started = std::chrono::steady_clock::now();
     auto shared = std::make_shared<const Request>(std::move(request));
