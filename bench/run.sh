@@ -270,7 +270,7 @@ row() { # label result ratio-to
 {
   echo "<!-- $marker: written by bench/run.sh -->"
   echo "Measured $date_utc on $machine, with \`$command\` ($DATABASE)"
-  echo "($USERS users, $THREADS server threads, wrk with 2 threads; $CONNECTIONS connections, $THREADS for (3), 16 for the hashing scenarios;"
+  echo "($USERS users, $THREADS server threads, wrk with 2 threads (1 for (4) and (5)); $CONNECTIONS connections, $THREADS for (3), 16 for the hashing scenarios;"
   echo "(1) and (2) in $SLICES, (4) and (5) in $HASH_SLICES slices of $slice_seconds s alternating with their reference, each slice held against the reference slices on either side; p50 the mean, p99 the worst of the slices)."
   echo
   echo "| scenario | requests/s | p50 ms | p99 ms | ratio |"

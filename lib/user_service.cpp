@@ -294,22 +294,15 @@ Result<TokenPair> UserService::login(std::string_view login, std::string_view pa
     auto opened = m.sessions.start(user->user.id, options.access_token_lifetime);
     const SessionRecord& session = opened.first;
     const TimePoint at = m.now();
-    Result<void> recorded = {};
-    if (!rehashed) {
-        recorded = m.store->record_login(user->user.id, verified_hash, at, session);
-    } else {
-        auto updated = m.modify_user(
-            user->user.id,
-            [&](StoredUser& row) -> Result<void> {
-                if (!row.user.is_active || !detail::equal_constant_time(row.password_hash, verified_hash))
-                    return fail(Errc::not_found, "the account changed since its password was checked");
-                row.user.last_login = at;
-                row.password_hash = *rehashed;
-                return {};
-            },
-            [&](UserStore& s, const StoredUser&) { return s.create_session(session); });
-        if (!updated) recorded = std::move(updated).error();
-    }
+    const auto record = [&](UserStore& s) { return s.record_login(user->user.id, verified_hash, at, session); };
+    // The new hash goes in with the login, once the login has found the account unchanged.
+    auto recorded = !rehashed ? record(*m.store) : m.store->in_transaction([&](UserStore& s) -> Result<void> {
+        if (auto ok = record(s); !ok) return ok;
+        auto row = s.find_user(user->user.id);
+        if (!row) return std::move(row).error();
+        row->password_hash = *rehashed;
+        return s.update_user(*row);
+    });
     if (!recorded && recorded.error().code == Errc::not_found)
         return fail(Errc::invalid_credentials, "invalid credentials");
     if (!recorded) return std::move(recorded).error();

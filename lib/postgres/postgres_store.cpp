@@ -296,25 +296,28 @@ public:
                      Params().integer(user).integer(static_cast<std::int64_t>(purpose)), "erase tokens", false);
     }
 
-    Result<void> create_session(const SessionRecord& r) override
+    // A session row as $1..$5: id, user_id, created_at, expires_at, ended_at.
+    static Params session_params(const SessionRecord& r)
     {
         Params p;
         p.text(r.id).integer(r.user_id).integer(to_micros(r.created_at)).integer(to_micros(r.expires_at));
         if (r.ended_at) p.integer(to_micros(*r.ended_at));
         else p.null();
+        return p;
+    }
+
+    Result<void> create_session(const SessionRecord& r) override
+    {
         return write("INSERT INTO sessions (id, user_id, created_at, expires_at, ended_at) VALUES ($1, $2, $3, $4, $5)",
-                     p, "create session", false);
+                     session_params(r), "create session", false);
     }
 
     // One statement (one round trip, atomic by itself): the session is created only from the row
     // the update found, where update_user would rewrite every column and the memberships.
-    Result<void> record_login(UserId id, std::string_view verified_hash, TimePoint at,
+    Result<void> record_login([[maybe_unused]] UserId id, std::string_view verified_hash, TimePoint at,
                               const SessionRecord& session) override
     {
-        Params p;
-        p.text(session.id).integer(id).integer(to_micros(session.created_at)).integer(to_micros(session.expires_at));
-        if (session.ended_at) p.integer(to_micros(*session.ended_at));
-        else p.null();
+        Params p = session_params(session);  // its user_id ($2) is `id` (the contract says so)
         p.integer(to_micros(at)).text(verified_hash);
         const auto statement = [&] {
             return write("WITH login AS (UPDATE users SET last_login = $6::bigint "
