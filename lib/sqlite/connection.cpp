@@ -158,6 +158,25 @@ Result<void> WriteTransaction::commit()
     return {};
 }
 
+bool Connection::in_wal()
+{
+    auto mode = prepare("PRAGMA journal_mode");
+    return mode && mode->next("journal mode").value_or(false) && mode->text(0) == "wal";
+}
+
+RelaxedSync::RelaxedSync(Connection& connection) : connection_(connection)
+{
+    if (connection_.transaction_depth != 0 || !connection_.in_wal()) return;
+    auto normal = connection_.prepare("PRAGMA synchronous=NORMAL");
+    relaxed_ = normal && normal->run("relax sync");
+}
+
+RelaxedSync::~RelaxedSync()
+{
+    if (!relaxed_) return;
+    if (auto full = connection_.prepare("PRAGMA synchronous=FULL")) (void)full->run("restore sync");
+}
+
 WriteTransaction::~WriteTransaction()
 {
     if (!open_) return;

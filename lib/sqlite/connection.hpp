@@ -97,6 +97,8 @@ public:
 
     /// Transaction nesting depth on this connection (0 outside any transaction).
     int transaction_depth = 0;
+    /// Whether the database is in WAL mode (where a commit may skip its own sync: RelaxedSync).
+    bool in_wal();
 
 private:
     explicit Connection(DbHandle db) : db_(std::move(db)) {}
@@ -121,6 +123,28 @@ private:
     Connection& connection_;
     int depth_ = 0;  ///< 1 for the outermost transaction, more for savepoints
     bool open_ = false;
+};
+
+/// Lets the transaction begun next on `connection` commit without a sync of its own
+/// (`PRAGMA synchronous=NORMAL`), and syncs every commit again when it goes out of scope. For a
+/// commit whose loss in a power failure is harmless (a login's record: its session is then
+/// unknown, so its tokens are refused and the user logs in again). In WAL mode every synced
+/// commit, and every checkpoint, syncs the whole log first, so what is on disk is always a prefix
+/// of the commits in their order: a relaxed commit survives any crash of the process, and a
+/// power loss or a crash of the machine can undo it only together with the commits after it
+/// that no sync has reached yet. Outside WAL mode, and inside an open transaction (whose
+/// outermost commit decides), it changes nothing.
+class RelaxedSync {
+public:
+    explicit RelaxedSync(Connection& connection);
+    /// Setting the pragma touches no file, so restoring it fails only when memory runs out.
+    ~RelaxedSync();
+    RelaxedSync(const RelaxedSync&) = delete;
+    RelaxedSync& operator=(const RelaxedSync&) = delete;
+
+private:
+    Connection& connection_;
+    bool relaxed_ = false;
 };
 
 }  // namespace usermgmt::detail::sqlite

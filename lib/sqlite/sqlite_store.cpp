@@ -15,6 +15,7 @@ namespace usermgmt {
 namespace {
 
 using detail::sqlite::Connection;
+using detail::sqlite::RelaxedSync;
 using detail::sqlite::Statement;
 using detail::sqlite::to_error;
 using detail::sqlite::WriteTransaction;
@@ -282,10 +283,15 @@ public:
                          "create session", false);
     }
 
-    // Two statements, where update_user would rewrite every column and the memberships.
+    // Two statements, where update_user would rewrite every column and the memberships. The
+    // commit does not wait for the disk (RelaxedSync): lost in a power failure, the session is
+    // unknown and its tokens refused, and the user logs in again; a login commit is most of a
+    // login's own work besides its hash (docs/performance.md). Declared first: restored after
+    // the transaction has ended either way.
     Result<void> record_login(UserId id, std::string_view verified_hash, TimePoint at,
                               const SessionRecord& session) override
     {
+        RelaxedSync relaxed(c_);
         WriteTransaction tx(c_);
         if (auto ok = tx.begin(); !ok) return ok;
         if (auto ok = write_one("UPDATE users SET last_login = ?1 WHERE id = ?2 AND is_active = 1 AND password_hash = ?3",
