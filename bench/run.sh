@@ -69,14 +69,15 @@ if [ "$DATABASE" = postgres ]; then
   psql -q "$target" -c "VACUUM ANALYZE" -c "CHECKPOINT" >&2
 fi
 
-# The server as the README starts it: the console mailer (its mails go to server.log here) and
-# the access log on. Throttling is off only because the login scenarios send far more logins per
-# account than a real client may (10 a minute); no scenario that reads is throttled anyway.
+# The server as the README starts it: the console mailer and the access log on (the mails, on
+# standard output, and the log, on standard error, both go to server.log here). Throttling is off
+# only because the login scenarios send far more logins per account than a real client may (10
+# a minute); no scenario that reads is throttled anyway.
 server_args=(--data-dir "$work/data" --threads "$THREADS" --secret-file "$work/secret" "${database_args[@]}"
              --throttle false --access-token-lifetime 7200 --argon2-ops "$OPS" --argon2-memory-kib "$MEMORY_KIB")
 # Start-up on an existing database: from exec to the first answered request.
 start=$(now_ms)
-"$build/examples/server/usermgmt-server" --listen "127.0.0.1:$PORT" "${server_args[@]}" 2>"$work/server.log" &
+"$build/examples/server/usermgmt-server" --listen "127.0.0.1:$PORT" "${server_args[@]}" >"$work/server.log" 2>&1 &
 server=$!
 pids+=("$server")
 wait_up "$PORT" healthz
@@ -204,7 +205,7 @@ s8pb='{}'
 if [ "$DATABASE" = postgres ]; then
   node2_args=("${server_args[@]}")
   node2_args[1]="$work/data2"  # --data-dir: its own media and files; the database is shared
-  "$build/examples/server/usermgmt-server" --listen "127.0.0.1:$NODE2_PORT" "${node2_args[@]}" 2>"$work/server2.log" &
+  "$build/examples/server/usermgmt-server" --listen "127.0.0.1:$NODE2_PORT" "${node2_args[@]}" >"$work/server2.log" 2>&1 &
   pids+=("$!")
   "$build/bench/usermgmt-bench-baseline" "$BASE2_PORT" "$THREADS" &
   pids+=("$!")
