@@ -1,5 +1,6 @@
 // What only a socket shows: keep-alive, pipelining, limits, timeouts, shutdown, overload.
 #include "http_fixture.hpp"
+#include "../support/stepped_hasher.hpp"
 
 #include <sqlite3.h>
 
@@ -146,19 +147,8 @@ namespace {
 
 // The real Argon2id hasher, whose verifications wait at a gate the test opens: a request is
 // then surely in flight for as long as the test needs.
-class GatedHasher final : public PasswordHasher {
+class GatedHasher final : public SteppedHasher {
 public:
-    GatedHasher() : real_(std::move(*make_argon2id_hasher(Argon2Params::cheapest_for_tests()))) {}
-    Result<std::string> hash(std::string_view password) const override { return real_->hash(password); }
-    bool needs_rehash(std::string_view hash) const override { return real_->needs_rehash(hash); }
-    bool verify(std::string_view hash, std::string_view password) const override
-    {
-        std::unique_lock lock(mutex_);
-        waiting_ = true;
-        changed_.notify_all();
-        changed_.wait(lock, [&] { return open_; });
-        return real_->verify(hash, password);
-    }
     /// True once a verification waits at the gate (within 10 s).
     bool wait_for_waiter() const
     {
@@ -173,7 +163,14 @@ public:
     }
 
 private:
-    std::unique_ptr<PasswordHasher> real_;
+    void before_verify() const override
+    {
+        std::unique_lock lock(mutex_);
+        waiting_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return open_; });
+    }
+
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     mutable bool waiting_ = false;

@@ -2,6 +2,7 @@
 
 #include "../support/service_fixture.hpp"
 #include "../support/sqlite_query.hpp"
+#include "../support/stepped_hasher.hpp"
 
 #include <functional>
 #include <utility>
@@ -108,23 +109,15 @@ namespace {
 
 // The real Argon2id hasher, running a hook once inside a verification: what another request, or
 // another node, commits while a login's password is being checked.
-class HookedHasher final : public PasswordHasher {
+class HookedHasher final : public SteppedHasher {
 public:
-    explicit HookedHasher(std::function<void()>& hook)
-        : real_(std::move(*make_argon2id_hasher(Argon2Params::cheapest_for_tests()))), hook_(hook)
-    {
-    }
-    Result<std::string> hash(std::string_view password) const override { return real_->hash(password); }
-    bool needs_rehash(std::string_view hash) const override { return real_->needs_rehash(hash); }
-    bool verify(std::string_view hash, std::string_view password) const override
-    {
-        const bool ok = real_->verify(hash, password);
-        if (auto run = std::exchange(hook_, nullptr)) run();
-        return ok;
-    }
+    explicit HookedHasher(std::function<void()>& hook) : hook_(hook) {}
 
 private:
-    std::unique_ptr<PasswordHasher> real_;
+    void after_verify() const override
+    {
+        if (auto run = std::exchange(hook_, nullptr)) run();
+    }
     std::function<void()>& hook_;
 };
 
