@@ -156,14 +156,24 @@ TEST_CASE("Paths and methods: 404 JSON - 301 to the slashed path - 405 after aut
     CHECK(not_allowed.status == 405);
     CHECK(not_allowed.body == R"({"detail":"Method \"GET\" not allowed."})");
     CHECK(not_allowed.header("allow") == "POST, OPTIONS");
-    // The jwt views are open to all: 405 at once.
-    CHECK(f.send(verb::get, "/auth/jwt/create/").status == 405);
+    // The jwt views are open to all: 405 at once. Every answer of a DRF view carries its Allow.
+    auto jwt_get = f.send(verb::get, "/auth/jwt/create/");
+    CHECK(jwt_get.status == 405);
+    CHECK(jwt_get.header("allow") == "POST, OPTIONS");
+    for (const char* jwt : {"/auth/jwt/create/", "/auth/jwt/refresh/", "/auth/jwt/verify/", "/auth/jwt/blacklist/"}) {
+        INFO(jwt);
+        CHECK(f.post(jwt, json::object{}).header("allow") == "POST, OPTIONS");
+    }
+    CHECK(f.post("/auth/jwt/create/", json::object{{"username", "erin"}, {"password", strong_password}}).header("allow") ==
+          "POST, OPTIONS");
     // simplejwt's routes are prefixes.
     CHECK(f.post("/auth/jwt/create", json::object{}).status == 400);
 
     auto root = f.send(verb::get, "/auth/");
     CHECK(root.status == 200);
     CHECK(root.body == R"({"users":"http://127.0.0.1/auth/users/"})");
+    CHECK(root.header("allow") == "GET, HEAD, OPTIONS");
+    CHECK(f.send(verb::options, "/auth/").header("allow") == "GET, HEAD, OPTIONS");
     auto head = f.send(verb::head, "/auth/users/me/", {}, f.bearer("erin"));
     CHECK(head.status == 200);
     CHECK(head.body.empty());

@@ -472,7 +472,7 @@ std::vector<std::pair<std::string, Route>> auth_jwt_routes()
     std::vector<std::pair<std::string, Route>> routes;
     const auto post_only = [](Endpoint e) {
         Route r;
-        r.endpoints[bhttp_verb::post] = std::move(e);
+        r.set(bhttp_verb::post, std::move(e));
         return r;
     };
     routes.emplace_back("jwt/create",

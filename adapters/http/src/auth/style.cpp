@@ -117,7 +117,7 @@ private:
     Resolved api_root(bhttp::verb method, const Request& request) const
     {
         Route root;
-        root.endpoints[bhttp::verb::get] = {};
+        root.set(bhttp::verb::get, {});
         if (method == bhttp::verb::options) return answer(with_allow(empty_response(200, request), root));
         if (method != bhttp::verb::get)
             return answer(with_allow(not_allowed(request), root));

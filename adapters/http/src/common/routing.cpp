@@ -167,20 +167,24 @@ bool Route::logs_in() const
     });
 }
 
+void Route::set(boost::beast::http::verb verb, Endpoint endpoint)
+{
+    endpoints[verb] = std::move(endpoint);
+    allow_header = allowed_methods(*this);
+}
+
 void RouteTable::add(std::string_view pattern, boost::beast::http::verb verb, Endpoint endpoint)
 {
     bool trailing = false;
     auto segments = split_path(pattern, trailing);
     for (auto& route : routes_) {
         if (route.segments == segments && route.trailing_slash == trailing) {
-            route.endpoints[verb] = std::move(endpoint);
-            route.allow_header = allowed_methods(route);
+            route.set(verb, std::move(endpoint));
             return;
         }
     }
     Route route{std::move(segments), trailing, {}, {}};
-    route.endpoints[verb] = std::move(endpoint);
-    route.allow_header = allowed_methods(route);
+    route.set(verb, std::move(endpoint));
     routes_.push_back(std::move(route));
 }
 

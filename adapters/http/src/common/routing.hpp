@@ -71,8 +71,10 @@ struct Route {
     bool trailing_slash = false;
     std::map<boost::beast::http::verb, Endpoint> endpoints;
 
-    /// The Allow header: the methods in DRF's order, HEAD with GET, and OPTIONS. Made when the
-    /// table adds an endpoint (every answer of the /auth style carries it).
+    /// Sets the endpoint of `verb` and remakes the Allow header: the one way endpoints are added.
+    void set(boost::beast::http::verb verb, Endpoint endpoint);
+    /// The Allow header: the methods in DRF's order, HEAD with GET, and OPTIONS. Made when an
+    /// endpoint is set (every answer of the /auth style carries it).
     [[nodiscard]] const std::string& allow() const noexcept { return allow_header; }
     std::string allow_header;
     /// The pattern as written in the table ("users/{}/"), for metrics.
