@@ -5,6 +5,7 @@ namespace usermgmt::detail {
 void Avatars::check(std::string_view bytes, FieldErrors& errors) const
 {
     if (!media_) errors.add("avatar", Reason::uploads_disabled);
+    else if (bytes.empty()) errors.add("avatar", Reason::empty_file);  // Django's words for it
     else if (bytes.size() > config_.max_avatar_bytes)
         errors.add("avatar", Reason::file_too_large, static_cast<long long>(config_.max_avatar_bytes));
     else if (!detect_image_type(bytes)) errors.add("avatar", Reason::not_an_image);

@@ -61,6 +61,7 @@ std::string_view to_string(Reason reason) noexcept
     case Reason::uploads_disabled: return "uploads_disabled";
     case Reason::file_too_large: return "file_too_large";
     case Reason::not_an_image: return "not_an_image";
+    case Reason::empty_file: return "empty_file";
     }
     return "unknown";
 }

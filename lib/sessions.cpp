@@ -113,7 +113,9 @@ Result<TokenPair> Sessions::renew(const TokenClaims& claims) const
 Result<void> Sessions::end_after_password_change(UserStore& store, UserId user, std::string_view keep, TimePoint at)
 {
     if (auto ok = store.end_sessions_of(user, keep, at); !ok) return ok;
-    return store.erase_tokens(user, TokenPurpose::password_reset);
+    // Both reset links die with the old password, as Djoser's do (its tokens hash the password).
+    if (auto ok = store.erase_tokens(user, TokenPurpose::password_reset); !ok) return ok;
+    return store.erase_tokens(user, TokenPurpose::username_reset);
 }
 
 }  // namespace usermgmt::detail

@@ -82,6 +82,7 @@ enum class Reason {
     uploads_disabled,  ///< the server keeps no uploads
     file_too_large,    ///< more than `limit` bytes
     not_an_image,      ///< not a PNG, JPEG, GIF or WebP image
+    empty_file,        ///< an uploaded file of no bytes
 };
 
 /// The snake_case name of a reason ("too_long", ...), for logs.

@@ -78,7 +78,7 @@ TEST_CASE("Every Reason has a stable snake_case name", "[error]")
 {
     CHECK(to_string(Reason::too_long) == "too_long");
     CHECK(to_string(Reason::password_too_similar) == "password_too_similar");
-    for (int r = 0; r <= static_cast<int>(Reason::not_an_image); ++r)
+    for (int r = 0; r <= static_cast<int>(Reason::empty_file); ++r)
         CHECK(to_string(static_cast<Reason>(r)) != "unknown");
 }
 

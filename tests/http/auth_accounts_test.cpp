@@ -146,6 +146,12 @@ TEST_CASE("Paths and methods: 404 JSON - 301 to the slashed path - 405 after aut
     auto redirect = f.send(verb::get, "/auth/users/me?x=1");
     CHECK(redirect.status == 301);
     CHECK(redirect.header("location") == "/auth/users/me/?x=1");
+    // As Django's redirect: the security middleware's headers, none of the inner middleware.
+    CHECK(redirect.header("content-type") == "text/html; charset=utf-8");
+    CHECK(redirect.header("x-content-type-options") == "nosniff");
+    CHECK(redirect.header("referrer-policy") == "same-origin");
+    CHECK(redirect.header("x-frame-options").empty());
+    CHECK(redirect.body.empty());
     CHECK(f.send(verb::get, "/auth").header("location") == "/auth/");
     CHECK(f.send(verb::get, "/elsewhere").status == 404);
 

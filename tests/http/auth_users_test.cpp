@@ -209,6 +209,9 @@ TEST_CASE("Avatars: multipart upload - served under /media/ - replaced and delet
     auto not_image = f.send(verb::patch, "/auth/users/me/", avatar_upload("plain text"), with(a, multipart));
     CHECK(not_image.body ==
           R"({"avatar":["Upload a valid image. The file you uploaded was either not an image or a corrupted image."]})");
+    auto empty_file = f.send(verb::patch, "/auth/users/me/", avatar_upload(""), with(a, multipart));
+    CHECK(empty_file.status == 400);
+    CHECK(empty_file.body == R"({"avatar":["The submitted file is empty."]})");
     auto cleared = f.send(verb::patch, "/auth/users/me/", R"({"avatar":null})", a);
     CHECK(cleared.json().at("avatar").is_null());
     CHECK(f.send(verb::get, second).status == 404);

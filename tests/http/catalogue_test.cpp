@@ -82,11 +82,12 @@ TEST_CASE("The /auth words for passwords, groups and images", "[catalogue]")
           "The image is too large. It may have at most 5242880 bytes.");
     CHECK(auth_text("avatar", Reason::not_an_image) ==
           "Upload a valid image. The file you uploaded was either not an image or a corrupted image.");
+    CHECK(auth_text("avatar", Reason::empty_file) == "The submitted file is empty.");
 }
 
 TEST_CASE("Every reason has words in each style", "[catalogue]")
 {
-    for (int r = 0; r <= static_cast<int>(Reason::not_an_image); ++r) {
+    for (int r = 0; r <= static_cast<int>(Reason::empty_file); ++r) {
         const Problem p{static_cast<Reason>(r), 3, "username"};
         CHECK(auth::words().text("field", p) != "Invalid value.");
         CHECK(users::words().text("field", p) != "Invalid value.");

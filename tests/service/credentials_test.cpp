@@ -48,16 +48,32 @@ TEST_CASE("set_password: current - rules - retype - other sessions end", "[servi
     REQUIRE(f.service->set_password(a, PasswordChange{new_password, good_password, std::nullopt}));
 }
 
-TEST_CASE("A password change kills pending reset links", "[service][password][reset]")
+TEST_CASE("A password change kills pending reset links, of both kinds", "[service][password][reset]")
 {
+    // As in Djoser, whose reset tokens hash the password: a changed password ends them all.
     ServiceFixture f;
     f.make_user("amy");
     REQUIRE(f.service->request_password_reset("amy@example.com"));
     const auto code = f.last_code(NotificationKind::password_reset, "amy@example.com");
+    REQUIRE(f.service->request_username_reset("amy@example.com"));
+    const auto name_code = f.last_code(NotificationKind::username_reset, "amy@example.com");
     REQUIRE(f.service->check_password_reset(code));
-    REQUIRE(f.service->set_password(f.principal_of("amy"), PasswordChange{good_password, new_password, std::nullopt}));
-    CHECK(problems(f.service->check_password_reset(code).error(), "token") ==
+
+    SECTION("set_password")
+    {
+        REQUIRE(f.service->set_password(f.principal_of("amy"), PasswordChange{good_password, new_password, std::nullopt}));
+        CHECK(problems(f.service->check_password_reset(code).error(), "token") ==
+              std::vector<std::string>{"invalid_token"});
+    }
+    SECTION("another reset link's confirm")
+    {
+        REQUIRE(f.service->request_password_reset("amy@example.com"));
+        const auto newer = f.last_code(NotificationKind::password_reset, "amy@example.com");
+        REQUIRE(f.service->confirm_password_reset(newer, new_password, std::nullopt));
+    }
+    CHECK(problems(f.service->confirm_username_reset(name_code, "amelia").error(), "token") ==
           std::vector<std::string>{"invalid_token"});
+    CHECK(f.service->login("amy", new_password));
 }
 
 TEST_CASE("set_username: both fields' errors together - then the new name logs in", "[service][username]")

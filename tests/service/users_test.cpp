@@ -186,6 +186,7 @@ TEST_CASE("Avatars are stored as media files and replaced cleanly", "[service][a
     CHECK(problems(f.service->set_avatar(a, amy.id, "plain text").error(), "avatar") ==
           std::vector<std::string>{
               "not_an_image"});
+    CHECK(problems(f.service->set_avatar(a, amy.id, "").error(), "avatar") == std::vector<std::string>{"empty_file"});
     CHECK(problems(f.service->set_avatar(a, amy.id, png + std::string(6u * 1024u * 1024u, 'x')).error(), "avatar")
               .size() == 1);
     CHECK(f.service->set_avatar(f.principal_of("ben"), amy.id, png).error().code == Errc::forbidden);

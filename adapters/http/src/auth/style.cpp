@@ -107,7 +107,12 @@ private:
             location += '?';
             location += query;
         }
+        // Django's CommonMiddleware answers before the inner middleware: the security
+        // middleware's headers, but no X-Frame-Options.
         Response response{bhttp::status::moved_permanently, request.version()};
+        response.set(bhttp::field::content_type, "text/html; charset=utf-8");
+        response.set("X-Content-Type-Options", "nosniff");
+        response.set("Referrer-Policy", "same-origin");
         response.set(bhttp::field::location, location);
         response.keep_alive(request.keep_alive());
         response.prepare_payload();

@@ -69,6 +69,7 @@ std::string django_text(std::string_view field, const Problem& p)
     case Reason::file_too_large: return "The image is too large. It may have at most " + number(p.limit) + " bytes.";
     case Reason::not_an_image:
         return "Upload a valid image. The file you uploaded was either not an image or a corrupted image.";
+    case Reason::empty_file: return "The submitted file is empty.";
     }
     return "Invalid value.";
 }
