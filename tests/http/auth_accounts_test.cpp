@@ -180,6 +180,15 @@ TEST_CASE("Paths and methods: 404 JSON - 301 to the slashed path - 405 after aut
     CHECK(root.body == R"({"users":"http://127.0.0.1/auth/users/"})");
     CHECK(root.header("allow") == "GET, HEAD, OPTIONS");
     CHECK(f.send(verb::options, "/auth/").header("allow") == "GET, HEAD, OPTIONS");
+    CHECK(f.send(verb::get, "/auth/", {}, f.bearer("erin")).status == 200);
+    // The root is a DRF view: a bad token is refused there too, before the method is looked at.
+    for (verb method : {verb::get, verb::options, verb::post}) {
+        auto refused = f.send(method, "/auth/", {}, {{"Authorization", "Bearer garbage"}});
+        CHECK(refused.status == 401);
+        CHECK(refused.header("www-authenticate") == "Bearer realm=\"api\"");
+        CHECK(refused.header("allow") == "GET, HEAD, OPTIONS");
+        CHECK(refused.body.find("Given token not valid for any token type") != std::string::npos);
+    }
     auto head = f.send(verb::head, "/auth/users/me/", {}, f.bearer("erin"));
     CHECK(head.status == 200);
     CHECK(head.body.empty());

@@ -155,6 +155,21 @@ TEST_CASE("Other users: 404 to read or change - 403 to delete - staff may", "[ht
     f.make_superuser("root");
     const auto a = f.bearer("amy");
     CHECK(f.send(verb::patch, "/auth/users/" + ben + "/", R"({"first_name":"X"})", a).status == 404);
+    // As DRF, the user is looked up before the body is read: a body that cannot be read changes
+    // nothing about a 404 (for someone hidden, or no one, staff included).
+    const std::map<std::string, std::string> text{{"Content-Type", "text/plain"}};
+    for (const auto& [method, body, who] : {std::tuple{verb::patch, std::string("{"), a}, std::tuple{verb::put, std::string("[]"), a},
+                                            std::tuple{verb::patch, std::string("{"), f.bearer("root")}}) {
+        const std::string target = who == a ? "/auth/users/" + ben + "/" : std::string("/auth/users/999/");
+        auto hidden = f.send(method, target, body, who);
+        CHECK(hidden.status == 404);
+        CHECK(hidden.body == R"({"detail":"Not found."})");
+    }
+    auto as_text = a;
+    as_text.insert(text.begin(), text.end());
+    CHECK(f.send(verb::patch, "/auth/users/" + ben + "/", "first_name=X", as_text).status == 404);
+    // One's own id still reads the body first.
+    CHECK(f.send(verb::patch, "/auth/users/me/", "{", a).status == 400);
     auto denied = f.send(verb::delete_, "/auth/users/" + ben + "/", R"({"current_password":")" + strong_password + "\"}", a);
     CHECK(denied.status == 403);
     CHECK(denied.body == R"({"detail":"You do not have permission to perform this action."})");

@@ -267,6 +267,12 @@ Response update_user(Call& call)
 {
     const auto id = user_id_param(call);
     if (!id) return detail_response(404, "Not found.", call.request);
+    // DRF finds the user before it reads the body: one the caller may not see, or no one, is a
+    // 404 whatever the body holds.
+    if (*id != call.principal->user_id) {
+        if (auto visible = call.service.get_user(*call.principal, *id); !visible)
+            return auth::error(std::move(visible).error(), call);
+    }
     auto body = auth::body_object(call);
     if (body.answer) return std::move(*body.answer);
     Fields f(*body.object);

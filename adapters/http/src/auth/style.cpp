@@ -123,6 +123,9 @@ private:
     {
         Route root;
         root.set(bhttp::verb::get, {});
+        // A DRF view too: credentials it carries are checked before anything else, any method.
+        auto authentication = auth::authenticate(request, service_);
+        if (authentication.failure) return answer(with_allow(std::move(*authentication.failure), root));
         if (method == bhttp::verb::options) return answer(with_allow(empty_response(200, request), root));
         if (method != bhttp::verb::get)
             return answer(with_allow(not_allowed(request), root));
