@@ -174,7 +174,9 @@ RelaxedSync::RelaxedSync(Connection& connection) : connection_(connection)
 RelaxedSync::~RelaxedSync()
 {
     if (!relaxed_) return;
-    if (auto full = connection_.prepare("PRAGMA synchronous=FULL")) (void)full->run("restore sync");
+    auto full = connection_.prepare("PRAGMA synchronous=FULL");
+    const bool restored = full && full->run("restore sync") && sqlite3_get_autocommit(connection_.db()) != 0;
+    if (!restored) connection_.broken = true;
 }
 
 WriteTransaction::~WriteTransaction()

@@ -98,7 +98,12 @@ public:
     /// Transaction nesting depth on this connection (0 outside any transaction).
     int transaction_depth = 0;
     /// Whether the database is in WAL mode (where a commit may skip its own sync: RelaxedSync).
+    /// Asked each time (SQLite compiles a pragma again on every run anyway): right even after
+    /// someone changed the mode.
     bool in_wal();
+    /// Set when the connection's settings could not be put back (RelaxedSync): a pool closes
+    /// it instead of lending it again.
+    bool broken = false;
 
 private:
     explicit Connection(DbHandle db) : db_(std::move(db)) {}
@@ -137,7 +142,8 @@ private:
 class RelaxedSync {
 public:
     explicit RelaxedSync(Connection& connection);
-    /// Setting the pragma touches no file, so restoring it fails only when memory runs out.
+    /// Restores full sync; when it cannot (a transaction left open by a failed rollback, the
+    /// schema unreadable), marks the connection broken: no later commit may run relaxed on it.
     ~RelaxedSync();
     RelaxedSync(const RelaxedSync&) = delete;
     RelaxedSync& operator=(const RelaxedSync&) = delete;

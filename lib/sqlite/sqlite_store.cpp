@@ -593,8 +593,12 @@ private:
             {
                 {
                     std::lock_guard lock(pool.mutex_);
-                    if (connection) pool.idle_.push_back(std::move(connection));
-                    else --pool.open_count_;
+                    // A broken connection (settings it could not put back) is closed, not lent again.
+                    if (connection && !connection->broken) pool.idle_.push_back(std::move(connection));
+                    else {
+                        connection.reset();
+                        --pool.open_count_;
+                    }
                     if (writes) --pool.writers_;
                 }
                 pool.available_.notify_all();

@@ -227,6 +227,15 @@ TEST_CASE("Avatars: multipart upload - served under /media/ - replaced and delet
     auto empty_file = f.send(verb::patch, "/auth/users/me/", avatar_upload(""), with(a, multipart));
     CHECK(empty_file.status == 400);
     CHECK(empty_file.body == R"({"avatar":["The submitted file is empty."]})");
+    // A file input left empty (filename="") is no file at all, as Django's parser skips it: the
+    // other fields are taken and the avatar stays.
+    const std::string untouched = "--B0und\r\nContent-Disposition: form-data; name=\"first_name\"\r\n\r\nAmy\r\n"
+                                  "--B0und\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"\"\r\n"
+                                  "Content-Type: application/octet-stream\r\n\r\n\r\n--B0und--\r\n";
+    auto no_file = f.send(verb::patch, "/auth/users/me/", untouched, with(a, multipart));
+    CHECK(no_file.status == 200);
+    CHECK(no_file.json().at("first_name") == "Amy");
+    CHECK(no_file.json().at("avatar") == json::value(second));
     auto cleared = f.send(verb::patch, "/auth/users/me/", R"({"avatar":null})", a);
     CHECK(cleared.json().at("avatar").is_null());
     CHECK(f.send(verb::get, second).status == 404);

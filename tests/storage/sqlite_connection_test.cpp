@@ -70,6 +70,7 @@ TEST_CASE("SQLite connection: every commit is synced unless one is relaxed, and 
         CHECK(synchronous(*c) == 2);
         CHECK(rows(*c) == 0);
     }
+    // SQLite itself refuses the change inside a transaction; the guard spares it the error.
     SECTION("inside an open transaction nothing changes: its outermost commit is synced")
     {
         WriteTransaction outer(*c);
@@ -80,6 +81,24 @@ TEST_CASE("SQLite connection: every commit is synced unless one is relaxed, and 
         }
         CHECK(synchronous(*c) == 2);
         REQUIRE(outer.commit());
+    }
+    SECTION("a connection whose full sync cannot be put back is marked broken (the pool closes it)")
+    {
+        {
+            RelaxedSync relaxed(*c);
+            // A transaction left open when the guard ends (as after a failed rollback): SQLite
+            // refuses to change the safety level inside it.
+            REQUIRE(c->exec("BEGIN"));
+        }
+        CHECK(c->broken);
+        REQUIRE(c->exec("ROLLBACK"));
+    }
+    SECTION("a connection put back at full sync is not broken")
+    {
+        {
+            RelaxedSync relaxed(*c);
+        }
+        CHECK_FALSE(c->broken);
     }
     SECTION("outside WAL mode nothing changes (a rollback journal needs every sync)")
     {

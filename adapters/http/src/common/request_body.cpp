@@ -91,6 +91,8 @@ std::variant<Body, BodyProblem> parse_body(const boost::beast::http::request<boo
         auto parts = parse_multipart(text, *boundary, MultipartLimits{limits.max_parts, 8 * 1024}, error);
         if (!parts) return BodyProblem{BodyProblem::Kind::multipart_parse_error, error};
         for (auto& part : *parts) {
+            // A file input left empty sends filename="": Django skips such a part altogether.
+            if (part.filename && part.filename->empty()) continue;
             if (part.filename) {
                 body.files.push_back(UploadedFile{part.name, *part.filename, part.content_type, std::move(part.data)});
             } else {
