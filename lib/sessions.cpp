@@ -114,8 +114,9 @@ Result<void> Sessions::end_after_password_change(UserStore& store, UserId user, 
 {
     if (auto ok = store.end_sessions_of(user, keep, at); !ok) return ok;
     // Both reset links die with the old password, as Djoser's do (its tokens hash the password).
-    if (auto ok = store.erase_tokens(user, TokenPurpose::password_reset); !ok) return ok;
-    return store.erase_tokens(user, TokenPurpose::username_reset);
+    for (auto purpose : {TokenPurpose::password_reset, TokenPurpose::username_reset})
+        if (auto ok = store.erase_tokens(user, purpose); !ok) return ok;
+    return {};
 }
 
 }  // namespace usermgmt::detail

@@ -107,22 +107,17 @@ private:
             location += '?';
             location += query;
         }
-        // Django's CommonMiddleware answers before the inner middleware: the security
-        // middleware's headers, but no X-Frame-Options.
-        Response response{bhttp::status::moved_permanently, request.version()};
-        response.set(bhttp::field::content_type, "text/html; charset=utf-8");
-        response.set("X-Content-Type-Options", "nosniff");
-        response.set("Referrer-Policy", "same-origin");
-        response.set(bhttp::field::location, location);
-        response.keep_alive(request.keep_alive());
-        response.prepare_payload();
-        return response;
+        return append_slash_redirect(std::move(location), request);
     }
 
     Resolved api_root(bhttp::verb method, const Request& request) const
     {
-        Route root;
-        root.set(bhttp::verb::get, {});
+        // Made once: its Allow header is a string built when an endpoint is set.
+        static const Route root = [] {
+            Route r;
+            r.set(bhttp::verb::get, {});
+            return r;
+        }();
         // A DRF view too: credentials it carries are checked before anything else, any method.
         auto authentication = auth::authenticate(request, service_);
         if (authentication.failure) return answer(with_allow(std::move(*authentication.failure), root));

@@ -6,12 +6,19 @@
 namespace usermgmt::http::detail {
 namespace {
 
-// Django's security middleware headers, sent on every answer.
-void security_headers(Response& response)
+// Django's SecurityMiddleware headers: on every answer, also those that middleware further in
+// never sees (CommonMiddleware's redirects).
+void outer_security_headers(Response& response)
 {
     response.set("X-Content-Type-Options", "nosniff");
-    response.set("X-Frame-Options", "DENY");
     response.set("Referrer-Policy", "same-origin");
+}
+
+// Every view's answer: the outer headers and XFrameOptionsMiddleware's.
+void security_headers(Response& response)
+{
+    outer_security_headers(response);
+    response.set("X-Frame-Options", "DENY");
 }
 
 // Writes `value` (0 <= value < 10^width) as exactly `width` digits, zero-padded; past them.
@@ -78,6 +85,17 @@ Response empty_response(unsigned status, const Request& request)
     Response response{static_cast<beast_http::status>(status), request.version()};
     response.set(beast_http::field::vary, "Accept");
     security_headers(response);
+    response.keep_alive(request.keep_alive());
+    response.prepare_payload();
+    return response;
+}
+
+Response append_slash_redirect(std::string location, const Request& request)
+{
+    Response response{beast_http::status::moved_permanently, request.version()};
+    response.set(beast_http::field::content_type, "text/html; charset=utf-8");
+    outer_security_headers(response);
+    response.set(beast_http::field::location, location);
     response.keep_alive(request.keep_alive());
     response.prepare_payload();
     return response;

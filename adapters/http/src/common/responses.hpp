@@ -19,6 +19,9 @@ Response json_response(unsigned status, const boost::json::value& body, const Re
 Response empty_response(unsigned status, const Request& request);
 /// `{"detail": text}`.
 Response detail_response(unsigned status, std::string_view text, const Request& request);
+/// Django's APPEND_SLASH redirect to `location`: a 301 with an empty HTML body and only the
+/// security middleware's headers (CommonMiddleware answers before the inner middleware runs).
+Response append_slash_redirect(std::string location, const Request& request);
 
 /// ISO 8601 UTC as DRF renders datetimes: microseconds unless they are zero, `Z` suffix.
 std::string iso8601_drf(TimePoint t);
