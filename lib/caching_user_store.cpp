@@ -182,10 +182,15 @@ Result<void> CachingUserStore::create_session(const SessionRecord& session)
 {
     return write([&](UserStore& s) { return s.create_session(session); });
 }
+// A login changes its user's last_login and adds a session no cache holds: only the user's row
+// is dropped, not everything (a login storm would otherwise keep the cache empty). Nor is a
+// login announced to other nodes on PostgreSQL (its schema's migration 3).
 Result<void> CachingUserStore::record_login(UserId id, std::string_view verified_hash, TimePoint at,
                                             const SessionRecord& session)
 {
-    return write([&](UserStore& s) { return s.record_login(id, verified_hash, at, session); });
+    auto result = inner_->record_login(id, verified_hash, at, session);
+    cache_.invalidate_user(id);
+    return result;
 }
 Result<void> CachingUserStore::end_session(std::string_view id, TimePoint at)
 {

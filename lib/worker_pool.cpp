@@ -9,6 +9,21 @@
 
 namespace usermgmt::detail {
 
+void lower_priority(int nice)
+{
+    // On Linux a thread has a nice value of its own.
+    if (nice <= 0) return;
+    const auto self = static_cast<id_t>(gettid());
+    errno = 0;
+    const int current = getpriority(PRIO_PROCESS, self);
+    if (errno == 0) (void)setpriority(PRIO_PROCESS, self, std::min(current + nice, 19));
+    // Past 19: the idle class, below any nice value (a thread of it yields to any other).
+    if (nice > 19) {
+        sched_param none{};
+        (void)sched_setscheduler(self, SCHED_IDLE, &none);
+    }
+}
+
 WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice) : capacity_(queue_capacity)
 {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -50,19 +65,7 @@ std::size_t WorkerPool::queued()
 
 void WorkerPool::run(int nice)
 {
-    // On Linux a thread has a nice value of its own. Raising it needs no privilege; should it
-    // fail, the thread runs at the usual priority.
-    if (nice > 0) {
-        const auto self = static_cast<id_t>(gettid());
-        errno = 0;
-        const int current = getpriority(PRIO_PROCESS, self);
-        if (errno == 0) (void)setpriority(PRIO_PROCESS, self, std::min(current + nice, 19));
-        // Past 19: the idle class, below any nice value (a thread of it yields to any other).
-        if (nice > 19) {
-            sched_param none{};
-            (void)sched_setscheduler(self, SCHED_IDLE, &none);
-        }
-    }
+    lower_priority(nice);
     while (true) {
         std::function<void()> job;
         {

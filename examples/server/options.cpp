@@ -131,6 +131,9 @@ const std::vector<Option>& all_options()
         number("argon2_nice", "how much lower the hashing threads are scheduled than the I/O threads (0-19: a nice "
                               "increment; 20: idle, hashing only on cores nothing else wants)",
                &Options::argon2_nice, 0, 20),
+        flag("argon2_processes", "compute Argon2id hashes in child processes (argon2_threads of them), each with a "
+                                 "memory map of its own, instead of threads",
+             &Options::argon2_processes),
         number("store_threads", "threads for the other writes (a locked database holds one of them)",
                &Options::store_threads, 1, 256),
         text("auth_prefix", "mount point of the Djoser-style routes", &Options::auth_prefix, false),

@@ -126,7 +126,8 @@ Result<Config> service_config(const Options& options, SecretSource source)
     config.throttle.enabled = options.throttle;
     config.unactivated_account_lifetime = std::chrono::days(options.unactivated_account_days);
     config.argon2 = Argon2Params{options.argon2_ops, std::size_t{options.argon2_memory_kib} * 1024,
-                                 options.argon2_threads, static_cast<int>(options.argon2_nice)};
+                                 options.argon2_threads, static_cast<int>(options.argon2_nice),
+                                 options.argon2_processes};
     return config;
 }
 

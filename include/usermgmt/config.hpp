@@ -16,9 +16,9 @@ namespace usermgmt {
 struct USERMGMT_EXPORT Argon2Params {
     std::uint64_t ops_limit = 2;
     std::size_t mem_limit_bytes = 19u * 1024u * 1024u;
-    /// Threads that compute hashes; callers wait for them. 0: one per core. However many
-    /// threads call the hasher, at most this many hashes (and `mem_limit_bytes` each) are in
-    /// memory at once.
+    /// Threads (or processes) that compute hashes; callers wait for them. 0: one per core.
+    /// However many threads call the hasher, at most this many hashes (and `mem_limit_bytes`
+    /// each) are in memory at once.
     unsigned threads = 0;
     /// How much lower than the rest of the process the hashing threads are scheduled: their
     /// nice increment (0-19), or `idle_priority` (Linux's SCHED_IDLE: a hash runs only on a core
@@ -28,6 +28,16 @@ struct USERMGMT_EXPORT Argon2Params {
     /// priority. docs/performance.md has the measurements.
     int nice = idle_priority;
     static constexpr int idle_priority = 20;
+    /// Compute Argon2id hashes in child processes of the hasher's own (`threads` of them,
+    /// forked when the hasher is made, and again to replace one that died) instead of threads.
+    /// libsodium maps each hash's memory afresh, and a process has one lock over its memory
+    /// map: hashing threads wait for each other's mappings, and the caller's threads for theirs.
+    /// Processes make logins beside PostgreSQL faster (docs/performance.md). A child
+    /// keeps only its socket of the descriptors it inherits, ignores the terminal's signals and
+    /// ends when the hasher is destroyed or the process dies. Off by default in the library
+    /// (forking is the application's decision); usermgmt-server turns it on. Imported hashes
+    /// of other systems are verified on threads either way.
+    bool processes = false;
 
     /// The cheapest parameters libsodium accepts (1 pass, 8 KiB): for tests and seeding only.
     [[nodiscard]] static Argon2Params cheapest_for_tests() { return {1, 8192, 0, 10}; }

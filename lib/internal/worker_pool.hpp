@@ -13,6 +13,10 @@
 
 namespace usermgmt::detail {
 
+/// Schedules the calling thread `nice` lower than it is (0: unchanged; 1-19 a nice increment;
+/// past 19: SCHED_IDLE). Needs no privilege; should it fail, the thread keeps its priority.
+void lower_priority(int nice);
+
 class USERMGMT_EXPORT WorkerPool {
 public:
     /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same;

@@ -190,6 +190,62 @@ TEST_CASE("PostgreSQL: a frozen database fails the looks waiting for it within t
     CHECK(back);
 }
 
+TEST_CASE("PostgreSQL: a login is not announced to the other nodes - every other change of a user is", "[postgres]")
+{
+    REQUIRE(test::on_postgres());
+    test::TempDir dir;
+    // On a new schema, and on one of version 2 (which announced logins) upgraded in place.
+    const bool upgraded = GENERATE(false, true);
+    if (upgraded) {
+        node(dir);
+        sql(dir, "DROP TRIGGER users_announce_update ON users; DROP TRIGGER users_announce ON users; "
+                 "DROP TRIGGER sessions_announce ON sessions; "
+                 "CREATE TRIGGER users_announce AFTER INSERT OR UPDATE OR DELETE ON users "
+                 "FOR EACH STATEMENT EXECUTE FUNCTION usermgmt_announce(); "
+                 "CREATE TRIGGER sessions_announce AFTER INSERT OR UPDATE OR DELETE ON sessions "
+                 "FOR EACH STATEMENT EXECUTE FUNCTION usermgmt_announce(); "
+                 "UPDATE usermgmt_schema SET version = 2");
+    }
+    auto a = node(dir);
+    auto b = node(dir);
+    auto made = a->insert_user(test::contract_user("lou"));
+    REQUIRE(made);
+    const UserId id = made->user.id;
+    auto before = b->data_version();
+    REQUIRE(before);
+    // Each look is a round trip that sees every announcement committed before it: no waiting.
+    const auto moved = [&] {
+        auto now = b->data_version();
+        REQUIRE(now);
+        const bool changed = *now != *before;
+        before = now;
+        return changed;
+    };
+    const TimePoint at = test::contract_user("x").user.date_joined + std::chrono::hours(1);
+    const SessionRecord session{"login-1", id, at, at + std::chrono::hours(1), std::nullopt};
+    REQUIRE(a->record_login(id, made->password_hash, at, session));
+    CHECK_FALSE(moved());
+    CHECK(b->find_user(id)->user.last_login == at);  // in the database all the same
+    REQUIRE(a->create_session(SessionRecord{"login-2", id, at, at + std::chrono::hours(1), std::nullopt}));
+    CHECK_FALSE(moved());
+    // What a node's cache holds changes: announced.
+    REQUIRE(a->end_session("login-1", at + std::chrono::minutes(1)));
+    CHECK(moved());
+    StoredUser renamed = *a->find_user(id);
+    renamed.user.first_name = "Louise";
+    REQUIRE(a->update_user(renamed));
+    CHECK(moved());
+    renamed.user.is_active = false;
+    REQUIRE(a->update_user(renamed));
+    CHECK(moved());
+    sql(dir, "UPDATE users SET password_hash = 'other' WHERE id = " + std::to_string(id));
+    CHECK(moved());
+    sql(dir, "UPDATE users SET last_login = last_login + 1 WHERE id = " + std::to_string(id));
+    CHECK_FALSE(moved());
+    REQUIRE(a->erase_user(id));
+    CHECK(moved());
+}
+
 TEST_CASE("PostgreSQL: the schema is versioned - reopening keeps the data, a newer schema is refused", "[postgres]")
 {
     REQUIRE(test::on_postgres());

@@ -1,0 +1,154 @@
+// The hashing processes: children that answer requests, hold nothing of the parent's, run at
+// the priority asked for, survive the terminal's signals, are replaced when they die and are
+// gone once the pool is; and Argon2id hashes made in them are the same as on threads.
+#include "internal/hashing_processes.hpp"
+#include "usermgmt/password_hasher.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sched.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using usermgmt::Argon2Params;
+using usermgmt::make_argon2id_hasher;
+using usermgmt::detail::HashingProcesses;
+
+namespace {
+
+// Answers with what the child sees of itself: its pid, its scheduling policy, the descriptors
+// it holds, then the request.
+std::string describe(std::string_view request)
+{
+    std::string fds;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+        fds += entry.path().filename().string() + ",";
+    return std::to_string(getpid()) + " " + std::to_string(sched_getscheduler(0)) + " " + fds + " " +
+           std::string(request);
+}
+
+pid_t pid_of(const std::string& answer)
+{
+    return static_cast<pid_t>(std::stol(answer.substr(0, answer.find(' '))));
+}
+
+bool alive(pid_t pid)
+{
+    return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+}  // namespace
+
+TEST_CASE("Hashing processes answer in children of their own, holding only their socket", "[hasher][processes]")
+{
+    const int open_before = open("/dev/null", O_RDONLY);  // a descriptor the children must not keep
+    REQUIRE(open_before >= 0);
+    HashingProcesses pool(2, Argon2Params::idle_priority, &describe);
+    close(open_before);
+    const auto children = pool.children();
+    REQUIRE(children.size() == 2);
+    auto answer = pool.ask("hello");
+    REQUIRE(answer);
+    CHECK(pid_of(*answer) != getpid());
+    CHECK(std::set<pid_t>(children.begin(), children.end()).count(pid_of(*answer)) == 1);
+    // SCHED_IDLE, as the hashing threads; descriptors 0-2, its socket (3) and the listing's own.
+    CHECK(answer->find(" " + std::to_string(SCHED_IDLE) + " ") != std::string::npos);
+    const std::string fds = answer->substr(answer->find(' ', answer->find(' ') + 1) + 1);
+    CHECK(fds.rfind("0,1,2,3,4, hello", 0) == 0);
+    // Empty and large requests arrive whole.
+    CHECK(pool.ask("")->ends_with(" "));
+    const std::string large(1 << 20, 'x');
+    CHECK(pool.ask(large)->ends_with(large));
+}
+
+TEST_CASE("Hashing processes: many callers share the children - a child that dies is replaced", "[hasher][processes]")
+{
+    HashingProcesses pool(2, 0, &describe);
+    std::vector<std::thread> callers;
+    std::atomic<int> answered{0};
+    for (int t = 0; t < 8; ++t)
+        callers.emplace_back([&, t] {
+            for (int i = 0; i < 20; ++i) {
+                const std::string request = std::to_string(t) + "/" + std::to_string(i);
+                auto answer = pool.ask(request);
+                if (answer && answer->ends_with(" " + request)) ++answered;
+            }
+        });
+    for (auto& caller : callers) caller.join();
+    CHECK(answered == 160);
+
+    // Killed (the OOM killer, an operator): the next request is answered by a new child.
+    auto before = pool.children();
+    REQUIRE(before.size() == 2);
+    for (const pid_t pid : before) REQUIRE(kill(pid, SIGKILL) == 0);
+    for (int i = 0; i < 4; ++i) {
+        auto answer = pool.ask("again");
+        REQUIRE(answer);
+        CHECK(pid_of(*answer) != before[0]);
+        CHECK(pid_of(*answer) != before[1]);
+    }
+    // The dead ones were reaped (no zombie left behind).
+    for (const pid_t pid : before) CHECK_FALSE(alive(pid));
+}
+
+TEST_CASE("Hashing processes ignore the terminal's signals and end with the pool", "[hasher][processes]")
+{
+    std::vector<pid_t> children;
+    {
+        HashingProcesses pool(2, 0, &describe);
+        children = pool.children();
+        REQUIRE(children.size() == 2);
+        // Ctrl-C reaches the whole process group; the parent decides when its children end.
+        for (const pid_t pid : children) REQUIRE(kill(pid, SIGINT) == 0);
+        for (const pid_t pid : children) REQUIRE(kill(pid, SIGTERM) == 0);
+        for (int i = 0; i < 4; ++i) {
+            auto answer = pool.ask("still here");
+            REQUIRE(answer);
+            CHECK(std::set<pid_t>(children.begin(), children.end()).count(pid_of(*answer)) == 1);
+        }
+    }
+    for (const pid_t pid : children) CHECK_FALSE(alive(pid));
+}
+
+TEST_CASE("Argon2id in processes: the same hashes as on threads, each verifies the other's", "[hasher][processes]")
+{
+    auto params = Argon2Params::cheapest_for_tests();
+    auto on_threads = make_argon2id_hasher(params);
+    params.processes = true;
+    auto in_processes = make_argon2id_hasher(params);
+    REQUIRE(on_threads);
+    REQUIRE(in_processes);
+    auto made = (*in_processes)->hash("s3cret pass");
+    REQUIRE(made);
+    CHECK(made->rfind("$argon2id$v=19$m=8,t=1,p=1$", 0) == 0);
+    CHECK((*on_threads)->verify(*made, "s3cret pass"));
+    CHECK((*in_processes)->verify(*made, "s3cret pass"));
+    CHECK_FALSE((*in_processes)->verify(*made, "s3cret pasS"));
+    CHECK_FALSE((*in_processes)->verify("not a hash", "s3cret pass"));
+    CHECK_FALSE((*in_processes)->needs_rehash(*made));
+    auto theirs = (*on_threads)->hash("other pass");
+    REQUIRE(theirs);
+    CHECK((*in_processes)->verify(*theirs, "other pass"));
+    CHECK_FALSE((*in_processes)->verify(*theirs, "other pasS"));
+    // Passwords of any length and byte, as on threads.
+    const std::string odd("a\0b\xff c", 6);
+    auto odd_hash = (*in_processes)->hash(odd);
+    REQUIRE(odd_hash);
+    CHECK((*on_threads)->verify(*odd_hash, odd));
+    CHECK_FALSE((*on_threads)->verify(*odd_hash, std::string("a\0b\xff c!", 7)));
+    const std::string long_password(4096 * 4, 'p');
+    auto long_hash = (*in_processes)->hash(long_password);
+    REQUIRE(long_hash);
+    CHECK((*on_threads)->verify(*long_hash, long_password));
+}
