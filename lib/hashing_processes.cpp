@@ -5,13 +5,18 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <thread>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,10 +42,22 @@ bool send_all(int socket, const void* data, std::size_t size)
     return true;
 }
 
-bool receive_all(int socket, void* data, std::size_t size)
+// Reads `size` bytes. The parent waits at most until `deadline` (a child that hangs, or was
+// stopped, must not hold its caller forever); the child (no deadline) waits for its parent.
+bool receive_all(int socket, void* data, std::size_t size,
+                 std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt)
 {
     auto* at = static_cast<char*>(data);
     while (size > 0) {
+        if (deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd readable{socket, POLLIN, 0};
+            const int ready = ::poll(&readable, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 60'000)));
+            if (ready < 0 && errno == EINTR) continue;
+            if (ready < 0) return false;
+            if (ready == 0) continue;  // the deadline is checked again above
+        }
         const ssize_t got = ::recv(socket, at, size, 0);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) return false;
@@ -56,40 +73,67 @@ bool send_message(int socket, std::string_view bytes)
     return bytes.size() <= max_message && send_all(socket, &size, sizeof size) && send_all(socket, bytes.data(), size);
 }
 
-std::optional<std::string> receive_message(int socket)
+std::optional<std::string> receive_message(int socket,
+                                           std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt)
 {
     std::uint32_t size = 0;
-    if (!receive_all(socket, &size, sizeof size) || size > max_message) return std::nullopt;
+    if (!receive_all(socket, &size, sizeof size, deadline) || size > max_message) return std::nullopt;
     std::string bytes(size, '\0');
-    if (!receive_all(socket, bytes.data(), size)) return std::nullopt;
+    if (!receive_all(socket, bytes.data(), size, deadline)) return std::nullopt;
     return bytes;
+}
+
+// Closes every descriptor from `first` on: close_range, or one by one where the kernel (before
+// 5.9) or a seccomp profile refuses it.
+void close_from(int first)
+{
+    if (::close_range(static_cast<unsigned>(first), ~0u, 0) == 0) return;
+    const long open_max = ::sysconf(_SC_OPEN_MAX);
+    for (long fd = first; fd < (open_max > 0 ? open_max : 65536); ++fd) ::close(static_cast<int>(fd));
+}
+
+// Signals that report the child's own fault: their default action (a core dump is refused:
+// the child is not dumpable).
+bool fault_signal(int signal)
+{
+    return signal == SIGSEGV || signal == SIGBUS || signal == SIGFPE || signal == SIGILL || signal == SIGABRT ||
+           signal == SIGTRAP || signal == SIGSYS;
 }
 
 // The child: answers requests until its socket closes. Requests carry passwords: each is wiped
 // once answered.
 [[noreturn]] void serve(int socket, int nice, HashingProcesses::Work work)
 {
-    // Only the socket stays open (as descriptor 3; 0-2 are kept for a sanitizer's report): no
-    // listening socket, database connection or file of the parent lives on in a hashing child,
-    // and the parent's end of every other child's socket is closed, so that each child sees its
-    // own socket close when the parent goes.
+    // Nothing of the parent's memory leaves through a core dump or a debugger attaching to a
+    // child (it holds a copy of the parent as it was at the fork: secrets, buffers).
+    (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Only the socket stays open (as descriptor 3; 0 and 1 become /dev/null, 2 is kept for a
+    // sanitizer's report): no listening socket, client connection, database connection or file
+    // of the parent lives on in a hashing child, and the parent's end of every other child's
+    // socket is closed, so that each child sees its own socket close when the parent goes.
     if (socket != 3) {
         if (::dup2(socket, 3) < 0) ::_exit(1);
         socket = 3;
     }
-    if (::close_range(4, ~0u, 0) != 0) ::_exit(1);
+    close_from(4);
+    const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        (void)::dup2(null, 0);
+        (void)::dup2(null, 1);
+        if (null > 3) ::close(null);
+    }
     // A Ctrl-C or a supervisor's signal to the process group is the parent's to act on: it ends
-    // the children by closing their sockets once the hashes in flight are answered. Any other
-    // signal the parent handles (a test framework's, a crash reporter's) ends a child as it
-    // would a process without handlers.
+    // the children by closing their sockets once the hashes in flight are answered. So is any
+    // other signal the parent handles (log rotation, say): ignored here. A fault of the child's
+    // own takes its default action.
     for (int signal = 1; signal < NSIG; ++signal) {
         struct sigaction action {};
         if (::sigaction(signal, nullptr, &action) != 0 || action.sa_handler == SIG_IGN) continue;
-        const bool ignored = signal == SIGINT || signal == SIGTERM || signal == SIGHUP || signal == SIGQUIT ||
-                             signal == SIGPIPE;
-        if (!ignored && action.sa_handler == SIG_DFL) continue;
+        const bool terminal = signal == SIGINT || signal == SIGTERM || signal == SIGHUP || signal == SIGQUIT ||
+                              signal == SIGPIPE;
+        if (!terminal && action.sa_handler == SIG_DFL) continue;
         action = {};
-        action.sa_handler = ignored ? SIG_IGN : SIG_DFL;
+        action.sa_handler = fault_signal(signal) ? SIG_DFL : SIG_IGN;
         (void)::sigaction(signal, &action, nullptr);
     }
     sigset_t none;
@@ -108,7 +152,8 @@ std::optional<std::string> receive_message(int socket)
 
 }  // namespace
 
-HashingProcesses::HashingProcesses(unsigned count, int nice, Work work) : nice_(nice), work_(work)
+HashingProcesses::HashingProcesses(unsigned count, int nice, Work work, std::chrono::milliseconds answer_timeout)
+    : owner_(::getpid()), nice_(nice), work_(work), answer_timeout_(answer_timeout)
 {
     if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
     children_.resize(count);
@@ -120,6 +165,8 @@ HashingProcesses::HashingProcesses(unsigned count, int nice, Work work) : nice_(
 
 HashingProcesses::~HashingProcesses()
 {
+    // In a process forked from the owner the children are the owner's: not this one's to end.
+    if (::getpid() != owner_) return;
     for (auto& child : children_) end(child);
 }
 
@@ -160,14 +207,17 @@ void HashingProcesses::end(Child& child)
     child = Child{};
 }
 
-std::optional<std::string> HashingProcesses::exchange(const Child& child, std::string_view request)
+std::optional<std::string> HashingProcesses::exchange(const Child& child, std::string_view request) const
 {
     if (child.socket < 0 || !send_message(child.socket, request)) return std::nullopt;
-    return receive_message(child.socket);
+    return receive_message(child.socket, std::chrono::steady_clock::now() + answer_timeout_);
 }
 
 std::optional<std::string> HashingProcesses::ask(std::string_view request)
 {
+    // A process forked from the owner shares the owner's sockets: answers meant for one could
+    // reach the other. It gets none (an application that forks workers makes its hasher in each).
+    if (::getpid() != owner_) return std::nullopt;
     std::size_t index = 0;
     {
         std::unique_lock lock(mutex_);
@@ -175,20 +225,32 @@ std::optional<std::string> HashingProcesses::ask(std::string_view request)
         index = free_.front();
         free_.pop_front();
     }
-    // The child is this call's alone until it is given back.
+    // The child is this call's alone until it is given back, whatever happens meanwhile (an
+    // allocation that throws included); one left mid-exchange is ended, not reused.
     Child& child = children_[index];
+    bool settled = false;
+    struct GiveBack {
+        HashingProcesses& pool;
+        std::size_t index;
+        const bool& settled;
+        ~GiveBack()
+        {
+            if (!settled) end(pool.children_[index]);
+            {
+                std::lock_guard lock(pool.mutex_);
+                pool.free_.push_back(index);
+            }
+            pool.freed_.notify_one();
+        }
+    } give_back{*this, index, settled};
     auto answer = exchange(child, request);
     if (!answer) {
-        // Dead, or never forked: a fresh one, asked once more.
+        // Dead, hung, or never forked: a fresh one, asked once more.
         end(child);
         if (spawn(child)) answer = exchange(child, request);
         if (!answer) end(child);
     }
-    {
-        std::lock_guard lock(mutex_);
-        free_.push_back(index);
-    }
-    freed_.notify_one();
+    settled = true;
     return answer;
 }
 

@@ -83,13 +83,23 @@ std::string answer(std::string_view request)
 // memory mapping out of the caller's memory map (hashing_processes.hpp says why that matters).
 class Argon2idHasher final : public PasswordHasher {
 public:
+    // The processes are forked before the hasher's own threads start (fewer threads to be
+    // caught mid-call by the fork).
     explicit Argon2idHasher(Argon2Params params)
         : params_(params),
-          threads_(params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency()),
-                   std::numeric_limits<std::size_t>::max(), nice()),
           processes_(params.processes ? std::make_unique<detail::HashingProcesses>(params.threads, nice(), &answer)
-                                      : nullptr)
+                                      : nullptr),
+          threads_(params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency()),
+                   std::numeric_limits<std::size_t>::max(), nice())
     {
+    }
+
+    /// Whether a hash can be computed at all: the processes started and answer (a hash of the
+    /// cheapest cost). A hasher that cannot is refused when it is made, not at every login.
+    bool works() const
+    {
+        const auto made = compute(hash_request(1, crypto_pwhash_argon2id_MEMLIMIT_MIN, "probe"));
+        return made && made->size() > 1 && (*made)[0] == '1';
     }
 
     Result<std::string> hash(std::string_view password) const override
@@ -150,8 +160,8 @@ private:
     }
 
     Argon2Params params_;
-    mutable detail::WorkerPool threads_;
     const std::unique_ptr<detail::HashingProcesses> processes_;  // null: hashes on threads_
+    mutable detail::WorkerPool threads_;
 };
 
 }  // namespace
@@ -164,7 +174,11 @@ Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params
     if (params.mem_limit_bytes < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
         params.mem_limit_bytes > crypto_pwhash_argon2id_MEMLIMIT_MAX)
         return fail(Errc::bad_config, "argon2 mem_limit_bytes out of range");
-    return std::unique_ptr<PasswordHasher>(std::make_unique<Argon2idHasher>(params));
+    auto hasher = std::make_unique<Argon2idHasher>(params);
+    if (!hasher->works())
+        return fail(Errc::crypto_failure, params.processes ? "the hashing processes could not be started"
+                                                           : "argon2id hashing failed (out of memory?)");
+    return std::unique_ptr<PasswordHasher>(std::move(hasher));
 }
 
 }  // namespace usermgmt

@@ -3,6 +3,9 @@
 // id. Thread-safe and bounded. A reader caches what it read only if no invalidation happened
 // since it began reading (an epoch counter), so a slow reader can never put back a row older
 // than a write it raced with. When and what to invalidate is decided by CachingUserStore.
+// Only rows found are kept, never a miss: a row inserted by another node (a new session) need not
+// be announced to be seen. A cached user's last_login may be older than a login made through
+// another PostgreSQL node (logins are not announced): nothing may decide on it from the cache.
 
 #include "usermgmt/user_store.hpp"
 

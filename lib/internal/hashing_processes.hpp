@@ -16,6 +16,7 @@
 
 #include "usermgmt/export.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -37,14 +38,18 @@ public:
 
     /// Forks `count` children (0: one per core), scheduled `nice` lower than the caller (as
     /// WorkerPool's threads). A child that cannot be forked now is forked at its first request.
-    HashingProcesses(unsigned count, int nice, Work work);
-    /// Closes every child's socket and reaps it. No call may still be running.
+    /// A child that has not answered within `answer_timeout` (hung, stopped) is ended.
+    HashingProcesses(unsigned count, int nice, Work work,
+                     std::chrono::milliseconds answer_timeout = std::chrono::minutes(10));
+    /// Ends every child and reaps it. No call may still be running.
     ~HashingProcesses();
     HashingProcesses(const HashingProcesses&) = delete;
     HashingProcesses& operator=(const HashingProcesses&) = delete;
 
     /// Hands `request` to a free child, waiting for one, and returns its answer. A child that
-    /// died (killed, out of memory) is replaced and asked once more; nullopt when that fails too.
+    /// died (killed, out of memory) or did not answer in time is replaced and asked once more;
+    /// nullopt when that fails too, and in a process forked from the one that made the pool
+    /// (its children are that process's: make a hasher after forking, as a database connection).
     std::optional<std::string> ask(std::string_view request);
 
     /// The children no call holds now (for tests).
@@ -57,10 +62,12 @@ private:
     };
     bool spawn(Child& child) const;
     static void end(Child& child);
-    static std::optional<std::string> exchange(const Child& child, std::string_view request);
+    std::optional<std::string> exchange(const Child& child, std::string_view request) const;
 
+    const pid_t owner_;  ///< the process whose children these are
     const int nice_;
     const Work work_;
+    const std::chrono::milliseconds answer_timeout_;
     std::mutex mutex_;
     std::condition_variable freed_;
     std::vector<Child> children_;

@@ -11,9 +11,10 @@ namespace {
 // The schema is the SQLite store's (version 5) in PostgreSQL's terms: times are microseconds
 // since the Unix epoch; usernames, emails and group names are unique case-insensitively through
 // unique indexes on lower(x COLLATE "C"), which folds ASCII letters only, as SQLite's NOCASE does
-// (and does not change with the server's locale); every change is announced on
-// `usermgmt_changes` at commit with the schema's name as payload (one notification per
-// transaction: PostgreSQL folds identical ones), which feeds the nodes' caches.
+// (and does not change with the server's locale); every change a node's cache could hold is
+// announced on `usermgmt_changes` at commit with the schema's name as payload (one notification
+// per transaction: PostgreSQL folds identical ones), which feeds the nodes' caches. Since
+// migration 3 a login is not (nothing cached shows its last_login or its new session).
 constexpr std::array<const char*, 3> migrations = {
     R"sql(
 CREATE TABLE users (

@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <chrono>
+#include <sys/wait.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,17 +45,44 @@ pid_t pid_of(const std::string& answer)
     return static_cast<pid_t>(std::stol(answer.substr(0, answer.find(' '))));
 }
 
+// Running: neither gone nor a zombie waiting to be reaped.
 bool alive(pid_t pid)
 {
-    return kill(pid, 0) == 0 || errno != ESRCH;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    const auto state = line.find(") ");
+    return state != std::string::npos && line[state + 2] != 'Z';
+}
+
+bool ends_within(pid_t pid, std::chrono::milliseconds limit)
+{
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (alive(pid)) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+// A child that dies at "die", hangs at "hang", and answers anything else.
+std::string unreliable(std::string_view request)
+{
+    if (request == "die") _exit(3);
+    if (request == "hang") pause();
+    return "ok " + std::string(request);
 }
 
 }  // namespace
 
 TEST_CASE("Hashing processes answer in children of their own, holding only their socket", "[hasher][processes]")
 {
-    const int open_before = open("/dev/null", O_RDONLY);  // a descriptor the children must not keep
-    REQUIRE(open_before >= 0);
+    // A descriptor the children must not keep (above the ones they keep).
+    const int null = open("/dev/null", O_RDONLY);
+    REQUIRE(null >= 0);
+    const int open_before = fcntl(null, F_DUPFD, 50);
+    close(null);
+    REQUIRE(open_before >= 50);
     HashingProcesses pool(2, Argon2Params::idle_priority, &describe);
     close(open_before);
     const auto children = pool.children();
@@ -69,7 +98,9 @@ TEST_CASE("Hashing processes answer in children of their own, holding only their
     // Empty and large requests arrive whole.
     CHECK(pool.ask("")->ends_with(" "));
     const std::string large(1 << 20, 'x');
-    CHECK(pool.ask(large)->ends_with(large));
+    auto echoed = pool.ask(large);
+    REQUIRE(echoed);
+    CHECK(echoed->ends_with(large));
 }
 
 TEST_CASE("Hashing processes: many callers share the children - a child that dies is replaced", "[hasher][processes]")
@@ -151,4 +182,66 @@ TEST_CASE("Argon2id in processes: the same hashes as on threads, each verifies t
     auto long_hash = (*in_processes)->hash(long_password);
     REQUIRE(long_hash);
     CHECK((*on_threads)->verify(*long_hash, long_password));
+}
+
+TEST_CASE("Hashing processes: a child that dies or hangs at a request is replaced - the request fails", "[hasher][processes]")
+{
+    HashingProcesses pool(1, 0, &unreliable, std::chrono::milliseconds(300));
+    CHECK(*pool.ask("first") == "ok first");
+    const pid_t first = pool.children().at(0);
+    // Dies at it, and so does the child that replaces it: no answer, and no zombie left.
+    CHECK_FALSE(pool.ask("die"));
+    CHECK_FALSE(alive(first));
+    CHECK(*pool.ask("after") == "ok after");
+    // Hangs: ended when its time is up (twice: the replacement is asked once more).
+    const pid_t hanging = pool.children().at(0);
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(pool.ask("hang"));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(600));
+    CHECK_FALSE(alive(hanging));
+    CHECK(*pool.ask("again") == "ok again");
+}
+
+TEST_CASE("Hashing processes end when the process that made them dies without a word", "[hasher][processes]")
+{
+    int report[2];
+    REQUIRE(pipe(report) == 0);
+    const pid_t maker = fork();
+    REQUIRE(maker >= 0);
+    if (maker == 0) {
+        // A process that makes a pool, says who its children are, and is then killed.
+        close(report[0]);
+        HashingProcesses pool(2, 0, &unreliable);
+        auto children = pool.children();
+        const bool told = children.size() == 2 && write(report[1], children.data(), 2 * sizeof(pid_t)) ==
+                                                       static_cast<ssize_t>(2 * sizeof(pid_t));
+        if (!told) _exit(1);
+        pause();
+        _exit(0);
+    }
+    close(report[1]);
+    pid_t children[2] = {0, 0};
+    REQUIRE(read(report[0], children, sizeof children) == static_cast<ssize_t>(sizeof children));
+    close(report[0]);
+    CHECK(alive(children[0]));
+    CHECK(alive(children[1]));
+    REQUIRE(kill(maker, SIGKILL) == 0);
+    REQUIRE(waitpid(maker, nullptr, 0) == maker);
+    // Their sockets closed with it: each reads the end and exits.
+    CHECK(ends_within(children[0], std::chrono::seconds(5)));
+    CHECK(ends_within(children[1], std::chrono::seconds(5)));
+}
+
+TEST_CASE("Hashing processes answer nobody in a process forked from their maker", "[hasher][processes]")
+{
+    HashingProcesses pool(1, 0, &unreliable);
+    REQUIRE(pool.ask("mine"));
+    const pid_t forked = fork();
+    REQUIRE(forked >= 0);
+    if (forked == 0) _exit(pool.ask("theirs") ? 1 : 0);  // the maker's child is not this one's
+    int status = 0;
+    REQUIRE(waitpid(forked, &status, 0) == forked);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(*pool.ask("still mine") == "ok still mine");
 }
