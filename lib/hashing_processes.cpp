@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -192,15 +193,26 @@ bool HashingProcesses::spawn(Child& child) const
         ::close(sockets[0]);
         return false;
     }
-    child = Child{pid, sockets[0]};
+    // The child is ended and reaped through a descriptor of its own, never by its pid: should
+    // the application reap it first (SIGCHLD ignored, a waitpid(-1) loop), the pid may name
+    // another process by the time the pool ends it. (No pidfd before Linux 5.3: by pid.)
+    // (Through syscall(2): Debian 12's <sys/pidfd.h> declares its wrappers without C linkage.)
+    child = Child{pid, sockets[0], static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))};
     return true;
 }
 
 void HashingProcesses::end(Child& child)
 {
     if (child.socket >= 0) ::close(child.socket);  // a waiting child reads the end and exits
-    if (child.pid > 0) {
-        ::kill(child.pid, SIGKILL);  // one in the middle of a hash need not finish it
+    // One in the middle of a hash need not finish it.
+    if (child.pidfd >= 0) {
+        (void)::syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, nullptr, 0);
+        siginfo_t info{};
+        while (::waitid(P_PIDFD, static_cast<id_t>(child.pidfd), &info, WEXITED) < 0 && errno == EINTR) {
+        }
+        ::close(child.pidfd);
+    } else if (child.pid > 0) {
+        ::kill(child.pid, SIGKILL);
         while (::waitpid(child.pid, nullptr, 0) < 0 && errno == EINTR) {
         }
     }

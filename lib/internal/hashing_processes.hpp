@@ -59,6 +59,7 @@ private:
     struct Child {
         pid_t pid = -1;
         int socket = -1;
+        int pidfd = -1;  ///< to end and reap it (-1: by pid, on kernels without pidfds)
     };
     bool spawn(Child& child) const;
     static void end(Child& child);

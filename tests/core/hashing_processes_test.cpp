@@ -103,7 +103,7 @@ TEST_CASE("Hashing processes answer in children of their own, holding only their
     CHECK(echoed->ends_with(large));
 }
 
-TEST_CASE("Hashing processes: many callers share the children - a child that dies is replaced", "[hasher][processes]")
+TEST_CASE("Hashing processes: many callers share the children - a child that dies is replaced", "[hasher][processes][concurrency]")
 {
     HashingProcesses pool(2, 0, &describe);
     std::vector<std::thread> callers;
@@ -244,4 +244,21 @@ TEST_CASE("Hashing processes answer nobody in a process forked from their maker"
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(*pool.ask("still mine") == "ok still mine");
+}
+
+TEST_CASE("Hashing processes: an application that ignores SIGCHLD (its children reaped at once) still has them replaced and ended", "[hasher][processes]")
+{
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    struct sigaction before {};
+    REQUIRE(sigaction(SIGCHLD, &ignore, &before) == 0);
+    {
+        HashingProcesses pool(1, 0, &unreliable);
+        const pid_t first = pool.children().at(0);
+        REQUIRE(kill(first, SIGKILL) == 0);
+        CHECK(ends_within(first, std::chrono::seconds(5)));  // reaped by the kernel, not the pool
+        CHECK(*pool.ask("after") == "ok after");
+        CHECK(pool.children().at(0) != first);
+    }  // ending it does not wait for a child already reaped
+    REQUIRE(sigaction(SIGCHLD, &before, nullptr) == 0);
 }
