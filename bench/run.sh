@@ -48,11 +48,15 @@ trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
 rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
-# The server's and its hashing processes' together.
+# The server's and its hashing processes' together (pages a child still shares with the server
+# since the fork are counted in both: an upper bound).
 tree_rss_kib() {
-  local total child
+  local total child kib
   total=$(rss_kib "$1" "$2")
-  for child in $(pgrep -P "$1"); do total=$((total + $(rss_kib "$child" "$2"))); done
+  for child in $(pgrep -P "$1"); do
+    kib=$(rss_kib "$child" "$2" 2>/dev/null || true)
+    total=$((total + ${kib:-0}))
+  done
   echo "$total"
 }
 wait_up() { for _ in $(seq 1 500); do curl -fs "http://127.0.0.1:$1/$2" >/dev/null 2>&1 && return 0; sleep 0.01; done; return 1; }
