@@ -89,25 +89,17 @@ public:
         : params_(params),
           processes_(params.processes ? std::make_unique<detail::HashingProcesses>(params.threads, nice(), &answer)
                                       : nullptr),
-          threads_(params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency()),
-                   std::numeric_limits<std::size_t>::max(), nice())
+          threads_(params.threads, std::numeric_limits<std::size_t>::max(), nice())  // 0: one per core
     {
     }
 
-    /// Whether a hash can be computed at all: the processes started and answer (a hash of the
-    /// cheapest cost). A hasher that cannot is refused when it is made, not at every login.
-    bool works() const
-    {
-        const auto made = compute(hash_request(1, crypto_pwhash_argon2id_MEMLIMIT_MIN, "probe"));
-        return made && made->size() > 1 && (*made)[0] == '1';
-    }
+    /// Whether the processes started and answer (a hash of the cheapest cost): a hasher whose
+    /// processes cannot is refused when it is made, not at every login.
+    bool processes_answer() const { return static_cast<bool>(hash_with(1, crypto_pwhash_argon2id_MEMLIMIT_MIN, "probe")); }
 
     Result<std::string> hash(std::string_view password) const override
     {
-        auto made = compute(hash_request(params_.ops_limit, params_.mem_limit_bytes, password));
-        if (!made || made->size() < 2 || (*made)[0] != '1')
-            return fail(Errc::crypto_failure, "argon2id hashing failed (out of memory?)");
-        return made->substr(1);
+        return hash_with(params_.ops_limit, params_.mem_limit_bytes, password);
     }
 
     bool verify(std::string_view hash, std::string_view password) const override
@@ -136,6 +128,14 @@ public:
     }
 
 private:
+    Result<std::string> hash_with(std::uint64_t ops, std::size_t memory, std::string_view password) const
+    {
+        auto made = compute(hash_request(ops, memory, password));
+        if (!made || made->size() < 2 || (*made)[0] != '1')
+            return fail(Errc::crypto_failure, "argon2id hashing failed (out of memory?)");
+        return made->substr(1);
+    }
+
     int nice() const { return std::clamp(params_.nice, 0, Argon2Params::idle_priority); }
 
     // The request's answer from a hashing process or thread (nullopt: no process could answer).
@@ -175,9 +175,8 @@ Result<std::unique_ptr<PasswordHasher>> make_argon2id_hasher(Argon2Params params
         params.mem_limit_bytes > crypto_pwhash_argon2id_MEMLIMIT_MAX)
         return fail(Errc::bad_config, "argon2 mem_limit_bytes out of range");
     auto hasher = std::make_unique<Argon2idHasher>(params);
-    if (!hasher->works())
-        return fail(Errc::crypto_failure, params.processes ? "the hashing processes could not be started"
-                                                           : "argon2id hashing failed (out of memory?)");
+    if (params.processes && !hasher->processes_answer())
+        return fail(Errc::crypto_failure, "the hashing processes could not be started");
     return std::unique_ptr<PasswordHasher>(std::move(hasher));
 }
 
