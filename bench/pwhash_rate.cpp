@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -37,11 +38,17 @@ long in_processes(int count, std::chrono::steady_clock::time_point deadline, uns
 {
     std::vector<int> reports;
     std::vector<pid_t> children;
+    // On a failure midway the children already forked are ended, not left hashing.
+    const auto fail = [&] {
+        for (const pid_t child : children) kill(child, SIGKILL);
+        for (const pid_t child : children) waitpid(child, nullptr, 0);
+        return -1L;
+    };
     for (int p = 0; p < count; ++p) {
         int fds[2];
-        if (pipe(fds) != 0) return -1;
+        if (pipe(fds) != 0) return fail();
         const pid_t pid = fork();
-        if (pid < 0) return -1;
+        if (pid < 0) return fail();
         if (pid == 0) {
             close(fds[0]);
             const long done = hash_until(deadline, ops, memory);
@@ -54,11 +61,11 @@ long in_processes(int count, std::chrono::steady_clock::time_point deadline, uns
     long total = 0;
     for (std::size_t p = 0; p < children.size(); ++p) {
         long done = 0;
-        if (read(reports[p], &done, sizeof done) != sizeof done) return -1;
+        if (read(reports[p], &done, sizeof done) != sizeof done) return fail();
         close(reports[p]);
-        waitpid(children[p], nullptr, 0);
         total += done;
     }
+    for (const pid_t child : children) waitpid(child, nullptr, 0);
     return total;
 }
 

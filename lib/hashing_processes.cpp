@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,16 +30,38 @@ namespace {
 // refused (a password is bounded far below it by the password policy).
 constexpr std::uint32_t max_message = 64u << 20;
 
-bool send_all(int socket, const void* data, std::size_t size)
+// One message is sent by one call while the socket's buffer takes it whole (a request or an
+// answer is a few hundred bytes): the length and the bytes arrive together, so the side that
+// waits wakes once for them, not once for each. (A woken parent preempts the hashing child it
+// waits for: a second wake would be two more switches between them.)
+bool send_message(int socket, std::string_view bytes)
 {
-    const auto* at = static_cast<const char*>(data);
-    while (size > 0) {
+    if (bytes.size() > max_message) return false;
+    const auto size = static_cast<std::uint32_t>(bytes.size());
+    iovec parts[2] = {{const_cast<std::uint32_t*>(&size), sizeof size},
+                      {const_cast<char*>(bytes.data()), bytes.size()}};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = 2;
+    std::size_t left = sizeof size + bytes.size();
+    while (left > 0) {
         // MSG_NOSIGNAL: a dead child is an error here, not a SIGPIPE for the whole process.
-        const ssize_t sent = ::send(socket, at, size, MSG_NOSIGNAL);
+        const ssize_t sent = ::sendmsg(socket, &message, MSG_NOSIGNAL);
         if (sent < 0 && errno == EINTR) continue;
         if (sent <= 0) return false;
-        at += sent;
-        size -= static_cast<std::size_t>(sent);
+        left -= static_cast<std::size_t>(sent);
+        // A partial send (a message larger than the buffer): the rest from where it stopped.
+        for (auto done = static_cast<std::size_t>(sent); done > 0;) {
+            iovec& part = message.msg_iov[0];
+            const std::size_t step = std::min(done, part.iov_len);
+            part.iov_base = static_cast<char*>(part.iov_base) + step;
+            part.iov_len -= step;
+            done -= step;
+            if (part.iov_len == 0 && message.msg_iovlen > 1) {
+                ++message.msg_iov;
+                --message.msg_iovlen;
+            }
+        }
     }
     return true;
 }
@@ -50,28 +73,23 @@ bool receive_all(int socket, void* data, std::size_t size,
 {
     auto* at = static_cast<char*>(data);
     while (size > 0) {
-        if (deadline) {
+        // What has arrived is taken at once; the parent polls (for its deadline) only when
+        // nothing has.
+        const ssize_t got = ::recv(socket, at, size, deadline ? MSG_DONTWAIT : 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && deadline && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return false;
             pollfd readable{socket, POLLIN, 0};
             const int ready = ::poll(&readable, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 60'000)));
-            if (ready < 0 && errno == EINTR) continue;
-            if (ready < 0) return false;
-            if (ready == 0) continue;  // the deadline is checked again above
+            if (ready < 0 && errno != EINTR) return false;
+            continue;  // readable, interrupted or timed out: the deadline is checked again above
         }
-        const ssize_t got = ::recv(socket, at, size, 0);
-        if (got < 0 && errno == EINTR) continue;
         if (got <= 0) return false;
         at += got;
         size -= static_cast<std::size_t>(got);
     }
     return true;
-}
-
-bool send_message(int socket, std::string_view bytes)
-{
-    const auto size = static_cast<std::uint32_t>(bytes.size());
-    return bytes.size() <= max_message && send_all(socket, &size, sizeof size) && send_all(socket, bytes.data(), size);
 }
 
 std::optional<std::string> receive_message(int socket,
