@@ -13,12 +13,10 @@
 
 #include <condition_variable>
 #include <fstream>
-#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
-#include <vector>
 
 namespace usermgmt::http {
 namespace {
@@ -274,37 +272,18 @@ Result<std::shared_ptr<net::ssl::context>> load_tls(const ServerSettings& settin
 
 }  // namespace
 
-// One io_context for each thread, each connection served by one of them (in turn as they are
-// accepted), rather than one io_context that all the threads run: there, Asio wakes an idle
-// thread for each completion another thread posts (a request answered by the worker pool) and
-// for the events the one waiting in epoll found, two threads woken for each step of a request.
-// A thread of its own wakes once, through its own epoll. (Measured: docs/performance.md.)
-struct IoContexts {
-    explicit IoContexts(std::size_t count)
-    {
-        for (std::size_t i = 0; i < count; ++i) {
-            contexts.push_back(std::make_unique<net::io_context>(1));
-            work.emplace_back(contexts.back()->get_executor());
-        }
-    }
-    net::io_context& next() { return *contexts[next_index++ % contexts.size()]; }
-
-    std::vector<std::unique_ptr<net::io_context>> contexts;
-    // Keeps each thread running while a session waits for the worker pool and nothing else is
-    // pending (after the acceptor closed, say); released when stopping ends.
-    std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
-    std::size_t next_index = 0;  ///< used on the acceptor's strand only
-};
-
 struct Server::Impl {
-    Impl(const Handler& h, ServerSettings s) : handler(h), settings(std::move(s)), io(settings.threads) {}
+    Impl(const Handler& h, ServerSettings s) : handler(h), settings(std::move(s)) {}
 
     const Handler& handler;
     ServerSettings settings;
     std::shared_ptr<Registry> registry = std::make_shared<Registry>();
-    // Declared after the registry: destroyed first, with every handler they still hold.
-    IoContexts io;
-    tcp::acceptor acceptor{net::make_strand(*io.contexts.front())};
+    // Declared after the registry: destroyed first, with every handler it still holds.
+    net::io_context ioc;
+    // Keeps the threads running while a session waits for the worker pool and nothing else is
+    // pending (after the acceptor closed, say); released when stopping ends.
+    net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+    tcp::acceptor acceptor{net::make_strand(ioc)};
     std::vector<std::thread> threads;
     unsigned short port = 0;
     std::mutex stop_mutex;
@@ -322,7 +301,7 @@ struct Server::Impl {
 
     void do_accept()
     {
-        acceptor.async_accept(net::make_strand(io.next()), [this](beast::error_code ec, tcp::socket socket) {
+        acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
             if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
             if (!ec) start_session(std::move(socket));
             do_accept();
@@ -396,7 +375,7 @@ Result<std::unique_ptr<Server>> Server::start(const Handler& handler, ServerSett
                                             ": " + ec.message());
     impl->port = acceptor.local_endpoint().port();
     impl->do_accept();
-    for (auto& context : impl->io.contexts) impl->threads.emplace_back([ioc = context.get()] { ioc->run(); });
+    for (std::size_t i = 0; i < settings.threads; ++i) impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -437,8 +416,8 @@ void Server::stop()
     }
     // No request may still be on its way back to this server's io_context from the store's thread.
     m.handler.wait_until_unparked();
-    for (auto& guard : m.io.work) guard.reset();
-    for (auto& context : m.io.contexts) context->stop();
+    m.work.reset();
+    m.ioc.stop();
     for (auto& t : m.threads) t.join();
     m.stopped = true;
     m.stopped_changed.notify_all();

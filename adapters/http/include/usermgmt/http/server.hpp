@@ -17,8 +17,7 @@ struct USERMGMT_HTTP_EXPORT ServerSettings {
     std::string address = "127.0.0.1";
     /// 0 picks a free port (see `Server::port`).
     unsigned short port = 8000;
-    /// I/O threads, each running an io_context of its own; each connection is served by one
-    /// of them (in turn as they are accepted).
+    /// I/O threads.
     std::size_t threads = 2;
     /// Time to receive a whole request once its first byte may arrive (slow clients are cut off).
     std::chrono::seconds read_timeout{15};
