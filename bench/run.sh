@@ -34,7 +34,8 @@ command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo
 
 build=build-release
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUSERMGMT_BUILD_TESTS=OFF -DUSERMGMT_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" --target usermgmt-server usermgmt-bench-baseline usermgmt-bench-seed usermgmt-bench-pwhash
+cmake --build "$build" --target usermgmt-server usermgmt-bench-baseline usermgmt-bench-seed usermgmt-bench-pwhash \
+  usermgmt-bench-pwhash-libsodium
 
 work=$(mktemp -d)
 pids=()
@@ -193,8 +194,11 @@ s2=$(alternate base_slice user_slice)
 # (3) measures the time of one page, so one connection per server thread: at 64 connections
 # it would measure the queue in front of them.
 s3=$(scenario pages "http://127.0.0.1:$PORT/auth/users/" pages.lua "$staff_token" "$THREADS")
-# (4) and (5) against (7), the raw Argon2id rate with the server's parameters.
+# (4) and (5) against (7), the raw Argon2id rate with the server's parameters, computed as the
+# server computes it (Argon2's memory kept between hashes: lib/internal/kept_argon2_memory.hpp).
 s4=$(alternate raw_slice login_slice "$HASH_SLICES")
+# For comparison, what libsodium alone does (a fresh mapping each hash): one slice.
+raw_libsodium=$("$build/bench/usermgmt-bench-pwhash-libsodium" "$THREADS" "$slice_seconds" "$OPS" "$MEMORY_KIB" "$RAW_MODE")
 peak_rss=$(tree_rss_kib "$server" VmHWM)
 s5=$(alternate raw_slice register_slice "$HASH_SLICES")
 # (6): GET me while a login storm runs beside it.
@@ -273,7 +277,7 @@ cat > "$results_json" <<JSON
  "seed":$seed,"startup_ms":$startup_ms,"idle_rss_kib":$idle_rss,"peak_rss_during_login_kib":$peak_rss,
  "baseline":$base,
  "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
- "login_storm_beside_me":$(cat "$storm_out"),
+ "login_storm_beside_me":$(cat "$storm_out"),"raw_libsodium_alone":$raw_libsodium,
  "slices":"me and user_by_id alternate with the baseline in $SLICES slices, login and register with raw Argon2id in $HASH_SLICES, of $slice_seconds s",
  "database":"$DATABASE","two_nodes_me_a":$s8a,"two_nodes_me_b":$s8b,"two_nodes_login_a":$s8la,"two_nodes_login_b":$s8lb,"two_nodes_pages_a":$s8pa,"two_nodes_pages_b":$s8pb}
 JSON
@@ -305,8 +309,9 @@ row() { # label result ratio-to
     row "(8) GET /auth/users/?limit=50&offset=random on node A, beside node B" "$s8pa" "p50 against (3)'s $(json_field "$s3" p50_ms) ms"
     row "(8) GET /auth/users/?limit=50&offset=random on node B, beside node A" "$s8pb" "p50 against (3)'s $(json_field "$s3" p50_ms) ms"
   fi
-  echo "| (7) raw crypto_pwhash_str, $THREADS $RAW_MODE, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
+  echo "| (7) raw crypto_pwhash_str with Argon2's memory kept (as the server), $THREADS $RAW_MODE, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
   echo
+  echo "libsodium alone (a fresh mapping each hash), one slice after (4): $(json_field "$raw_libsodium" per_second) hashes/s."
   echo "Start-up to the first answered request: ${startup_ms} ms. Idle RSS (the server and its hashing processes): $((idle_rss / 1024)) MiB."
   echo "Peak RSS after the login storm: $((peak_rss / 1024)) MiB. Seeding: $(json_field "$seed" seconds) s."
   echo "Errors (socket / non-2xx): see $results_json."

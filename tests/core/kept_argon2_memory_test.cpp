@@ -1,0 +1,201 @@
+// Argon2's memory kept between hashes (lib/kept_argon2_memory.cpp). A binary of its own: the
+// file replaces mmap and munmap for the whole process, as it does in usermgmt-server.
+#include "internal/kept_argon2_memory.hpp"
+
+#include <catch2/catch.hpp>
+#include <sodium.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+using usermgmt::detail::kept_argon2_region;
+using usermgmt::detail::kept_argon2_reuses;
+
+constexpr std::size_t one_mib = 1024 * 1024;
+// libsodium's request for a hash's memory, as it makes it.
+constexpr int argon2_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE;
+
+std::string hash(const std::string& password, std::size_t memory = one_mib)
+{
+    char out[crypto_pwhash_STRBYTES];
+    REQUIRE(crypto_pwhash_str_alg(out, password.data(), password.size(), 1, memory, crypto_pwhash_ALG_ARGON2ID13) == 0);
+    return out;
+}
+
+bool verifies(const std::string& stored, const std::string& password)
+{
+    return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0;
+}
+
+bool all_zero(const unsigned char* bytes, std::size_t length)
+{
+    return std::all_of(bytes, bytes + length, [](unsigned char b) { return b == 0; });
+}
+
+// Whether the page at `address` is mapped (msync fails with ENOMEM on an unmapped one).
+bool mapped(const void* address)
+{
+    return ::msync(const_cast<void*>(address), static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), MS_ASYNC) == 0;
+}
+
+// In a forked child: no exception may reach Catch there.
+bool child_hashes(const std::string& password)
+{
+    char out[crypto_pwhash_STRBYTES];
+    return crypto_pwhash_str_alg(out, password.data(), password.size(), 1, one_mib, crypto_pwhash_ALG_ARGON2ID13) == 0 &&
+           crypto_pwhash_str_verify(out, password.data(), password.size()) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a hash's memory is kept for the next hash of the thread, wiped", "[kept_memory]")
+{
+    REQUIRE(sodium_init() >= 0);
+    const std::string first = hash("correct-Horse-battery-9");
+    const auto region = kept_argon2_region();
+    REQUIRE(region.base != nullptr);
+    CHECK(region.length == one_mib);
+    CHECK_FALSE(region.lent);
+    CHECK(all_zero(region.base, region.length));
+
+    const auto reuses = kept_argon2_reuses();
+    const std::string second = hash("another-Password-5");
+    CHECK(kept_argon2_reuses() == reuses + 1);
+    CHECK(kept_argon2_region().base == region.base);
+    CHECK(all_zero(region.base, region.length));
+    // The hashes are right with the kept memory: each verifies its own password only.
+    CHECK(verifies(first, "correct-Horse-battery-9"));
+    CHECK(verifies(second, "another-Password-5"));
+    CHECK_FALSE(verifies(first, "another-Password-5"));
+    CHECK(kept_argon2_reuses() == reuses + 4);
+}
+
+TEST_CASE("another memory cost replaces the kept region", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto before = kept_argon2_region();
+    (void)hash("correct-Horse-battery-9", 2 * one_mib);
+    const auto after = kept_argon2_region();
+    CHECK(after.length == 2 * one_mib);
+    CHECK_FALSE(after.lent);
+    if (after.base != before.base) CHECK_FALSE(mapped(before.base));  // given back to the kernel
+}
+
+TEST_CASE("other mappings go to the kernel", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto kept = kept_argon2_region();
+    // Not populated: not libsodium's request.
+    void* plain = ::mmap(nullptr, kept.length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(plain != MAP_FAILED);
+    CHECK(plain != kept.base);
+    CHECK(::munmap(plain, kept.length) == 0);
+    CHECK_FALSE(mapped(plain));
+
+    // While the region is lent, a second request gets a mapping of its own.
+    void* lent = ::mmap(nullptr, kept.length, PROT_READ | PROT_WRITE, argon2_flags, -1, 0);
+    REQUIRE(lent == kept.base);
+    void* second = ::mmap(nullptr, kept.length, PROT_READ | PROT_WRITE, argon2_flags, -1, 0);
+    REQUIRE(second != MAP_FAILED);
+    CHECK(second != kept.base);
+    CHECK(::munmap(second, kept.length) == 0);
+    CHECK_FALSE(mapped(second));
+    CHECK(::munmap(lent, kept.length) == 0);
+    CHECK(mapped(kept.base));
+    CHECK_FALSE(kept_argon2_region().lent);
+}
+
+TEST_CASE("each thread keeps a region of its own, given back when the thread ends", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto mine = kept_argon2_region();
+    const unsigned char* theirs = nullptr;
+    std::thread other([&] {
+        (void)hash("correct-Horse-battery-9");
+        theirs = kept_argon2_region().base;
+    });
+    other.join();
+    REQUIRE(theirs != nullptr);
+    CHECK(theirs != mine.base);
+    CHECK_FALSE(mapped(theirs));
+    CHECK(kept_argon2_region().base == mine.base);
+    CHECK(mapped(mine.base));
+}
+
+TEST_CASE("a forked child sees the kept region zeroed, and hashes in it", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto kept = kept_argon2_region();
+    // Borrowed as libsodium does, and filled as a hash in progress would be.
+    void* lent = ::mmap(nullptr, kept.length, PROT_READ | PROT_WRITE, argon2_flags, -1, 0);
+    REQUIRE(lent == kept.base);
+    std::fill_n(static_cast<unsigned char*>(lent), kept.length, 0xab);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        const bool zero = all_zero(static_cast<const unsigned char*>(lent), kept.length);
+        const bool hashes = child_hashes("in-the-Child-42");
+        ::_exit(zero && hashes ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(::munmap(lent, kept.length) == 0);
+    CHECK(all_zero(kept.base, kept.length));
+}
+
+TEST_CASE("a forked child hashes in the region it inherited", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto kept = kept_argon2_region();
+    REQUIRE_FALSE(kept.lent);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        const auto reuses = kept_argon2_reuses();
+        const bool hashes = child_hashes("in-the-Child-42");
+        const bool reused = kept_argon2_reuses() == reuses + 2 && kept_argon2_region().base == kept.base;
+        ::_exit(hashes && reused ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a request larger than 64 MiB is not kept, nor takes the kept region's place", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto kept = kept_argon2_region();
+    const std::size_t large = 65 * one_mib;
+    void* big = ::mmap(nullptr, large, PROT_READ | PROT_WRITE, argon2_flags, -1, 0);
+    REQUIRE(big != MAP_FAILED);
+    CHECK(big != kept.base);
+    CHECK(kept_argon2_region().base == kept.base);
+    CHECK_FALSE(kept_argon2_region().lent);
+    CHECK(::munmap(big, large) == 0);
+    CHECK_FALSE(mapped(big));
+    CHECK(kept_argon2_region().base == kept.base);
+}
+
+TEST_CASE("a kept region unmapped by someone else is no longer handed out", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto kept = kept_argon2_region();
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    // The last page of it, by a caller that is not libsodium.
+    CHECK(::munmap(const_cast<unsigned char*>(kept.base) + kept.length - page, page) == 0);
+    CHECK(kept_argon2_region().base == nullptr);
+    CHECK(::munmap(const_cast<unsigned char*>(kept.base), kept.length - page) == 0);
+    const std::string stored = hash("correct-Horse-battery-9");
+    CHECK(verifies(stored, "correct-Horse-battery-9"));
+    CHECK(kept_argon2_region().base != nullptr);
+}
