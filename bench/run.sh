@@ -24,8 +24,9 @@ BASE_PORT=$((PORT + 1))
 NODE2_PORT=$((PORT + 2))
 BASE2_PORT=$((PORT + 3))
 DATABASE=${BENCH_DATABASE:-sqlite}
-# The ceiling (7) computed as the server computes its hashes: in processes (--argon2-processes,
-# on by default), which also do more hashes a second than threads on their own.
+# The ceiling (7): the raw rate in processes. With Argon2's memory kept, as the server keeps it
+# (it hashes on threads by default), processes do as many hashes a second as threads or a few
+# more, so the higher of the two is the ceiling.
 RAW_MODE=${BENCH_RAW_MODE:-processes}
 case $DATABASE in sqlite | postgres) ;; *) echo "BENCH_DATABASE must be sqlite or postgres" >&2; exit 2 ;; esac
 
