@@ -1,6 +1,8 @@
 // The ceiling of the login and registration scenarios: how many crypto_pwhash_str calls per
-// second THREADS threads (or THREADS processes, as usermgmt-server computes them by default:
-// --argon2-processes) do with the server's Argon2id parameters, for SECONDS seconds.
+// second THREADS threads (as usermgmt-server hashes by default) or THREADS processes (as with
+// --argon2-processes) do with the server's Argon2id parameters, for SECONDS seconds. Built as
+// usermgmt-bench-pwhash it keeps Argon2's memory between hashes as the server does; as
+// usermgmt-bench-pwhash-libsodium it maps the memory afresh for every hash, as libsodium alone.
 //
 // Usage: usermgmt-bench-pwhash THREADS SECONDS OPS MEMORY_KIB [threads|processes]
 // (prints one JSON object)

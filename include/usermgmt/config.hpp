@@ -32,11 +32,13 @@ struct USERMGMT_EXPORT Argon2Params {
     /// forked when the hasher is made, and again to replace one that died) instead of threads.
     /// libsodium maps each hash's memory afresh, and a process has one lock over its memory
     /// map: hashing threads wait for each other's mappings, and the caller's threads for theirs.
-    /// Processes make logins beside PostgreSQL faster (docs/performance.md). A child
-    /// keeps only its socket of the descriptors it inherits, ignores the terminal's signals and
-    /// ends when the hasher is destroyed or the process dies. Off by default in the library
-    /// (forking is the application's decision); usermgmt-server turns it on. Imported hashes
-    /// of other systems are verified on threads either way.
+    /// Processes made logins beside PostgreSQL faster while each hash mapped its memory
+    /// (docs/performance.md); a program that keeps Argon2's memory (usermgmt-server) maps
+    /// nothing a hash and does as well on threads. A child keeps only its socket of the
+    /// descriptors it inherits, ignores the terminal's signals and ends when the hasher is
+    /// destroyed or the process dies. Off by default (forking is the application's decision;
+    /// usermgmt-server: --argon2-processes). Imported hashes of other systems are verified on
+    /// threads either way.
     bool processes = false;
 
     /// The cheapest parameters libsodium accepts (1 pass, 8 KiB): for tests and seeding only.

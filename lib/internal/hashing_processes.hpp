@@ -8,8 +8,9 @@
 // idle. Beside PostgreSQL's processes, which wake for every statement and preempt the hashes,
 // that costs logins several percent of the machine (docs/performance.md has the measurements).
 // A child has a memory map of its own: nothing else ever waits for its lock.
-// (A program that keeps Argon2's memory, kept_argon2_memory.hpp, maps nothing a hash; the
-// processes stay on in usermgmt-server beside it, not measured again without them.)
+// (A program that keeps Argon2's memory, kept_argon2_memory.hpp, maps nothing a hash, and its
+// threads wait on no such lock: usermgmt-server keeps it and hashes on threads, which did as
+// well or better there.)
 //
 // The children are forked when the pool is made, and again to replace one that died. A child
 // runs only the given work function on the requests it reads from its socket; it closes every
