@@ -50,7 +50,7 @@ trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
 rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
-# The server's and its hashing processes' together (pages a child still shares with the server
+# The server's, with its hashing processes' when --argon2-processes is on (pages a child still shares with the server
 # since the fork are counted in both: an upper bound).
 tree_rss_kib() {
   local total child kib
@@ -209,6 +209,9 @@ storm=$!
 sleep 1
 s6=$(scenario me-under-storm "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
 wait "$storm"
+# The hashing threads give their kept Argon2 memory back after 10 s without a hash.
+sleep 12
+rested_rss=$(tree_rss_kib "$server" VmRSS)
 
 # (8), PostgreSQL only: a second node on the same database, as a load balancer would spread
 # the load. Both nodes, the database and wrk share this machine's cores, so each node is held
@@ -275,7 +278,7 @@ fi
 mkdir -p bench/results
 cat > "$results_json" <<JSON
 {"date":"$date_utc","machine":"$machine","command":"$command","users":$USERS,"threads":$THREADS,
- "seed":$seed,"startup_ms":$startup_ms,"idle_rss_kib":$idle_rss,"peak_rss_during_login_kib":$peak_rss,
+ "seed":$seed,"startup_ms":$startup_ms,"idle_rss_kib":$idle_rss,"peak_rss_during_login_kib":$peak_rss,"rss_12s_after_logins_kib":$rested_rss,
  "baseline":$base,
  "me":$s1,"user_by_id":$s2,"pages":$s3,"login":$s4,"register":$s5,"me_under_login_storm":$s6,
  "login_storm_beside_me":$(cat "$storm_out"),"raw_libsodium_alone":$raw_libsodium,
@@ -310,11 +313,11 @@ row() { # label result ratio-to
     row "(8) GET /auth/users/?limit=50&offset=random on node A, beside node B" "$s8pa" "p50 against (3)'s $(json_field "$s3" p50_ms) ms"
     row "(8) GET /auth/users/?limit=50&offset=random on node B, beside node A" "$s8pb" "p50 against (3)'s $(json_field "$s3" p50_ms) ms"
   fi
-  echo "| (7) raw crypto_pwhash_str with Argon2's memory kept (as the server), $THREADS $RAW_MODE, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
+  echo "| (7) raw crypto_pwhash_str with Argon2's memory kept (as the server keeps it), $THREADS $RAW_MODE, m=${MEMORY_KIB} KiB t=$OPS, in slices beside (4): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s4"), beside (5): $(sed -E 's/.*"reference_slices":\[([^]]*)\].*/\1/' <<<"$s5") | $login_ceiling, $register_ceiling | | | ceilings of (4) and (5) |"
   echo
   echo "libsodium alone (a fresh mapping each hash), one slice after (4): $(json_field "$raw_libsodium" per_second) hashes/s."
-  echo "Start-up to the first answered request: ${startup_ms} ms. Idle RSS (the server and its hashing processes): $((idle_rss / 1024)) MiB."
-  echo "Peak RSS after the login storm: $((peak_rss / 1024)) MiB. Seeding: $(json_field "$seed" seconds) s."
+  echo "Start-up to the first answered request: ${startup_ms} ms. Idle RSS (the server, with any hashing processes): $((idle_rss / 1024)) MiB."
+  echo "Peak RSS after the login storm: $((peak_rss / 1024)) MiB; 12 s after the last login: $((rested_rss / 1024)) MiB. Seeding: $(json_field "$seed" seconds) s."
   echo "Errors (socket / non-2xx): see $results_json."
   echo "<!-- /$marker -->"
 } > "$work/table.md"

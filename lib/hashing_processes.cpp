@@ -159,7 +159,15 @@ bool fault_signal(int signal)
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     lower_priority(nice);
-    while (auto request = receive_message(socket)) {
+    while (true) {
+        // Idle for a while: the kept Argon2 memory goes back (a new region at the next hash).
+        pollfd readable{socket, POLLIN, 0};
+        int ready = 0;
+        while ((ready = ::poll(&readable, 1, static_cast<int>(idle_give_back_after.count()))) < 0 && errno == EINTR) {
+        }
+        if (ready == 0) give_back_idle_memory();
+        auto request = receive_message(socket);
+        if (!request) break;
         std::string answer = work(*request);
         sodium_memzero(request->data(), request->size());
         const bool sent = send_message(socket, answer);

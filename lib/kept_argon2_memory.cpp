@@ -123,6 +123,14 @@ extern "C" int munmap(void* address, std::size_t length) noexcept
     return kernel_munmap(address, length);
 }
 
+extern "C" void usermgmt_give_back_kept_argon2_memory() noexcept
+{
+    if (kept.base == nullptr || kept.lent) return;
+    kernel_munmap(kept.base, kept.length);  // wiped when libsodium gave it back
+    kept.base = nullptr;
+    kept.length = 0;
+}
+
 namespace usermgmt::detail {
 
 KeptRegion kept_argon2_region()

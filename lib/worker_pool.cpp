@@ -7,7 +7,16 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+// Defined only in a program that keeps Argon2's memory (lib/kept_argon2_memory.cpp): weak,
+// so that it is null everywhere else.
+extern "C" [[gnu::weak]] void usermgmt_give_back_kept_argon2_memory() noexcept;
+
 namespace usermgmt::detail {
+
+void give_back_idle_memory()
+{
+    if (usermgmt_give_back_kept_argon2_memory != nullptr) usermgmt_give_back_kept_argon2_memory();
+}
 
 void lower_priority(int nice)
 {
@@ -24,7 +33,8 @@ void lower_priority(int nice)
     }
 }
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice) : capacity_(queue_capacity)
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice, std::chrono::milliseconds idle_after)
+    : capacity_(queue_capacity), idle_after_(idle_after)
 {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, nice] { run(nice); });
@@ -70,7 +80,15 @@ void WorkerPool::run(int nice)
         std::function<void()> job;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            const auto ready = [this] { return stopping_ || !queue_.empty(); };
+            // Idle for a while: what the thread keeps for its next hash goes back, once a time it
+            // idles (then it waits as long as it takes).
+            if (!ready_.wait_for(lock, idle_after_, ready)) {
+                lock.unlock();
+                give_back_idle_memory();
+                lock.lock();
+                ready_.wait(lock, ready);
+            }
             // Drain the queue before stopping: every accepted request gets its answer.
             if (queue_.empty()) return;
             job = std::move(queue_.front());

@@ -12,9 +12,14 @@
 // asked for with nothing else (libsodium's call) is answered with the kept region when the
 // length matches; its munmap wipes it and keeps it instead of unmapping it. Every other call
 // goes to the kernel unchanged. A kept region is wiped on fork in the child (MADV_WIPEONFORK);
-// where the kernel cannot do that, nothing is kept.
+// where the kernel cannot do that, nothing is kept. A thread that has computed no hash for a
+// while gives its region back (WorkerPool and the hashing processes call the function below,
+// which the library declares weak: it exists only where this file is linked).
 
 #include <cstddef>
+
+/// Unmaps the calling thread's kept region unless it is lent; nothing when there is none.
+extern "C" void usermgmt_give_back_kept_argon2_memory() noexcept;
 
 namespace usermgmt::detail {
 

@@ -3,6 +3,7 @@
 // adapter runs hash-bound requests and writes on two others, off its I/O threads.
 
 #include "usermgmt/export.hpp"
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -17,11 +18,21 @@ namespace usermgmt::detail {
 /// past 19: SCHED_IDLE). Needs no privilege; should it fail, the thread keeps its priority.
 void lower_priority(int nice);
 
+/// How long a thread that computes hashes waits without work before it gives back the memory
+/// it keeps for the next one (Argon2's, in a program that keeps it: kept_argon2_memory.hpp).
+inline constexpr std::chrono::milliseconds idle_give_back_after{std::chrono::seconds(10)};
+
+/// Gives back the calling thread's kept Argon2 memory, in a program that keeps it; nothing
+/// otherwise.
+void give_back_idle_memory();
+
 class USERMGMT_EXPORT WorkerPool {
 public:
     /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same;
-    /// 1-19 a nice increment; 20: SCHED_IDLE).
-    WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice = 0);
+    /// 1-19 a nice increment; 20: SCHED_IDLE). A worker without work for `idle_after` gives
+    /// back what it keeps for its next job (give_back_idle_memory), once a time it idles.
+    WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice = 0,
+               std::chrono::milliseconds idle_after = idle_give_back_after);
     /// Finishes the queued work, then joins the threads.
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -43,6 +54,7 @@ private:
     std::condition_variable ready_;
     std::deque<std::function<void()>> queue_;
     std::size_t capacity_;
+    const std::chrono::milliseconds idle_after_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };

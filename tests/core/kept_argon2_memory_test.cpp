@@ -1,11 +1,14 @@
 // Argon2's memory kept between hashes (lib/kept_argon2_memory.cpp). A binary of its own: the
 // file replaces mmap and munmap for the whole process, as it does in usermgmt-server.
 #include "internal/kept_argon2_memory.hpp"
+#include "internal/worker_pool.hpp"
 
 #include <catch2/catch.hpp>
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 
@@ -198,4 +201,43 @@ TEST_CASE("a kept region unmapped by someone else is no longer handed out", "[ke
     const std::string stored = hash("correct-Horse-battery-9");
     CHECK(verifies(stored, "correct-Horse-battery-9"));
     CHECK(kept_argon2_region().base != nullptr);
+}
+
+TEST_CASE("a thread gives its region back when asked, unless it is lent", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9");
+    const auto kept = kept_argon2_region();
+    void* lent = ::mmap(nullptr, kept.length, PROT_READ | PROT_WRITE, argon2_flags, -1, 0);
+    REQUIRE(lent == kept.base);
+    usermgmt_give_back_kept_argon2_memory();  // lent: kept
+    CHECK(mapped(kept.base));
+    CHECK(kept_argon2_region().lent);
+    CHECK(::munmap(lent, kept.length) == 0);
+
+    usermgmt_give_back_kept_argon2_memory();
+    CHECK(kept_argon2_region().base == nullptr);
+    CHECK_FALSE(mapped(kept.base));
+    usermgmt_give_back_kept_argon2_memory();  // none: nothing to do
+    // The next hash maps a region again, and is right.
+    const std::string stored = hash("correct-Horse-battery-9");
+    CHECK(verifies(stored, "correct-Horse-battery-9"));
+    CHECK(kept_argon2_region().base != nullptr);
+}
+
+TEST_CASE("a hashing pool's worker idle for a while gives its region back", "[kept_memory]")
+{
+    using namespace std::chrono_literals;
+    usermgmt::detail::WorkerPool pool(1, 4, 0, 2s);
+    std::atomic<const unsigned char*> region{nullptr};
+    REQUIRE(pool.try_post([&] {
+        (void)hash("correct-Horse-battery-9");
+        region = kept_argon2_region().base;
+    }));
+    const auto start = std::chrono::steady_clock::now();
+    while (region.load() == nullptr && std::chrono::steady_clock::now() - start < 30s) std::this_thread::sleep_for(10ms);
+    REQUIRE(region.load() != nullptr);
+    CHECK(mapped(region.load()));  // kept while the worker may hash again
+    while (mapped(region.load()) && std::chrono::steady_clock::now() - start < 30s) std::this_thread::sleep_for(50ms);
+    CHECK_FALSE(mapped(region.load()));
+    CHECK(std::chrono::steady_clock::now() - start >= 2s);
 }
