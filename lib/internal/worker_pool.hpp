@@ -30,7 +30,8 @@ class USERMGMT_EXPORT WorkerPool {
 public:
     /// `nice`: how much lower than the calling thread the workers are scheduled (0: the same;
     /// 1-19 a nice increment; 20: SCHED_IDLE). A worker without work for `idle_after` gives
-    /// back what it keeps for its next job (give_back_idle_memory), once a time it idles.
+    /// back what it keeps for its next job (give_back_idle_memory), once a time it idles
+    /// (`idle_after` is added to the steady clock's now: not duration::max()).
     WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice = 0,
                std::chrono::milliseconds idle_after = idle_give_back_after);
     /// Finishes the queued work, then joins the threads.

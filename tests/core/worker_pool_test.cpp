@@ -8,7 +8,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <future>
+#include <thread>
 
 namespace {
 
@@ -44,4 +47,22 @@ TEST_CASE("Worker threads run at the priority asked for: the same, a nice increm
     CHECK(lower.policy == SCHED_OTHER);
     CHECK(lower.nice == std::min(mine + 10, 19));
     CHECK(seen_by_worker(20).policy == SCHED_IDLE);
+}
+
+TEST_CASE("A worker idle past its idle time (nothing to give back here) goes on taking jobs", "[core][pool]")
+{
+    using namespace std::chrono_literals;
+    std::atomic<int> ran{0};
+    {
+        usermgmt::detail::WorkerPool pool(2, 8, 0, 10ms);
+        for (int round = 0; round < 3; ++round) {
+            std::this_thread::sleep_for(50ms);  // past the idle time: each worker gives back
+            for (int i = 0; i < 2; ++i) REQUIRE(pool.try_post([&ran] { ++ran; }));
+            const auto start = std::chrono::steady_clock::now();
+            while (ran.load() < 2 * (round + 1) && std::chrono::steady_clock::now() - start < 30s)
+                std::this_thread::sleep_for(1ms);
+            CHECK(ran.load() == 2 * (round + 1));
+        }
+    }  // and the pool still ends, its threads joined
+    CHECK(ran.load() == 6);
 }
