@@ -53,6 +53,20 @@ struct Kept {
 
 constinit thread_local Kept kept;
 
+// The region is no longer the thread's (its reuse count stays, for tests).
+void forget_kept()
+{
+    kept.base = nullptr;
+    kept.length = 0;
+    kept.lent = false;
+}
+
+void unmap_kept()
+{
+    kernel_munmap(kept.base, kept.length);
+    forget_kept();
+}
+
 // Gives the region back when its thread ends (a hashing pool's threads end with the pool),
 // wiped even when the thread ends with it lent. Made on the first region a thread keeps only.
 struct GiveBackAtThreadEnd {
@@ -60,9 +74,7 @@ struct GiveBackAtThreadEnd {
     {
         if (kept.base == nullptr) return;
         ::explicit_bzero(kept.base, kept.length);
-        kernel_munmap(kept.base, kept.length);
-        kept.base = nullptr;
-        kept.length = 0;
+        unmap_kept();
     }
 };
 
@@ -91,8 +103,7 @@ extern "C" void* mmap(void* address, std::size_t length, int protection, int fla
         return kept.base;
     }
     // Other parameters (another memory cost): the region of the old ones goes.
-    if (kept.base != nullptr) kernel_munmap(kept.base, kept.length);
-    kept.base = nullptr;
+    if (kept.base != nullptr) unmap_kept();
     void* fresh = kernel_mmap(address, length, protection, flags, fd, offset);
     if (fresh == MAP_FAILED) return fresh;
     // A child forked while this thread keeps a region must not see the last hash's memory
@@ -119,16 +130,14 @@ extern "C" int munmap(void* address, std::size_t length) noexcept
     }
     // Any other unmapping of the region (a part of it, say) ends it: it is not ours to hand
     // out again.
-    if (overlaps_kept(address, length)) kept = Kept{nullptr, 0, false, kept.reuses};
+    if (overlaps_kept(address, length)) forget_kept();
     return kernel_munmap(address, length);
 }
 
 extern "C" void usermgmt_give_back_kept_argon2_memory() noexcept
 {
     if (kept.base == nullptr || kept.lent) return;
-    kernel_munmap(kept.base, kept.length);  // wiped when libsodium gave it back
-    kept.base = nullptr;
-    kept.length = 0;
+    unmap_kept();  // wiped when libsodium gave it back
 }
 
 namespace usermgmt::detail {
