@@ -4,6 +4,7 @@
 #include "kept_argon2_memory.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include <sys/mman.h>
@@ -84,6 +85,32 @@ void give_back_at_thread_end()
     (void)&give_back;
 }
 
+// A fresh region, on 2 MiB boundaries and marked for transparent huge pages: Argon2 reads its
+// blocks all over the region, and with 4 KiB pages most of those reads miss the TLB (19 MiB is
+// 4,864 pages against 10 huge ones). Measured: 9 % more hashes a second on two cores, raw and
+// in the server's logins alike (docs/performance.md). Where the kernel has no huge pages for
+// it, the advice is ignored and the region is an ordinary one. Faulted in as libsodium asked
+// (MAP_POPULATE), after the advice, so that the pages faulted are the huge ones.
+void* map_region(std::size_t length, int protection)
+{
+    constexpr std::size_t huge_page = std::size_t{2} << 20;
+    // Enough address space for an aligned start; what is not used is unmapped at once.
+    auto* span = static_cast<char*>(
+        kernel_mmap(nullptr, length + huge_page, protection, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (span == MAP_FAILED) return MAP_FAILED;
+    const auto aligned_address = (reinterpret_cast<std::uintptr_t>(span) + huge_page - 1) & ~(huge_page - 1);
+    auto* region = reinterpret_cast<char*>(aligned_address);
+    const auto head = static_cast<std::size_t>(region - span);
+    if (head != 0) kernel_munmap(span, head);
+    if (head != huge_page) kernel_munmap(region + length, huge_page - head);
+    const int saved = errno;
+    (void)::madvise(region, length, MADV_HUGEPAGE);
+    // A kernel older than 5.14 has no MADV_POPULATE_WRITE: the first hash faults the pages in.
+    (void)::madvise(region, length, MADV_POPULATE_WRITE);
+    errno = saved;
+    return region;
+}
+
 bool overlaps_kept(const void* address, std::size_t length)
 {
     const auto* start = static_cast<const char*>(address);
@@ -104,7 +131,7 @@ extern "C" void* mmap(void* address, std::size_t length, int protection, int fla
     }
     // Other parameters (another memory cost): the region of the old ones goes.
     if (kept.base != nullptr) unmap_kept();
-    void* fresh = kernel_mmap(address, length, protection, flags, fd, offset);
+    void* fresh = map_region(length, protection);
     if (fresh == MAP_FAILED) return fresh;
     // A child forked while this thread keeps a region must not see the last hash's memory
     // (it would see the address: a kernel that cannot zero it for the child keeps nothing).

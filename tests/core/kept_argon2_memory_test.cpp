@@ -9,6 +9,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -46,6 +52,40 @@ bool all_zero(const unsigned char* bytes, std::size_t length)
 bool mapped(const void* address)
 {
     return ::msync(const_cast<void*>(address), static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), MS_ASYNC) == 0;
+}
+
+// The mapping that holds `address`, from /proc/self/smaps: its range and its VmFlags.
+struct Mapping {
+    std::uintptr_t start = 0;
+    std::uintptr_t end = 0;
+    std::string flags;
+
+    bool has_flag(const std::string& flag) const
+    {
+        std::istringstream words(flags);
+        for (std::string word; words >> word;)
+            if (word == flag) return true;
+        return false;
+    }
+};
+
+std::optional<Mapping> mapping_of(const void* address)
+{
+    const auto wanted = reinterpret_cast<std::uintptr_t>(address);
+    std::ifstream smaps("/proc/self/smaps");
+    std::optional<Mapping> current;
+    for (std::string line; std::getline(smaps, line);) {
+        unsigned long start = 0;
+        unsigned long end = 0;
+        // A mapping's first line starts "start-end " in hex; its fields follow, VmFlags last.
+        if (std::sscanf(line.c_str(), "%lx-%lx ", &start, &end) == 2) {
+            current = wanted >= start && wanted < end ? std::optional<Mapping>(Mapping{start, end, {}}) : std::nullopt;
+        } else if (current && line.rfind("VmFlags:", 0) == 0) {
+            current->flags = line.substr(8);
+            return current;
+        }
+    }
+    return std::nullopt;
 }
 
 // Without Catch, for a forked child or another thread (Catch is for the test's own thread).
@@ -117,6 +157,24 @@ TEST_CASE("other mappings go to the kernel", "[kept_memory]")
     CHECK(::munmap(lent, kept.length) == 0);
     CHECK(mapped(kept.base));
     CHECK_FALSE(kept_argon2_region().lent);
+}
+
+TEST_CASE("a kept region starts on a 2 MiB boundary, marked for huge pages, and is all its mapping", "[kept_memory]")
+{
+    (void)hash("correct-Horse-battery-9", 4 * one_mib);
+    const auto kept = kept_argon2_region();
+    REQUIRE(kept.base != nullptr);
+    const auto base = reinterpret_cast<std::uintptr_t>(kept.base);
+    CHECK(base % (2 * one_mib) == 0);
+    const auto mapping = mapping_of(kept.base);
+    REQUIRE(mapping);
+    // The address space mapped beyond it to find the boundary was given back.
+    CHECK(mapping->start == base);
+    CHECK(mapping->end == base + kept.length);
+    CHECK(mapping->has_flag("wf"));  // MADV_WIPEONFORK
+    // MADV_HUGEPAGE, where the kernel has transparent huge pages at all.
+    if (std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled")) CHECK(mapping->has_flag("hg"));
+    CHECK(verifies(hash("another-Password-5", 4 * one_mib), "another-Password-5"));
 }
 
 TEST_CASE("each thread keeps a region of its own, given back when the thread ends", "[kept_memory]")
