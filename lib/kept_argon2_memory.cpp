@@ -98,12 +98,16 @@ void* map_region(std::size_t length, int protection)
     auto* span = static_cast<char*>(
         kernel_mmap(nullptr, length + huge_page, protection, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     if (span == MAP_FAILED) return MAP_FAILED;
+    const int saved = errno;
     const auto aligned_address = (reinterpret_cast<std::uintptr_t>(span) + huge_page - 1) & ~(huge_page - 1);
     auto* region = reinterpret_cast<char*>(aligned_address);
     const auto head = static_cast<std::size_t>(region - span);
     if (head != 0) kernel_munmap(span, head);
-    if (head != huge_page) kernel_munmap(region + length, huge_page - head);
-    const int saved = errno;
+    // The region's last page ends where its length does, rounded up to a page (libsodium asks
+    // for a multiple of 1 KiB); the span's end is `huge_page - head` past that.
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t mapped_length = (length + page - 1) / page * page;
+    kernel_munmap(region + mapped_length, huge_page - head);
     (void)::madvise(region, length, MADV_HUGEPAGE);
     // A kernel older than 5.14 has no MADV_POPULATE_WRITE: the first hash faults the pages in.
     (void)::madvise(region, length, MADV_POPULATE_WRITE);

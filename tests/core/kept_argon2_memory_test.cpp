@@ -175,6 +175,22 @@ TEST_CASE("a kept region starts on a 2 MiB boundary, marked for huge pages, and 
     // MADV_HUGEPAGE, where the kernel has transparent huge pages at all.
     if (std::filesystem::exists("/sys/kernel/mm/transparent_hugepage/enabled")) CHECK(mapping->has_flag("hg"));
     CHECK(verifies(hash("another-Password-5", 4 * one_mib), "another-Password-5"));
+
+    // A length that is no multiple of the page: the mapping ends at the page after it.
+    const std::size_t odd = 5 * 1024;
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    void* lent = ::mmap(nullptr, odd, PROT_READ | PROT_WRITE, argon2_flags, -1, 0);
+    // Read before anything else can map into the space the region's alignment gave back.
+    const auto odd_base = reinterpret_cast<std::uintptr_t>(lent);
+    const bool past_end_mapped = mapped(reinterpret_cast<void*>((odd_base + odd + page - 1) / page * page));
+    REQUIRE(lent != MAP_FAILED);
+    CHECK_FALSE(past_end_mapped);
+    CHECK(odd_base % (2 * one_mib) == 0);
+    const auto odd_mapping = mapping_of(lent);
+    CHECK(::munmap(lent, odd) == 0);
+    REQUIRE(odd_mapping);
+    CHECK(odd_mapping->start == odd_base);
+    CHECK(odd_mapping->end == (odd_base + odd + page - 1) / page * page);
 }
 
 TEST_CASE("each thread keeps a region of its own, given back when the thread ends", "[kept_memory]")
