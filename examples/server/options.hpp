@@ -35,7 +35,7 @@ struct Options {
     unsigned threads = 2;
     unsigned hashing_threads = 0;
     unsigned argon2_threads = 0;
-    unsigned argon2_nice = 20;  ///< Argon2Params::idle_priority
+    unsigned argon2_nice = 19;  ///< Argon2Params::nice (20: Argon2Params::idle_priority)
     bool argon2_processes = false;  ///< threads: with Argon2's memory kept, as fast or faster
     unsigned store_threads = 2;
     std::string auth_prefix = "/auth/";
