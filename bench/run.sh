@@ -209,8 +209,8 @@ storm=$!
 sleep 1
 s6=$(scenario me-under-storm "http://127.0.0.1:$PORT/auth/users/me/" get.lua "$user_token")
 wait "$storm"
-# The hashing threads give their kept Argon2 memory back after 10 s without a hash (they run in
-# the idle class: on a machine busy with something else it may come later than this).
+# The hashing threads give their kept Argon2 memory back after 10 s without a hash (they run at
+# nice 19: on a machine busy with something else it may come later than this).
 sleep 12
 rested_rss=$(tree_rss_kib "$server" VmRSS)
 

@@ -23,7 +23,7 @@ struct USERMGMT_EXPORT Argon2Params {
     /// How much lower than the rest of the process the hashing threads are scheduled: their
     /// nice increment (0-19), or `idle_priority` (Linux's SCHED_IDLE: a hash runs only on a core
     /// no other thread wants). The default, 19, the lowest nice value: a request that needs no
-    /// hash takes a core from a hash as it wakes, while hashes take every cycle that is left;
+    /// hash takes a core from a hash within a short slice, while hashes take every cycle left;
     /// under reads that fill every core, logins wait (their queue is bounded: 503 past it).
     /// 19 rather than the idle class: a core running only idle-class threads counts as idle to
     /// the scheduler, so each wakeup of a login's own work (I/O, database) lands on a hashing

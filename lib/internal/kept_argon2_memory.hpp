@@ -13,10 +13,11 @@
 // length matches; its munmap wipes it and keeps it instead of unmapping it. Every other call
 // goes to the kernel unchanged. A region is mapped on a 2 MiB boundary and advised
 // MADV_HUGEPAGE before it is populated: Argon2 reads its blocks all over it, and with 4 KiB
-// pages most reads missed the TLB (9 % more hashes with huge pages). A kept region is wiped on fork in the child (MADV_WIPEONFORK);
-// where the kernel cannot do that, nothing is kept. A thread that has computed no hash for a
-// while gives its region back (WorkerPool and the hashing processes call the function below,
-// which the library declares weak: it exists only where this file is linked).
+// pages most reads missed the TLB (9 % more hashes with huge pages). A kept region is wiped
+// on fork in the child (MADV_WIPEONFORK); where the kernel cannot do that, nothing is kept. A
+// thread that has computed no hash for a while gives its region back (WorkerPool and the
+// hashing processes call the function below, which the library declares weak: it exists only
+// where this file is linked).
 
 #include <cstddef>
 

@@ -91,7 +91,7 @@ TEST_CASE("Hashing processes answer in children of their own, holding only their
     REQUIRE(answer);
     CHECK(pid_of(*answer) != getpid());
     CHECK(std::set<pid_t>(children.begin(), children.end()).count(pid_of(*answer)) == 1);
-    // SCHED_IDLE, as the hashing threads; descriptors 0-2, its socket (3) and the listing's own.
+    // SCHED_IDLE, as asked; descriptors 0-2, its socket (3) and the listing's own.
     CHECK(answer->find(" " + std::to_string(SCHED_IDLE) + " ") != std::string::npos);
     const std::string fds = answer->substr(answer->find(' ', answer->find(' ') + 1) + 1);
     CHECK(fds.rfind("0,1,2,3,4, hello", 0) == 0);
